@@ -1,0 +1,209 @@
+import { apply, defineOp } from '../autograd/op.js';
+import { ShapeError, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add } from './elementwise.js';
+import { reshape } from './view.js';
+
+/**
+ * 2-D convolution (cross-correlation, as every framework), NCHW, stride 1.
+ * Weights [out, in, kh, kw]. 'same' pads floor((k-1)/2) before and the rest
+ * after (TensorFlow's rule), so the output keeps H x W; 'valid' pads nothing.
+ * 1-D convolution is the 2-D one with height 1.
+ *
+ * Three kernels: forward, input gradient and weight gradient. Each output
+ * element is a sum in a fixed order, so results are deterministic.
+ */
+export type Padding = 'same' | 'valid';
+
+export interface ConvAttrs {
+  readonly padding: Padding;
+}
+
+/** Geometry shared by the three kernels. */
+export interface ConvGeometry {
+  n: number;
+  ci: number;
+  h: number;
+  w: number;
+  co: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  /** Rows / columns of padding before the input. */
+  pt: number;
+  pl: number;
+}
+
+export function convGeometry(x: Shape, w: Shape, padding: Padding): ConvGeometry {
+  const fail = (why: string): never => {
+    throw new ShapeError('conv2d', { x, weight: w }, why);
+  };
+  if (x.length !== 4) fail('input must be [batch, channels, height, width]');
+  if (w.length !== 4) fail('weight must be [out, in, kh, kw]');
+  const [n, ci, h, wd] = x as [number, number, number, number];
+  const [co, wci, kh, kw] = w as [number, number, number, number];
+  if (ci !== wci) fail(`input has ${ci} channels, weight expects ${wci}`);
+  if (kh < 1 || kw < 1) fail('kernel must be at least 1 x 1');
+  if (padding !== 'same' && padding !== 'valid') fail(`unknown padding '${String(padding)}'`);
+  const same = padding === 'same';
+  const oh = same ? h : h - kh + 1;
+  const ow = same ? wd : wd - kw + 1;
+  if (oh < 1 || ow < 1) fail(`'valid' kernel ${kh} x ${kw} larger than input ${h} x ${wd}`);
+  return { n, ci, h, w: wd, co, kh, kw, oh, ow, pt: same ? (kh - 1) >> 1 : 0, pl: same ? (kw - 1) >> 1 : 0 };
+}
+
+export const conv2dOp = defineOp<ConvAttrs>({
+  name: 'conv2d',
+  inputs: ['x', 'weight'],
+  shape: ([x, w], { padding }) => {
+    const g = convGeometry(x!, w!, padding);
+    return [g.n, g.co, g.oh, g.ow];
+  },
+  cpu: ([x, w], [y], { padding }) => {
+    const g = convGeometry(x!.shape, w!.shape, padding);
+    const X = x!.data;
+    const K = w!.data;
+    const Y = y!.data;
+    const plane = g.oh * g.ow;
+    Y.fill(0);
+    for (let n = 0; n < g.n; n++) {
+      for (let co = 0; co < g.co; co++) {
+        const yo = (n * g.co + co) * plane;
+        for (let ci = 0; ci < g.ci; ci++) {
+          const xo = (n * g.ci + ci) * g.h * g.w;
+          for (let kh = 0; kh < g.kh; kh++) {
+            // Output rows whose input row oh + kh - pt lies inside the input.
+            const oh0 = Math.max(0, g.pt - kh);
+            const oh1 = Math.min(g.oh, g.h + g.pt - kh);
+            for (let kw = 0; kw < g.kw; kw++) {
+              const wv = K[((co * g.ci + ci) * g.kh + kh) * g.kw + kw]!;
+              const ow0 = Math.max(0, g.pl - kw);
+              const ow1 = Math.min(g.ow, g.w + g.pl - kw);
+              for (let oh = oh0; oh < oh1; oh++) {
+                const yr = yo + oh * g.ow;
+                const xr = xo + (oh + kh - g.pt) * g.w + kw - g.pl;
+                for (let ow = ow0; ow < ow1; ow++) Y[yr + ow]! += wv * X[xr + ow]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  webgpu: { kind: 'conv2d' },
+  backward: (g, { inputs: [x, w], attrs, needsGrad }) => [
+    needsGrad[0] ? apply(conv2dGradInputOp, [g, w!], { ...attrs, inputShape: x!.shape }) : null,
+    needsGrad[1] ? apply(conv2dGradWeightOp, [x!, g], { ...attrs, weightShape: w!.shape }) : null,
+  ],
+});
+
+export interface ConvGradInputAttrs extends ConvAttrs {
+  readonly inputShape: Shape;
+}
+
+/** dx[n,ci,ih,iw] = sum over co, kh, kw of w[co,ci,kh,kw] dy[n,co,ih-kh+pt,iw-kw+pl]. */
+export const conv2dGradInputOp = defineOp<ConvGradInputAttrs>({
+  name: 'conv2dGradInput',
+  inputs: ['dy', 'weight'],
+  shape: ([dy, w], { padding, inputShape }) => {
+    const g = convGeometry(inputShape, w!, padding);
+    if (dy!.length !== 4 || dy![0] !== g.n || dy![1] !== g.co || dy![2] !== g.oh || dy![3] !== g.ow)
+      throw new ShapeError('conv2dGradInput', { dy: dy!, weight: w!, x: inputShape }, 'dy does not match the forward output');
+    return inputShape;
+  },
+  cpu: ([dy, w], [dx], { padding, inputShape }) => {
+    const g = convGeometry(inputShape, w!.shape, padding);
+    const D = dy!.data;
+    const K = w!.data;
+    const X = dx!.data;
+    const plane = g.oh * g.ow;
+    X.fill(0);
+    for (let n = 0; n < g.n; n++) {
+      for (let ci = 0; ci < g.ci; ci++) {
+        const xo = (n * g.ci + ci) * g.h * g.w;
+        for (let co = 0; co < g.co; co++) {
+          const yo = (n * g.co + co) * plane;
+          for (let kh = 0; kh < g.kh; kh++) {
+            const ih0 = Math.max(0, kh - g.pt);
+            const ih1 = Math.min(g.h, g.oh + kh - g.pt);
+            for (let kw = 0; kw < g.kw; kw++) {
+              const wv = K[((co * g.ci + ci) * g.kh + kh) * g.kw + kw]!;
+              const iw0 = Math.max(0, kw - g.pl);
+              const iw1 = Math.min(g.w, g.ow + kw - g.pl);
+              for (let ih = ih0; ih < ih1; ih++) {
+                const xr = xo + ih * g.w;
+                const yr = yo + (ih - kh + g.pt) * g.ow - kw + g.pl;
+                for (let iw = iw0; iw < iw1; iw++) X[xr + iw]! += wv * D[yr + iw]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  webgpu: { kind: 'conv2dGradInput' },
+});
+
+export interface ConvGradWeightAttrs extends ConvAttrs {
+  readonly weightShape: Shape;
+}
+
+/** dw[co,ci,kh,kw] = sum over n, oh, ow of dy[n,co,oh,ow] x[n,ci,oh+kh-pt,ow+kw-pl]. */
+export const conv2dGradWeightOp = defineOp<ConvGradWeightAttrs>({
+  name: 'conv2dGradWeight',
+  inputs: ['x', 'dy'],
+  shape: ([x, dy], { padding, weightShape }) => {
+    const g = convGeometry(x!, weightShape, padding);
+    if (dy!.length !== 4 || dy![0] !== g.n || dy![1] !== g.co || dy![2] !== g.oh || dy![3] !== g.ow)
+      throw new ShapeError('conv2dGradWeight', { x: x!, dy: dy!, weight: weightShape }, 'dy does not match the forward output');
+    return weightShape;
+  },
+  cpu: ([x, dy], [dw], { padding, weightShape }) => {
+    const g = convGeometry(x!.shape, weightShape, padding);
+    const X = x!.data;
+    const D = dy!.data;
+    const W = dw!.data;
+    const plane = g.oh * g.ow;
+    for (let co = 0; co < g.co; co++) {
+      for (let ci = 0; ci < g.ci; ci++) {
+        for (let kh = 0; kh < g.kh; kh++) {
+          const oh0 = Math.max(0, g.pt - kh);
+          const oh1 = Math.min(g.oh, g.h + g.pt - kh);
+          for (let kw = 0; kw < g.kw; kw++) {
+            const ow0 = Math.max(0, g.pl - kw);
+            const ow1 = Math.min(g.ow, g.w + g.pl - kw);
+            let s = 0;
+            for (let n = 0; n < g.n; n++) {
+              const yo = (n * g.co + co) * plane;
+              const xo = (n * g.ci + ci) * g.h * g.w + (kh - g.pt) * g.w + kw - g.pl;
+              for (let oh = oh0; oh < oh1; oh++) {
+                const yr = yo + oh * g.ow;
+                const xr = xo + oh * g.w;
+                for (let ow = ow0; ow < ow1; ow++) s += D[yr + ow]! * X[xr + ow]!;
+              }
+            }
+            W[((co * g.ci + ci) * g.kh + kh) * g.kw + kw] = s;
+          }
+        }
+      }
+    }
+  },
+  webgpu: { kind: 'conv2dGradWeight' },
+});
+
+/** 2-D convolution of x [N, C, H, W] with weight [out, C, kh, kw], plus bias [out] when given. */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, padding: Padding = 'same'): Tensor {
+  const y = apply(conv2dOp, [x, weight], { padding });
+  return bias === undefined ? y : add(y, reshape(bias, [1, bias.size, 1, 1]));
+}
+
+/** 1-D convolution of x [N, C, L] with weight [out, C, k], plus bias [out] when given. */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor, padding: Padding = 'same'): Tensor {
+  if (x.rank !== 3) throw new ShapeError('conv1d', { x: x.shape, weight: weight.shape }, 'input must be [batch, channels, length]');
+  if (weight.rank !== 3) throw new ShapeError('conv1d', { x: x.shape, weight: weight.shape }, 'weight must be [out, in, k]');
+  const [n, c, l] = x.shape as [number, number, number];
+  const [o, i, k] = weight.shape as [number, number, number];
+  const y = conv2d(reshape(x, [n, c, 1, l]), reshape(weight, [o, i, 1, k]), bias, padding);
+  return reshape(y, [n, o, y.shape[3]!]);
+}

@@ -1,0 +1,99 @@
+import { apply, defineOp } from '../autograd/op.js';
+import { ShapeError, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { reshape } from './view.js';
+
+/**
+ * Max pooling, NCHW, window = stride = pool. Keras 'same' semantics: the
+ * output is ceil(n / pool) and the last window may hang over the edge (the
+ * missing elements do not take part). The gradient goes to the first
+ * maximum of each window only. 1-D pooling is 2-D with a 1 x p window.
+ */
+export interface PoolAttrs {
+  readonly pool: readonly [number, number];
+}
+
+function poolShape(op: string, x: Shape, [ph, pw]: readonly [number, number]): [number, number, number, number] {
+  if (x.length !== 4) throw new ShapeError(op, { x }, 'input must be [batch, channels, height, width]');
+  if (!(ph >= 1 && pw >= 1 && Number.isInteger(ph) && Number.isInteger(pw))) throw new ShapeError(op, { x }, `invalid pool ${ph} x ${pw}`);
+  return [x[0]!, x[1]!, Math.ceil(x[2]! / ph), Math.ceil(x[3]! / pw)];
+}
+
+/**
+ * Visits each window and hands its first arg-max (flat index into x) to
+ * `visit` with the window's flat output index.
+ */
+function forEachWindowMax(x: Float32Array | Float64Array, shape: Shape, [ph, pw]: readonly [number, number], visit: (out: number, argmax: number) => void): void {
+  const [n, c, h, w] = shape as [number, number, number, number];
+  const oh = Math.ceil(h / ph);
+  const ow = Math.ceil(w / pw);
+  let o = 0;
+  for (let p = 0; p < n * c; p++) {
+    const base = p * h * w;
+    for (let i = 0; i < oh; i++) {
+      const r1 = Math.min(h, (i + 1) * ph);
+      for (let j = 0; j < ow; j++, o++) {
+        const c1 = Math.min(w, (j + 1) * pw);
+        let best = base + i * ph * w + j * pw;
+        let bv = x[best]!;
+        for (let r = i * ph; r < r1; r++) {
+          for (let q = j * pw; q < c1; q++) {
+            const k = base + r * w + q;
+            if (x[k]! > bv) {
+              bv = x[k]!;
+              best = k;
+            }
+          }
+        }
+        visit(o, best);
+      }
+    }
+  }
+}
+
+export const maxPool2dOp = defineOp<PoolAttrs>({
+  name: 'maxPool2d',
+  inputs: ['x'],
+  shape: ([x], { pool }) => poolShape('maxPool2d', x!, pool),
+  cpu: ([x], [y], { pool }) => {
+    const X = x!.data;
+    const Y = y!.data;
+    forEachWindowMax(X, x!.shape, pool, (o, k) => {
+      Y[o] = X[k]!;
+    });
+  },
+  webgpu: { kind: 'maxPool2d' },
+  backward: (g, { inputs: [x], attrs }) => [apply(maxPool2dGradOp, [x!, g], attrs)],
+});
+
+/** dx: each window's gradient at its first arg-max, zero elsewhere. */
+export const maxPool2dGradOp = defineOp<PoolAttrs>({
+  name: 'maxPool2dGrad',
+  inputs: ['x', 'dy'],
+  shape: ([x, dy], { pool }) => {
+    const out = poolShape('maxPool2dGrad', x!, pool);
+    if (!out.every((d, i) => dy![i] === d)) throw new ShapeError('maxPool2dGrad', { x: x!, dy: dy! }, 'dy does not match the pooled shape');
+    return x!;
+  },
+  cpu: ([x, dy], [dx], { pool }) => {
+    const D = dy!.data;
+    const G = dx!.data;
+    G.fill(0);
+    forEachWindowMax(x!.data, x!.shape, pool, (o, k) => {
+      G[k] = D[o]!;
+    });
+  },
+  webgpu: { kind: 'maxPool2dGrad' },
+});
+
+export function maxPool2d(x: Tensor, pool: number | readonly [number, number] = 2): Tensor {
+  return apply(maxPool2dOp, [x], { pool: typeof pool === 'number' ? [pool, pool] : pool });
+}
+
+/** Max pooling of x [N, C, L] with window = stride = pool. */
+export function maxPool1d(x: Tensor, pool = 2): Tensor {
+  if (x.rank !== 3) throw new ShapeError('maxPool1d', { x: x.shape }, 'input must be [batch, channels, length]');
+  const [n, c, l] = x.shape as [number, number, number];
+  const y = maxPool2d(reshape(x, [n, c, 1, l]), [1, pool]);
+  return reshape(y, [n, c, y.shape[3]!]);
+}

@@ -1,0 +1,145 @@
+import { apply, defineOp } from '../autograd/op.js';
+import type { CpuView } from '../tensor/backend.js';
+import { ShapeError, broadcastShapes, broadcastStrides, normaliseAxes, sameShape, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { div, equal, mul, mulScalar } from './elementwise.js';
+import { reshape } from './view.js';
+
+/** Reductions keep the reduced axes as 1 when `keepDims`, else drop them. */
+export interface ReduceAttrs {
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+/**
+ * Walks every input element in row-major order and folds it into its output
+ * slot: a fixed order, so sums are deterministic. Sums accumulate in float64.
+ */
+function reduceCpu(x: CpuView, out: CpuView, axes: readonly number[], init: number, fold: (acc: number, v: number) => number): void {
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const outStrides = broadcastStrides(kept, x.shape);
+  const acc = new Float64Array(out.data.length).fill(init);
+  const rank = x.shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let o = 0;
+  const n = x.data.length;
+  for (let i = 0; i < n; i++) {
+    acc[o] = fold(acc[o]!, x.data[i]!);
+    for (let k = rank - 1; k >= 0; k--) {
+      idx[k]!++;
+      o += outStrides[k]!;
+      if (idx[k]! < x.shape[k]!) break;
+      o -= outStrides[k]! * x.shape[k]!;
+      idx[k] = 0;
+    }
+  }
+  out.data.set(acc);
+}
+
+function reduceShape(name: string) {
+  return ([x]: readonly Shape[], { axes, keepDims }: ReduceAttrs): Shape => {
+    normaliseAxes(name, x!, axes);
+    return reducedShape(x!, axes, keepDims);
+  };
+}
+
+export const sumOp = defineOp<ReduceAttrs>({
+  name: 'sum',
+  inputs: ['x'],
+  shape: reduceShape('sum'),
+  cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 0, (a, v) => a + v),
+  webgpu: { kind: 'reduce', init: '0.0', fold: 'acc + v' },
+  backward: (g, { inputs: [x], attrs }) => [expand(reshape(g, reducedShape(x!.shape, attrs.axes, true)), x!.shape)],
+});
+
+export const maxOp = defineOp<ReduceAttrs>({
+  name: 'max',
+  inputs: ['x'],
+  shape: reduceShape('max'),
+  cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, -Infinity, (a, v) => (v > a ? v : a)),
+  webgpu: { kind: 'reduce', init: '-3.4028234663852886e38', fold: 'max(acc, v)' },
+  // Ties share the gradient equally.
+  backward: (g, { inputs: [x], output, attrs }) => {
+    const kept = reducedShape(x!.shape, attrs.axes, true);
+    const mask = equal(x!, reshape(output, kept));
+    const count = sum(mask, attrs.axes, true);
+    return [div(mul(mask, reshape(g, kept)), count)];
+  },
+});
+
+/** Sum over `axes` (all when omitted). */
+export function sum(x: Tensor, axes?: readonly number[], keepDims = false): Tensor {
+  return apply(sumOp, [x], { axes: normaliseAxes('sum', x.shape, axes), keepDims });
+}
+
+/** Mean over `axes` (all when omitted). */
+export function mean(x: Tensor, axes?: readonly number[], keepDims = false): Tensor {
+  const ax = normaliseAxes('mean', x.shape, axes);
+  const count = ax.reduce((p, a) => p * x.shape[a]!, 1);
+  return mulScalar(sum(x, ax, keepDims), 1 / count);
+}
+
+/** Max over `axes` (all when omitted). */
+export function max(x: Tensor, axes?: readonly number[], keepDims = false): Tensor {
+  return apply(maxOp, [x], { axes: normaliseAxes('max', x.shape, axes), keepDims });
+}
+
+export interface ExpandAttrs {
+  readonly shape: Shape;
+}
+
+/** Broadcasts x to `shape` (NumPy rules), materialising the copy. */
+export const expandOp = defineOp<ExpandAttrs>({
+  name: 'expand',
+  inputs: ['x'],
+  shape: ([x], { shape }) => {
+    const b = broadcastShapes(x!, shape);
+    if (b === null || !sameShape(b, shape)) throw new ShapeError('expand', { x: x!, to: shape }, 'cannot broadcast');
+    return shape;
+  },
+  cpu: ([x], [out]) => {
+    const shape = out!.shape;
+    const src = broadcastStrides(x!.shape, shape);
+    const rank = shape.length;
+    const idx = new Array<number>(rank).fill(0);
+    let o = 0;
+    for (let i = 0; i < out!.data.length; i++) {
+      out!.data[i] = x!.data[o]!;
+      for (let k = rank - 1; k >= 0; k--) {
+        idx[k]!++;
+        o += src[k]!;
+        if (idx[k]! < shape[k]!) break;
+        o -= src[k]! * shape[k]!;
+        idx[k] = 0;
+      }
+    }
+  },
+  webgpu: { kind: 'expand' },
+  backward: (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
+});
+
+export function expand(x: Tensor, shape: Shape): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  return apply(expandOp, [x], { shape: [...shape] });
+}
+
+/** Sums a broadcast result back to `shape` (the backward of broadcasting). */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  g.shape.forEach((d, i) => {
+    if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  return reshape(sum(g, axes, true), shape);
+}
+
