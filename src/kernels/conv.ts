@@ -2,6 +2,7 @@ import { apply, defineOp } from '../autograd/op.js';
 import { ShapeError, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
+import { correlate, correlateInputGrad, correlateWeightGrad, type CorrelationGeometry } from './conv-cpu.js';
 import { reshape } from './view.js';
 
 /**
@@ -53,6 +54,10 @@ export function convGeometry(x: Shape, w: Shape, padding: Padding): ConvGeometry
   return { n, ci, h, w: wd, co, kh, kw, oh, ow, pt: same ? (kh - 1) >> 1 : 0, pl: same ? (kw - 1) >> 1 : 0 };
 }
 
+function correlation(g: ConvGeometry): CorrelationGeometry {
+  return { n: g.n, cin: g.ci, cout: g.co, inH: g.h, inW: g.w, outH: g.oh, outW: g.ow, kh: g.kh, kw: g.kw, pt: g.pt, pl: g.pl };
+}
+
 export const conv2dOp = defineOp<ConvAttrs>({
   name: 'conv2d',
   inputs: ['x', 'weight'],
@@ -60,37 +65,7 @@ export const conv2dOp = defineOp<ConvAttrs>({
     const g = convGeometry(x!, w!, padding);
     return [g.n, g.co, g.oh, g.ow];
   },
-  cpu: ([x, w], [y], { padding }) => {
-    const g = convGeometry(x!.shape, w!.shape, padding);
-    const X = x!.data;
-    const K = w!.data;
-    const Y = y!.data;
-    const plane = g.oh * g.ow;
-    Y.fill(0);
-    for (let n = 0; n < g.n; n++) {
-      for (let co = 0; co < g.co; co++) {
-        const yo = (n * g.co + co) * plane;
-        for (let ci = 0; ci < g.ci; ci++) {
-          const xo = (n * g.ci + ci) * g.h * g.w;
-          for (let kh = 0; kh < g.kh; kh++) {
-            // Output rows whose input row oh + kh - pt lies inside the input.
-            const oh0 = Math.max(0, g.pt - kh);
-            const oh1 = Math.min(g.oh, g.h + g.pt - kh);
-            for (let kw = 0; kw < g.kw; kw++) {
-              const wv = K[((co * g.ci + ci) * g.kh + kh) * g.kw + kw]!;
-              const ow0 = Math.max(0, g.pl - kw);
-              const ow1 = Math.min(g.ow, g.w + g.pl - kw);
-              for (let oh = oh0; oh < oh1; oh++) {
-                const yr = yo + oh * g.ow;
-                const xr = xo + (oh + kh - g.pt) * g.w + kw - g.pl;
-                for (let ow = ow0; ow < ow1; ow++) Y[yr + ow]! += wv * X[xr + ow]!;
-              }
-            }
-          }
-        }
-      }
-    }
-  },
+  cpu: ([x, w], [y], { padding }) => correlate(x!.data, w!.data, y!.data, correlation(convGeometry(x!.shape, w!.shape, padding))),
   webgpu: { kind: 'conv2d' },
   backward: (g, { inputs: [x, w], attrs, needsGrad }) => [
     needsGrad[0] ? apply(conv2dGradInputOp, [g, w!], { ...attrs, inputShape: x!.shape }) : null,
@@ -112,36 +87,8 @@ export const conv2dGradInputOp = defineOp<ConvGradInputAttrs>({
       throw new ShapeError('conv2dGradInput', { dy: dy!, weight: w!, x: inputShape }, 'dy does not match the forward output');
     return inputShape;
   },
-  cpu: ([dy, w], [dx], { padding, inputShape }) => {
-    const g = convGeometry(inputShape, w!.shape, padding);
-    const D = dy!.data;
-    const K = w!.data;
-    const X = dx!.data;
-    const plane = g.oh * g.ow;
-    X.fill(0);
-    for (let n = 0; n < g.n; n++) {
-      for (let ci = 0; ci < g.ci; ci++) {
-        const xo = (n * g.ci + ci) * g.h * g.w;
-        for (let co = 0; co < g.co; co++) {
-          const yo = (n * g.co + co) * plane;
-          for (let kh = 0; kh < g.kh; kh++) {
-            const ih0 = Math.max(0, kh - g.pt);
-            const ih1 = Math.min(g.h, g.oh + kh - g.pt);
-            for (let kw = 0; kw < g.kw; kw++) {
-              const wv = K[((co * g.ci + ci) * g.kh + kh) * g.kw + kw]!;
-              const iw0 = Math.max(0, kw - g.pl);
-              const iw1 = Math.min(g.w, g.ow + kw - g.pl);
-              for (let ih = ih0; ih < ih1; ih++) {
-                const xr = xo + ih * g.w;
-                const yr = yo + (ih - kh + g.pt) * g.ow - kw + g.pl;
-                for (let iw = iw0; iw < iw1; iw++) X[xr + iw]! += wv * D[yr + iw]!;
-              }
-            }
-          }
-        }
-      }
-    }
-  },
+  cpu: ([dy, w], [dx], { padding, inputShape }) =>
+    correlateInputGrad(dy!.data, w!.data, dx!.data, correlation(convGeometry(inputShape, w!.shape, padding))),
   webgpu: { kind: 'conv2dGradInput' },
 });
 
@@ -159,36 +106,8 @@ export const conv2dGradWeightOp = defineOp<ConvGradWeightAttrs>({
       throw new ShapeError('conv2dGradWeight', { x: x!, dy: dy!, weight: weightShape }, 'dy does not match the forward output');
     return weightShape;
   },
-  cpu: ([x, dy], [dw], { padding, weightShape }) => {
-    const g = convGeometry(x!.shape, weightShape, padding);
-    const X = x!.data;
-    const D = dy!.data;
-    const W = dw!.data;
-    const plane = g.oh * g.ow;
-    for (let co = 0; co < g.co; co++) {
-      for (let ci = 0; ci < g.ci; ci++) {
-        for (let kh = 0; kh < g.kh; kh++) {
-          const oh0 = Math.max(0, g.pt - kh);
-          const oh1 = Math.min(g.oh, g.h + g.pt - kh);
-          for (let kw = 0; kw < g.kw; kw++) {
-            const ow0 = Math.max(0, g.pl - kw);
-            const ow1 = Math.min(g.ow, g.w + g.pl - kw);
-            let s = 0;
-            for (let n = 0; n < g.n; n++) {
-              const yo = (n * g.co + co) * plane;
-              const xo = (n * g.ci + ci) * g.h * g.w + (kh - g.pt) * g.w + kw - g.pl;
-              for (let oh = oh0; oh < oh1; oh++) {
-                const yr = yo + oh * g.ow;
-                const xr = xo + oh * g.w;
-                for (let ow = ow0; ow < ow1; ow++) s += D[yr + ow]! * X[xr + ow]!;
-              }
-            }
-            W[((co * g.ci + ci) * g.kh + kh) * g.kw + kw] = s;
-          }
-        }
-      }
-    }
-  },
+  cpu: ([x, dy], [dw], { padding, weightShape }) =>
+    correlateWeightGrad(x!.data, dy!.data, dw!.data, correlation(convGeometry(x!.shape, weightShape, padding))),
   webgpu: { kind: 'conv2dGradWeight' },
 });
 

@@ -55,11 +55,11 @@ const unarySpecs: Record<UnaryName, UnarySpec> = {
   sqrt: { js: 'Math.sqrt(x)', wgsl: 'sqrt(x)', backward: (g, _x, y) => div(g, mulScalar(y, 2)) },
   exp: { js: 'Math.exp(x)', wgsl: 'exp(x)', backward: (g, _x, y) => mul(g, y) },
   log: { js: 'Math.log(x)', wgsl: 'log(x)', backward: (g, x) => div(g, x) },
-  tanh: { js: 'Math.tanh(x)', wgsl: 'tanh(x)', backward: (g, _x, y) => mul(g, rsubScalar(square(y), 1)) },
+  tanh: { js: 'Math.tanh(x)', wgsl: 'tanh(x)', backward: (g, _x, y) => binary('tanhGrad', g, y) },
   sigmoid: {
     js: '1 / (1 + Math.exp(-x))',
     wgsl: '1.0 / (1.0 + exp(-x))',
-    backward: (g, _x, y) => mul(g, mul(y, rsubScalar(y, 1))),
+    backward: (g, _x, y) => binary('sigmoidGrad', g, y),
   },
   relu: { js: 'x > 0 ? x : 0', wgsl: 'max(x, 0.0)', backward: (g, x) => mul(g, unary('step', x)) },
   clamp: {
@@ -83,7 +83,7 @@ const unarySpecs: Record<UnaryName, UnarySpec> = {
   inRange: { js: 'x >= a && x <= b ? 1 : 0', wgsl: 'select(0.0, 1.0, x >= a && x <= b)' },
 };
 
-export type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'equal';
+export type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'equal' | 'tanhGrad' | 'sigmoidGrad';
 
 const binarySpecs: Record<BinaryName, BinarySpec> = {
   add: { js: 'x + y', wgsl: 'x + y', backward: (g, x, y) => [sumTo(g, x.shape), sumTo(g, y.shape)] },
@@ -96,6 +96,10 @@ const binarySpecs: Record<BinaryName, BinarySpec> = {
   },
   /** 1 where x == y, else 0. */
   equal: { js: 'x === y ? 1 : 0', wgsl: 'select(0.0, 1.0, x == y)' },
+  /** Backward of tanh, fused: g (1 - y^2), with x = g and y = tanh's output. */
+  tanhGrad: { js: 'x * (1 - y * y)', wgsl: 'x * (1.0 - y * y)' },
+  /** Backward of sigmoid, fused: g y (1 - y). */
+  sigmoidGrad: { js: 'x * y * (1 - y)', wgsl: 'x * y * (1.0 - y)' },
 };
 
 type UnaryLoop = (x: FloatArray, out: FloatArray, n: number, a: number, b: number) => void;

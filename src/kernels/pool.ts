@@ -19,14 +19,12 @@ function poolShape(op: string, x: Shape, [ph, pw]: readonly [number, number]): [
   return [x[0]!, x[1]!, Math.ceil(x[2]! / ph), Math.ceil(x[3]! / pw)];
 }
 
-/**
- * Visits each window and hands its first arg-max (flat index into x) to
- * `visit` with the window's flat output index.
- */
-function forEachWindowMax(x: Float32Array | Float64Array, shape: Shape, [ph, pw]: readonly [number, number], visit: (out: number, argmax: number) => void): void {
+/** Flat index into x of the first maximum of each pooling window, in output order. */
+function windowArgmax(x: Float32Array | Float64Array, shape: Shape, [ph, pw]: readonly [number, number]): Int32Array {
   const [n, c, h, w] = shape as [number, number, number, number];
   const oh = Math.ceil(h / ph);
   const ow = Math.ceil(w / pw);
+  const arg = new Int32Array(n * c * oh * ow);
   let o = 0;
   for (let p = 0; p < n * c; p++) {
     const base = p * h * w;
@@ -45,10 +43,11 @@ function forEachWindowMax(x: Float32Array | Float64Array, shape: Shape, [ph, pw]
             }
           }
         }
-        visit(o, best);
+        arg[o] = best;
       }
     }
   }
+  return arg;
 }
 
 export const maxPool2dOp = defineOp<PoolAttrs>({
@@ -58,9 +57,8 @@ export const maxPool2dOp = defineOp<PoolAttrs>({
   cpu: ([x], [y], { pool }) => {
     const X = x!.data;
     const Y = y!.data;
-    forEachWindowMax(X, x!.shape, pool, (o, k) => {
-      Y[o] = X[k]!;
-    });
+    const arg = windowArgmax(X, x!.shape, pool);
+    for (let o = 0; o < arg.length; o++) Y[o] = X[arg[o]!]!;
   },
   webgpu: { kind: 'maxPool2d' },
   backward: (g, { inputs: [x], attrs }) => [apply(maxPool2dGradOp, [x!, g], attrs)],
@@ -79,9 +77,8 @@ export const maxPool2dGradOp = defineOp<PoolAttrs>({
     const D = dy!.data;
     const G = dx!.data;
     G.fill(0);
-    forEachWindowMax(x!.data, x!.shape, pool, (o, k) => {
-      G[k] = D[o]!;
-    });
+    const arg = windowArgmax(x!.data, x!.shape, pool);
+    for (let o = 0; o < arg.length; o++) G[arg[o]!] = D[o]!;
   },
   webgpu: { kind: 'maxPool2dGrad' },
 });

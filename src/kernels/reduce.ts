@@ -21,20 +21,38 @@ function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean):
 }
 
 /**
- * Walks every input element in row-major order and folds it into its output
- * slot: a fixed order, so sums are deterministic. Sums accumulate in float64.
+ * Folds every input element into its output slot, walking the input in
+ * row-major order with the last axis as the inner loop: a fixed order, so
+ * results are deterministic. Sums accumulate in float64.
  */
-function reduceCpu(x: CpuView, out: CpuView, axes: readonly number[], init: number, fold: (acc: number, v: number) => number): void {
+function reduceCpu(x: CpuView, out: CpuView, axes: readonly number[], kind: 'sum' | 'max'): void {
+  const acc = new Float64Array(out.data.length).fill(kind === 'sum' ? 0 : -Infinity);
+  const X = x.data;
+  const rank = x.shape.length;
+  if (rank === 0 || X.length === 0) {
+    if (X.length > 0) acc[0] = X[0]!;
+    out.data.set(acc);
+    return;
+  }
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outStrides = broadcastStrides(kept, x.shape);
-  const acc = new Float64Array(out.data.length).fill(init);
-  const rank = x.shape.length;
-  const idx = new Array<number>(rank).fill(0);
+  const inner = x.shape[rank - 1]!;
+  const innerStride = outStrides[rank - 1]!;
+  const idx = new Array<number>(rank - 1).fill(0);
   let o = 0;
-  const n = x.data.length;
-  for (let i = 0; i < n; i++) {
-    acc[o] = fold(acc[o]!, x.data[i]!);
-    for (let k = rank - 1; k >= 0; k--) {
+  for (let i = 0; i < X.length; i += inner) {
+    if (innerStride === 0) {
+      // The last axis is reduced: fold the row into one slot.
+      let a = acc[o]!;
+      if (kind === 'sum') for (let j = 0; j < inner; j++) a += X[i + j]!;
+      else for (let j = 0; j < inner; j++) a = X[i + j]! > a ? X[i + j]! : a;
+      acc[o] = a;
+    } else if (kind === 'sum') {
+      for (let j = 0; j < inner; j++) acc[o + j]! += X[i + j]!;
+    } else {
+      for (let j = 0; j < inner; j++) if (X[i + j]! > acc[o + j]!) acc[o + j] = X[i + j]!;
+    }
+    for (let k = rank - 2; k >= 0; k--) {
       idx[k]!++;
       o += outStrides[k]!;
       if (idx[k]! < x.shape[k]!) break;
@@ -56,7 +74,7 @@ export const sumOp = defineOp<ReduceAttrs>({
   name: 'sum',
   inputs: ['x'],
   shape: reduceShape('sum'),
-  cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 0, (a, v) => a + v),
+  cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 'sum'),
   webgpu: { kind: 'reduce', init: '0.0', fold: 'acc + v' },
   backward: (g, { inputs: [x], attrs }) => [expand(reshape(g, reducedShape(x!.shape, attrs.axes, true)), x!.shape)],
 });
@@ -65,7 +83,7 @@ export const maxOp = defineOp<ReduceAttrs>({
   name: 'max',
   inputs: ['x'],
   shape: reduceShape('max'),
-  cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, -Infinity, (a, v) => (v > a ? v : a)),
+  cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 'max'),
   webgpu: { kind: 'reduce', init: '-3.4028234663852886e38', fold: 'max(acc, v)' },
   // Ties share the gradient equally.
   backward: (g, { inputs: [x], output, attrs }) => {
