@@ -20,6 +20,9 @@ export {
   type CreateOptions,
 } from './tensor/create.js';
 export { cpu, CpuBackend, cpuData } from './kernels/cpu.js';
+export { createBackend, type BackendChoice, type SelectedBackend } from './kernels/select.js';
+export { WebGpuBackend, WebGpuError, type WebGpuBackendOptions, type AdapterInfo } from './kernels/webgpu/backend.js';
+export { defineWebGpuKernel, type WebGpuKernel, type KernelPlan, type ParamType } from './kernels/webgpu/kernel.js';
 export { backward } from './autograd/backward.js';
 export { noGrad, isGradEnabled } from './autograd/mode.js';
 export { apply, applyInPlace, defineOp, type OpDef } from './autograd/op.js';

@@ -1,9 +1,10 @@
 import { apply, defineOp } from '../autograd/op.js';
-import { ShapeError, type Shape } from '../tensor/shape.js';
+import { ShapeError, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
 import { correlate, correlateInputGrad, correlateWeightGrad, type CorrelationGeometry } from './conv-cpu.js';
 import { reshape } from './view.js';
+import { defineWebGpuKernel, type ParamType } from './webgpu/kernel.js';
 
 /**
  * 2-D convolution (cross-correlation, as every framework), NCHW, stride 1.
@@ -58,6 +59,25 @@ function correlation(g: ConvGeometry): CorrelationGeometry {
   return { n: g.n, cin: g.ci, cout: g.co, inH: g.h, inW: g.w, outH: g.oh, outW: g.ow, kh: g.kh, kw: g.kw, pt: g.pt, pl: g.pl };
 }
 
+/** WebGPU: the geometry of the three convolution kernels, as uniforms. */
+const convParams: Readonly<Record<keyof ConvGeometry, ParamType>> = {
+  n: 'u32',
+  ci: 'u32',
+  h: 'u32',
+  w: 'u32',
+  co: 'u32',
+  kh: 'u32',
+  kw: 'u32',
+  oh: 'u32',
+  ow: 'u32',
+  pt: 'u32',
+  pl: 'u32',
+};
+
+function convPlan(count: number, g: ConvGeometry): { count: number; params: Readonly<Record<string, number>> } {
+  return { count, params: { ...g } };
+}
+
 export const conv2dOp = defineOp<ConvAttrs>({
   name: 'conv2d',
   inputs: ['x', 'weight'],
@@ -66,7 +86,40 @@ export const conv2dOp = defineOp<ConvAttrs>({
     return [g.n, g.co, g.oh, g.ow];
   },
   cpu: ([x, w], [y], { padding }) => correlate(x!.data, w!.data, y!.data, correlation(convGeometry(x!.shape, w!.shape, padding))),
-  webgpu: { kind: 'conv2d' },
+  // WebGPU: one thread per output element, summing over input channels and
+  // the kernel taps that land inside the input (padding contributes nothing).
+  webgpu: defineWebGpuKernel<ConvAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['x', 'wt'],
+    outputs: ['y'],
+    params: convParams,
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let ox = i % params.ow;
+  let oy = (i / params.ow) % params.oh;
+  let co = (i / (params.ow * params.oh)) % params.co;
+  let n = i / (params.ow * params.oh * params.co);
+  let ky0 = u32(max(i32(params.pt) - i32(oy), 0));
+  let ky1 = min(params.kh, params.h + params.pt - oy);
+  let kx0 = u32(max(i32(params.pl) - i32(ox), 0));
+  let kx1 = min(params.kw, params.w + params.pl - ox);
+  var acc = 0.0;
+  for (var ci = 0u; ci < params.ci; ci++) {
+    let xPlane = (n * params.ci + ci) * params.h;
+    let wPlane = (co * params.ci + ci) * params.kh;
+    for (var ky = ky0; ky < ky1; ky++) {
+      let xRow = (xPlane + oy + ky - params.pt) * params.w;
+      let wRow = (wPlane + ky) * params.kw;
+      for (var kx = kx0; kx < kx1; kx++) {
+        acc += wt[wRow + kx] * x[xRow + ox + kx - params.pl];
+      }
+    }
+  }
+  y[i] = acc;
+}`,
+    plan: ([x, w], [y], { padding }) => convPlan(sizeOf(y!), convGeometry(x!, w!, padding)),
+  }),
   backward: (g, { inputs: [x, w], attrs, needsGrad }) => [
     needsGrad[0] ? apply(conv2dGradInputOp, [g, w!], { ...attrs, inputShape: x!.shape }) : null,
     needsGrad[1] ? apply(conv2dGradWeightOp, [x!, g], { ...attrs, weightShape: w!.shape }) : null,
@@ -89,7 +142,41 @@ export const conv2dGradInputOp = defineOp<ConvGradInputAttrs>({
   },
   cpu: ([dy, w], [dx], { padding, inputShape }) =>
     correlateInputGrad(dy!.data, w!.data, dx!.data, correlation(convGeometry(inputShape, w!.shape, padding))),
-  webgpu: { kind: 'conv2dGradInput' },
+  // WebGPU, in gather form: one thread per input element, summing over output
+  // channels and the taps (ky, kx) whose output (iy + pt - ky, ix + pl - kx)
+  // exists.
+  webgpu: defineWebGpuKernel<ConvGradInputAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['dy', 'wt'],
+    outputs: ['dx'],
+    params: convParams,
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let ix = i % params.w;
+  let iy = (i / params.w) % params.h;
+  let ci = (i / (params.w * params.h)) % params.ci;
+  let n = i / (params.w * params.h * params.ci);
+  let ky0 = u32(max(i32(iy + params.pt) - i32(params.oh) + 1, 0));
+  let ky1 = min(params.kh, iy + params.pt + 1u);
+  let kx0 = u32(max(i32(ix + params.pl) - i32(params.ow) + 1, 0));
+  let kx1 = min(params.kw, ix + params.pl + 1u);
+  var acc = 0.0;
+  for (var co = 0u; co < params.co; co++) {
+    let dyPlane = (n * params.co + co) * params.oh;
+    let wPlane = (co * params.ci + ci) * params.kh;
+    for (var ky = ky0; ky < ky1; ky++) {
+      let dyRow = (dyPlane + iy + params.pt - ky) * params.ow;
+      let wRow = (wPlane + ky) * params.kw;
+      for (var kx = kx0; kx < kx1; kx++) {
+        acc += wt[wRow + kx] * dy[dyRow + ix + params.pl - kx];
+      }
+    }
+  }
+  dx[i] = acc;
+}`,
+    plan: ([, w], [dx], { padding, inputShape }) => convPlan(sizeOf(dx!), convGeometry(inputShape, w!, padding)),
+  }),
 });
 
 export interface ConvGradWeightAttrs extends ConvAttrs {
@@ -108,7 +195,52 @@ export const conv2dGradWeightOp = defineOp<ConvGradWeightAttrs>({
   },
   cpu: ([x, dy], [dw], { padding, weightShape }) =>
     correlateWeightGrad(x!.data, dy!.data, dw!.data, correlation(convGeometry(x!.shape, weightShape, padding))),
-  webgpu: { kind: 'conv2dGradWeight' },
+  // WebGPU: one workgroup per weight element (a tree reduction). The terms
+  // are the outputs (n, oy, ox) whose input pixel (oy + ky - pt, ox + kx - pl)
+  // lies inside, a box walked row-major: lane l sums terms l, l + WG, ...,
+  // then the lanes' sums are added in a fixed tree.
+  webgpu: defineWebGpuKernel<ConvGradWeightAttrs>({
+    grid: 'workgroup',
+    workgroupSize: 128,
+    inputs: ['x', 'dy'],
+    outputs: ['dw'],
+    params: convParams,
+    wgsl: /* wgsl */ `
+var<workgroup> partial: array<f32, WG>;
+
+fn run(group: u32, lane: u32) {
+  let kx = group % params.kw;
+  let ky = (group / params.kw) % params.kh;
+  let ci = (group / (params.kw * params.kh)) % params.ci;
+  let co = group / (params.kw * params.kh * params.ci);
+  let oy0 = max(i32(params.pt) - i32(ky), 0);
+  let oy1 = min(i32(params.oh), i32(params.h + params.pt) - i32(ky));
+  let ox0 = max(i32(params.pl) - i32(kx), 0);
+  let ox1 = min(i32(params.ow), i32(params.w + params.pl) - i32(kx));
+  let rows = u32(max(oy1 - oy0, 0));
+  let cols = u32(max(ox1 - ox0, 0));
+  var acc = 0.0;
+  for (var t = lane; t < params.n * rows * cols; t += WG) {
+    let ox = u32(ox0) + t % cols;
+    let oy = u32(oy0) + (t / cols) % rows;
+    let n = t / (cols * rows);
+    let d = dy[((n * params.co + co) * params.oh + oy) * params.ow + ox];
+    acc += d * x[((n * params.ci + ci) * params.h + oy + ky - params.pt) * params.w + ox + kx - params.pl];
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lane < half) {
+      partial[lane] += partial[lane + half];
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u) {
+    dw[group] = partial[0];
+  }
+}`,
+    plan: ([x], [dw], { padding, weightShape }) => convPlan(sizeOf(dw!), convGeometry(x!, weightShape, padding)),
+  }),
 });
 
 /** 2-D convolution of x [N, C, H, W] with weight [out, C, kh, kw], plus bias [out] when given. */

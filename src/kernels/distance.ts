@@ -1,6 +1,7 @@
 import { apply, defineOp } from '../autograd/op.js';
-import { ShapeError } from '../tensor/shape.js';
+import { ShapeError, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { defineWebGpuKernel } from './webgpu/kernel.js';
 
 /**
  * Pairwise squared Euclidean distances between the rows of x [N, D] and
@@ -33,7 +34,26 @@ export const pairwiseSqDistOp = defineOp<Record<string, never>>({
       }
     }
   },
-  webgpu: { kind: 'pairwiseSqDist' },
+  // WebGPU: one thread per (i, j), summing over d in order.
+  webgpu: defineWebGpuKernel<Record<string, never>>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['x', 'c'],
+    outputs: ['out'],
+    params: { k: 'u32', d: 'u32' },
+    wgsl: /* wgsl */ `
+fn run(e: u32) {
+  let xRow = (e / params.k) * params.d;
+  let cRow = (e % params.k) * params.d;
+  var acc = 0.0;
+  for (var t = 0u; t < params.d; t++) {
+    let diff = x[xRow + t] - c[cRow + t];
+    acc += diff * diff;
+  }
+  out[e] = acc;
+}`,
+    plan: ([x, c], [out]) => ({ count: sizeOf(out!), params: { k: c![0]!, d: x![1]! } }),
+  }),
   backward: (g, { inputs: [x, c], needsGrad }) => [
     needsGrad[0] ? apply(sqDistGradOp, [g, x!, c!], { wrt: 'x' }) : null,
     needsGrad[1] ? apply(sqDistGradOp, [g, x!, c!], { wrt: 'c' }) : null,
@@ -78,7 +98,36 @@ export const sqDistGradOp = defineOp<SqDistGradAttrs>({
         }
     }
   },
-  webgpu: { kind: 'sqDistGrad' },
+  // WebGPU: one thread per output element; `wrtC` picks the formula.
+  webgpu: defineWebGpuKernel<SqDistGradAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['g', 'x', 'c'],
+    outputs: ['out'],
+    params: { n: 'u32', k: 'u32', d: 'u32', wrtC: 'u32' },
+    wgsl: /* wgsl */ `
+fn run(e: u32) {
+  let t = e % params.d;
+  let row = e / params.d;
+  var acc = 0.0;
+  if (params.wrtC == 0u) {
+    let xv = x[row * params.d + t];
+    for (var j = 0u; j < params.k; j++) {
+      acc += g[row * params.k + j] * (xv - c[j * params.d + t]);
+    }
+  } else {
+    let cv = c[row * params.d + t];
+    for (var i = 0u; i < params.n; i++) {
+      acc += g[i * params.k + row] * (cv - x[i * params.d + t]);
+    }
+  }
+  out[e] = 2.0 * acc;
+}`,
+    plan: ([, x, c], [out], { wrt }) => ({
+      count: sizeOf(out!),
+      params: { n: x![0]!, k: c![0]!, d: x![1]!, wrtC: wrt === 'c' ? 1 : 0 },
+    }),
+  }),
 });
 
 export function pairwiseSqDist(x: Tensor, c: Tensor): Tensor {
@@ -103,7 +152,24 @@ export const rowNormalizeOp = defineOp<Record<string, never>>({
       for (let j = 0; j < k; j++) O[i * k + j] = X[i * k + j]! / s;
     }
   },
-  webgpu: { kind: 'rowNormalize' },
+  // WebGPU: one thread per element, each summing its row (K, the number of clusters, is small).
+  webgpu: defineWebGpuKernel<Record<string, never>>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['x'],
+    outputs: ['out'],
+    params: { k: 'u32' },
+    wgsl: /* wgsl */ `
+fn run(e: u32) {
+  let row = (e / params.k) * params.k;
+  var s = 0.0;
+  for (var j = 0u; j < params.k; j++) {
+    s += x[row + j];
+  }
+  out[e] = x[e] / s;
+}`,
+    plan: ([x], [out]) => ({ count: sizeOf(out!), params: { k: x![1]! } }),
+  }),
   backward: (g, { inputs: [x], output }) => [apply(rowNormalizeGradOp, [g, x!, output], {})],
 });
 
@@ -131,7 +197,26 @@ export const rowNormalizeGradOp = defineOp<Record<string, never>>({
       for (let j = 0; j < k; j++) O[i * k + j] = (G[i * k + j]! - gy) / s;
     }
   },
-  webgpu: { kind: 'rowNormalizeGrad' },
+  // WebGPU: one thread per element, each forming its row's two sums.
+  webgpu: defineWebGpuKernel<Record<string, never>>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['g', 'x', 'y'],
+    outputs: ['out'],
+    params: { k: 'u32' },
+    wgsl: /* wgsl */ `
+fn run(e: u32) {
+  let row = (e / params.k) * params.k;
+  var s = 0.0;
+  var gy = 0.0;
+  for (var j = 0u; j < params.k; j++) {
+    s += x[row + j];
+    gy += g[row + j] * y[row + j];
+  }
+  out[e] = (g[e] - gy) / s;
+}`,
+    plan: ([, x], [out]) => ({ count: sizeOf(out!), params: { k: x![1]! } }),
+  }),
 });
 
 export function rowNormalize(x: Tensor): Tensor {

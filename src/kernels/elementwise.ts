@@ -1,9 +1,10 @@
 import { apply, defineOp, type OpDef } from '../autograd/op.js';
 import type { CpuView } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
-import { ShapeError, broadcastShapes, broadcastStrides, sameShape, type Shape } from '../tensor/shape.js';
+import { ShapeError, broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sumTo } from './reduce.js';
+import { collapseAxes, defineWebGpuKernel, type WebGpuKernel } from './webgpu/kernel.js';
 
 /**
  * Elementwise ops. Each is one row: an expression in JavaScript and the same
@@ -55,7 +56,9 @@ const unarySpecs: Record<UnaryName, UnarySpec> = {
   sqrt: { js: 'Math.sqrt(x)', wgsl: 'sqrt(x)', backward: (g, _x, y) => div(g, mulScalar(y, 2)) },
   exp: { js: 'Math.exp(x)', wgsl: 'exp(x)', backward: (g, _x, y) => mul(g, y) },
   log: { js: 'Math.log(x)', wgsl: 'log(x)', backward: (g, x) => div(g, x) },
-  tanh: { js: 'Math.tanh(x)', wgsl: 'tanh(x)', backward: (g, _x, y) => binary('tanhGrad', g, y) },
+  // WGSL's tanh is NaN beyond |x| ~ 44 on some drivers (SwiftShader: e^2x
+  // overflows); in float32 it is +-1 from |x| ~ 9 on, so clamping is exact.
+  tanh: { js: 'Math.tanh(x)', wgsl: 'tanh(clamp(x, -20.0, 20.0))', backward: (g, _x, y) => binary('tanhGrad', g, y) },
   sigmoid: {
     js: '1 / (1 + Math.exp(-x))',
     wgsl: '1.0 / (1.0 + exp(-x))',
@@ -171,7 +174,7 @@ function makeUnaryOp(name: UnaryName, spec: UnarySpec): OpDef<ScalarAttrs> {
     inputs: ['x'],
     shape: ([x]) => x!,
     cpu: ([x], [out], s) => loop(x!.data, out!.data, out!.data.length, s.a, s.b),
-    webgpu: { kind: 'unary', expr: spec.wgsl },
+    webgpu: unaryWebGpu(spec.wgsl),
     ...(backward && {
       backward: (g, { inputs: [x], output, attrs }) => [backward(g, x!, output, attrs)],
     }),
@@ -190,7 +193,7 @@ function makeBinaryOp(name: BinaryName, spec: BinarySpec): OpDef<Record<string, 
       return out;
     },
     cpu: ([x, y], [out]) => binaryCpu(loop, x!, y!, out!),
-    webgpu: { kind: 'binary', expr: spec.wgsl },
+    webgpu: binaryWebGpu(spec.wgsl),
     ...(backward && {
       backward: (g, { inputs: [x, y] }) => backward(g, x!, y!),
     }),
@@ -212,6 +215,61 @@ function binaryCpu(loop: BinaryLoop, x: CpuView, y: CpuView, out: CpuView): void
 }
 
 const zero = (): number => 0;
+
+/** WebGPU: one thread per element, the table's WGSL expression in `x`, `a`, `b`. */
+function unaryWebGpu(expr: string): WebGpuKernel<ScalarAttrs> {
+  return defineWebGpuKernel<ScalarAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['xs'],
+    outputs: ['out'],
+    params: { a: 'f32', b: 'f32' },
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let x = xs[i];
+  let a = params.a;
+  let b = params.b;
+  out[i] = ${expr};
+}`,
+    plan: (_, [out], { a, b }) => ({ count: sizeOf(out!), params: { a, b } }),
+  });
+}
+
+/**
+ * WebGPU: one thread per output element; each operand is read through its
+ * broadcast strides over the output's axes (collapsed, so a same-shape
+ * operation loops over a single axis).
+ */
+function binaryWebGpu(expr: string): WebGpuKernel<Record<string, never>> {
+  return defineWebGpuKernel<Record<string, never>>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['xs', 'ys'],
+    outputs: ['out'],
+    params: { rank: 'u32', shape: 'dims', sx: 'dims', sy: 'dims' },
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  var rest = i;
+  var ix = 0u;
+  var iy = 0u;
+  for (var k = params.rank; k > 0u; k--) {
+    let v = (k - 1u) / 4u;
+    let l = (k - 1u) % 4u;
+    let c = rest % params.shape[v][l];
+    rest /= params.shape[v][l];
+    ix += c * params.sx[v][l];
+    iy += c * params.sy[v][l];
+  }
+  let x = xs[ix];
+  let y = ys[iy];
+  out[i] = ${expr};
+}`,
+    plan: ([x, y], [out]) => {
+      const c = collapseAxes(out!, [broadcastStrides(x!, out!), broadcastStrides(y!, out!)]);
+      return { count: sizeOf(out!), params: { rank: c.shape.length, shape: c.shape, sx: c.strides[0]!, sy: c.strides[1]! } };
+    },
+  });
+}
 
 export const unaryOps = Object.fromEntries(
   Object.entries(unarySpecs).map(([name, spec]) => [name, makeUnaryOp(name as UnaryName, spec)]),

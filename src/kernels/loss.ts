@@ -1,6 +1,7 @@
 import { apply, defineOp } from '../autograd/op.js';
-import { ShapeError, sameShape } from '../tensor/shape.js';
+import { ShapeError, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { defineWebGpuKernel } from './webgpu/kernel.js';
 
 /**
  * The two losses, each one fused kernel for the forward value and one for
@@ -25,7 +26,37 @@ export const mseOp = defineOp<Record<string, never>>({
     }
     out!.data[0] = s / P.length;
   },
-  webgpu: { kind: 'mse' },
+  // WebGPU: one workgroup; lane l sums the squares l, l + WG, ... in order,
+  // then the lanes' sums are added in a fixed tree.
+  webgpu: defineWebGpuKernel<Record<string, never>>({
+    grid: 'workgroup',
+    workgroupSize: 256,
+    inputs: ['prediction', 'expected'],
+    outputs: ['out'],
+    params: { n: 'u32' },
+    wgsl: /* wgsl */ `
+var<workgroup> partial: array<f32, WG>;
+
+fn run(group: u32, lane: u32) {
+  var acc = 0.0;
+  for (var i = lane; i < params.n; i += WG) {
+    let d = prediction[i] - expected[i];
+    acc += d * d;
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lane < half) {
+      partial[lane] += partial[lane + half];
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u) {
+    out[group] = partial[0] / f32(params.n);
+  }
+}`,
+    plan: ([p]) => ({ count: 1, params: { n: sizeOf(p!) } }),
+  }),
   backward: (g, { inputs: [p, t], needsGrad }) => [
     needsGrad[0] ? apply(mseGradOp, [g, p!, t!], { sign: 1 }) : null,
     needsGrad[1] ? apply(mseGradOp, [g, p!, t!], { sign: -1 }) : null,
@@ -48,7 +79,19 @@ export const mseGradOp = defineOp<SignAttrs>({
     const scale = (sign * 2 * g!.data[0]!) / P.length;
     for (let i = 0; i < P.length; i++) O[i] = scale * (P[i]! - T[i]!);
   },
-  webgpu: { kind: 'mseGrad' },
+  // WebGPU: one thread per element; scale = sign * 2 / n.
+  webgpu: defineWebGpuKernel<SignAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['g', 'prediction', 'expected'],
+    outputs: ['out'],
+    params: { scale: 'f32' },
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  out[i] = params.scale * g[0] * (prediction[i] - expected[i]);
+}`,
+    plan: ([, p], [out], { sign }) => ({ count: sizeOf(out!), params: { scale: (sign * 2) / sizeOf(p!) } }),
+  }),
 });
 
 export function mse(prediction: Tensor, target: Tensor): Tensor {
@@ -79,7 +122,36 @@ export const kldOp = defineOp<Record<string, never>>({
     }
     out!.data[0] = s / p!.shape[0]!;
   },
-  webgpu: { kind: 'kld' },
+  // WebGPU: one workgroup, summed like mse's.
+  webgpu: defineWebGpuKernel<Record<string, never>>({
+    grid: 'workgroup',
+    workgroupSize: 256,
+    inputs: ['p', 'q'],
+    outputs: ['out'],
+    params: { n: 'u32', rows: 'u32', eps: 'f32' },
+    wgsl: /* wgsl */ `
+var<workgroup> partial: array<f32, WG>;
+
+fn run(group: u32, lane: u32) {
+  var acc = 0.0;
+  for (var i = lane; i < params.n; i += WG) {
+    let pc = clamp(p[i], params.eps, 1.0);
+    acc += pc * log(pc / clamp(q[i], params.eps, 1.0));
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lane < half) {
+      partial[lane] += partial[lane + half];
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u) {
+    out[group] = partial[0] / f32(params.rows);
+  }
+}`,
+    plan: ([p]) => ({ count: 1, params: { n: sizeOf(p!), rows: p![0]!, eps: KLD_EPS } }),
+  }),
   backward: (g, { inputs: [p, q], needsGrad }) => [
     needsGrad[0] ? apply(kldGradOp, [g, p!, q!], { wrt: 'p' }) : null,
     needsGrad[1] ? apply(kldGradOp, [g, p!, q!], { wrt: 'q' }) : null,
@@ -110,7 +182,34 @@ export const kldGradOp = defineOp<KldGradAttrs>({
       else O[i] = inside(P[i]!) ? scale * (Math.log(pc / qc) + 1) : 0;
     }
   },
-  webgpu: { kind: 'kldGrad' },
+  // WebGPU: one thread per element; `wrtQ` picks the formula.
+  webgpu: defineWebGpuKernel<KldGradAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['g', 'p', 'q'],
+    outputs: ['out'],
+    params: { rows: 'u32', eps: 'f32', wrtQ: 'u32' },
+    wgsl: /* wgsl */ `
+fn inside(v: f32) -> bool {
+  return v >= params.eps && v <= 1.0;
+}
+
+fn run(i: u32) {
+  let scale = g[0] / f32(params.rows);
+  let pc = clamp(p[i], params.eps, 1.0);
+  let qc = clamp(q[i], params.eps, 1.0);
+  var v = 0.0;
+  if (params.wrtQ == 1u) {
+    if (inside(q[i])) {
+      v = (-scale * pc) / qc;
+    }
+  } else if (inside(p[i])) {
+    v = scale * (log(pc / qc) + 1.0);
+  }
+  out[i] = v;
+}`,
+    plan: ([, p], [out], { wrt }) => ({ count: sizeOf(out!), params: { rows: p![0]!, eps: KLD_EPS, wrtQ: wrt === 'q' ? 1 : 0 } }),
+  }),
 });
 
 function clip(v: number): number {

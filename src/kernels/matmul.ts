@@ -1,6 +1,7 @@
 import { apply, defineOp } from '../autograd/op.js';
 import { ShapeError, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { defineWebGpuKernel } from './webgpu/kernel.js';
 
 /**
  * C = op(A) op(B), op = transpose when the flag is set. 2-D ([M, K] x [K, N])
@@ -63,7 +64,61 @@ export const matmulOp = defineOp<MatmulAttrs>({
       }
     }
   },
-  webgpu: { kind: 'matmul' },
+  // WebGPU, tiled: a 16 x 16 workgroup computes a 16 x 16 tile of C, staging
+  // 16-wide slabs of op(A) and op(B) in workgroup memory. Each thread sums its
+  // element over p in increasing order (zero padding past the edges adds 0).
+  webgpu: defineWebGpuKernel<MatmulAttrs>({
+    grid: 'workgroup',
+    workgroupSize: 256,
+    inputs: ['a', 'b'],
+    outputs: ['c'],
+    params: { m: 'u32', k: 'u32', n: 'u32', ar: 'u32', ap: 'u32', bp: 'u32', bc: 'u32' },
+    wgsl: /* wgsl */ `
+const TILE: u32 = 16u;
+var<workgroup> tileA: array<f32, WG>;
+var<workgroup> tileB: array<f32, WG>;
+
+// Element (r, p) of op(A) in batch t is a[t m k + r ar + p ap]; (p, col) of op(B) is b[t k n + p bp + col bc].
+fn run(group: u32, lane: u32) {
+  let tilesN = (params.n + TILE - 1u) / TILE;
+  let tilesPerBatch = ((params.m + TILE - 1u) / TILE) * tilesN;
+  let t = group / tilesPerBatch;
+  let tile = group % tilesPerBatch;
+  let ty = lane / TILE;
+  let tx = lane % TILE;
+  let row = (tile / tilesN) * TILE + ty;
+  let col = (tile % tilesN) * TILE + tx;
+  let aBase = t * params.m * params.k;
+  let bBase = t * params.k * params.n;
+  var acc = 0.0;
+  for (var p0 = 0u; p0 < params.k; p0 += TILE) {
+    var av = 0.0;
+    if (row < params.m && p0 + tx < params.k) {
+      av = a[aBase + row * params.ar + (p0 + tx) * params.ap];
+    }
+    var bv = 0.0;
+    if (p0 + ty < params.k && col < params.n) {
+      bv = b[bBase + (p0 + ty) * params.bp + col * params.bc];
+    }
+    tileA[lane] = av;
+    tileB[lane] = bv;
+    workgroupBarrier();
+    for (var p = 0u; p < TILE; p++) {
+      acc += tileA[ty * TILE + p] * tileB[p * TILE + tx];
+    }
+    workgroupBarrier();
+  }
+  if (row < params.m && col < params.n) {
+    c[(t * params.m + row) * params.n + col] = acc;
+  }
+}`,
+    plan: ([a, b], _, attrs) => {
+      const { batch, m, k, n } = matmulDims(a!, b!, attrs);
+      const [ar, ap] = attrs.transA ? [1, m] : [k, 1];
+      const [bp, bc] = attrs.transB ? [1, k] : [n, 1];
+      return { count: batch * Math.ceil(m / 16) * Math.ceil(n / 16), params: { m, k, n, ar, ap, bp, bc } };
+    },
+  }),
   backward: (g, { inputs: [a, b], attrs: { transA, transB }, needsGrad }) => [
     needsGrad[0] ? (transA ? matmul(b!, g, transB, true) : matmul(g, b!, false, !transB)) : null,
     needsGrad[1] ? (transB ? matmul(g, a!, true, transA) : matmul(a!, g, !transA, false)) : null,

@@ -1,7 +1,8 @@
 import { apply, defineOp } from '../autograd/op.js';
-import { ShapeError, type Shape } from '../tensor/shape.js';
+import { ShapeError, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './view.js';
+import { defineWebGpuKernel } from './webgpu/kernel.js';
 
 /**
  * Max pooling, NCHW, window = stride = pool. Keras 'same' semantics: the
@@ -50,6 +51,35 @@ function windowArgmax(x: Float32Array | Float64Array, shape: Shape, [ph, pw]: re
   return arg;
 }
 
+/** WebGPU: the window scan both pooling kernels share, the CPU's order and its strict `>`. */
+const windowArgmaxWgsl = /* wgsl */ `
+// Flat index into x of the first maximum of window (i, j) of plane (n, c).
+fn windowArgmax(plane: u32, i: u32, j: u32) -> u32 {
+  let base = plane * params.h * params.w;
+  let r1 = min(params.h, (i + 1u) * params.ph);
+  let c1 = min(params.w, (j + 1u) * params.pw);
+  var best = base + i * params.ph * params.w + j * params.pw;
+  var top = x[best];
+  for (var r = i * params.ph; r < r1; r++) {
+    for (var c = j * params.pw; c < c1; c++) {
+      let k = base + r * params.w + c;
+      if (x[k] > top) {
+        top = x[k];
+        best = k;
+      }
+    }
+  }
+  return best;
+}`;
+
+const poolParams = { h: 'u32', w: 'u32', ph: 'u32', pw: 'u32', oh: 'u32', ow: 'u32' } as const;
+
+function poolPlan(count: number, x: Shape, [ph, pw]: readonly [number, number]) {
+  const h = x[2]!;
+  const w = x[3]!;
+  return { count, params: { h, w, ph, pw, oh: Math.ceil(h / ph), ow: Math.ceil(w / pw) } };
+}
+
 export const maxPool2dOp = defineOp<PoolAttrs>({
   name: 'maxPool2d',
   inputs: ['x'],
@@ -60,7 +90,21 @@ export const maxPool2dOp = defineOp<PoolAttrs>({
     const arg = windowArgmax(X, x!.shape, pool);
     for (let o = 0; o < arg.length; o++) Y[o] = X[arg[o]!]!;
   },
-  webgpu: { kind: 'maxPool2d' },
+  // WebGPU: one thread per output element.
+  webgpu: defineWebGpuKernel<PoolAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['x'],
+    outputs: ['y'],
+    params: poolParams,
+    wgsl: /* wgsl */ `
+${windowArgmaxWgsl}
+
+fn run(i: u32) {
+  y[i] = x[windowArgmax(i / (params.oh * params.ow), (i / params.ow) % params.oh, i % params.ow)];
+}`,
+    plan: ([x], [y], { pool }) => poolPlan(sizeOf(y!), x!, pool),
+  }),
   backward: (g, { inputs: [x], attrs }) => [apply(maxPool2dGradOp, [x!, g], attrs)],
 });
 
@@ -80,7 +124,29 @@ export const maxPool2dGradOp = defineOp<PoolAttrs>({
     const arg = windowArgmax(x!.data, x!.shape, pool);
     for (let o = 0; o < arg.length; o++) G[arg[o]!] = D[o]!;
   },
-  webgpu: { kind: 'maxPool2dGrad' },
+  // WebGPU, in gather form: one thread per input element, which takes its
+  // window's gradient when it is that window's first maximum.
+  webgpu: defineWebGpuKernel<PoolAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['x', 'dy'],
+    outputs: ['dx'],
+    params: poolParams,
+    wgsl: /* wgsl */ `
+${windowArgmaxWgsl}
+
+fn run(i: u32) {
+  let plane = i / (params.h * params.w);
+  let i0 = ((i / params.w) % params.h) / params.ph;
+  let j0 = (i % params.w) / params.pw;
+  var v = 0.0;
+  if (windowArgmax(plane, i0, j0) == i) {
+    v = dy[(plane * params.oh + i0) * params.ow + j0];
+  }
+  dx[i] = v;
+}`,
+    plan: ([x], [dx], { pool }) => poolPlan(sizeOf(dx!), x!, pool),
+  }),
 });
 
 export function maxPool2d(x: Tensor, pool: number | readonly [number, number] = 2): Tensor {

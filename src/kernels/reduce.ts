@@ -1,9 +1,10 @@
 import { apply, defineOp } from '../autograd/op.js';
 import type { CpuView } from '../tensor/backend.js';
-import { ShapeError, broadcastShapes, broadcastStrides, normaliseAxes, sameShape, type Shape } from '../tensor/shape.js';
+import { ShapeError, broadcastShapes, broadcastStrides, normaliseAxes, sameShape, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { div, equal, mul, mulScalar } from './elementwise.js';
 import { reshape } from './view.js';
+import { collapseAxes, defineWebGpuKernel, type WebGpuKernel } from './webgpu/kernel.js';
 
 /** Reductions keep the reduced axes as 1 when `keepDims`, else drop them. */
 export interface ReduceAttrs {
@@ -70,12 +71,93 @@ function reduceShape(name: string) {
   };
 }
 
+/**
+ * WebGPU: one workgroup per output element (a workgroup tree reduction).
+ * Lane l folds the reduced elements l, l + WG, l + 2 WG, ... in order, then
+ * the lanes' partial results are folded pairwise in a fixed tree: the same
+ * order on every run. Kept and reduced axes are each collapsed to as few as
+ * possible and walked through the input's strides.
+ */
+function reduceWebGpu(init: string, fold: string): WebGpuKernel<ReduceAttrs> {
+  return defineWebGpuKernel<ReduceAttrs>({
+    grid: 'workgroup',
+    workgroupSize: 128,
+    inputs: ['xs'],
+    outputs: ['out'],
+    params: { keptRank: 'u32', reducedRank: 'u32', reducedCount: 'u32', keptShape: 'dims', keptStride: 'dims', reducedShape: 'dims', reducedStride: 'dims' },
+    wgsl: /* wgsl */ `
+var<workgroup> partial: array<f32, WG>;
+
+fn fold(acc: f32, v: f32) -> f32 {
+  return ${fold};
+}
+
+fn run(group: u32, lane: u32) {
+  var rest = group;
+  var base = 0u;
+  for (var k = params.keptRank; k > 0u; k--) {
+    let v = (k - 1u) / 4u;
+    let l = (k - 1u) % 4u;
+    base += (rest % params.keptShape[v][l]) * params.keptStride[v][l];
+    rest /= params.keptShape[v][l];
+  }
+  var acc: f32 = ${init};
+  for (var r = lane; r < params.reducedCount; r += WG) {
+    rest = r;
+    var offset = base;
+    for (var k = params.reducedRank; k > 0u; k--) {
+      let v = (k - 1u) / 4u;
+      let l = (k - 1u) % 4u;
+      offset += (rest % params.reducedShape[v][l]) * params.reducedStride[v][l];
+      rest /= params.reducedShape[v][l];
+    }
+    acc = fold(acc, xs[offset]);
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lane < half) {
+      partial[lane] = fold(partial[lane], partial[lane + half]);
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u) {
+    out[group] = partial[0];
+  }
+}`,
+    plan: ([x], [out], { axes }) => {
+      const strides = stridesOf(x!);
+      const part = (reduced: boolean) => {
+        const at = x!.map((_, i) => i).filter((i) => axes.includes(i) === reduced);
+        return collapseAxes(
+          at.map((i) => x![i]!),
+          [at.map((i) => strides[i]!)],
+        );
+      };
+      const kept = part(false);
+      const red = part(true);
+      return {
+        count: sizeOf(out!),
+        params: {
+          keptRank: kept.shape.length,
+          keptShape: kept.shape,
+          keptStride: kept.strides[0]!,
+          reducedRank: red.shape.length,
+          reducedShape: red.shape,
+          reducedStride: red.strides[0]!,
+          reducedCount: sizeOf(red.shape),
+        },
+      };
+    },
+  });
+}
+
 export const sumOp = defineOp<ReduceAttrs>({
   name: 'sum',
   inputs: ['x'],
   shape: reduceShape('sum'),
   cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 'sum'),
-  webgpu: { kind: 'reduce', init: '0.0', fold: 'acc + v' },
+  webgpu: reduceWebGpu('0.0', 'acc + v'),
   backward: (g, { inputs: [x], attrs }) => [expand(reshape(g, reducedShape(x!.shape, attrs.axes, true)), x!.shape)],
 });
 
@@ -84,7 +166,7 @@ export const maxOp = defineOp<ReduceAttrs>({
   inputs: ['x'],
   shape: reduceShape('max'),
   cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 'max'),
-  webgpu: { kind: 'reduce', init: '-3.4028234663852886e38', fold: 'max(acc, v)' },
+  webgpu: reduceWebGpu('-3.4028234663852886e38', 'max(acc, v)'),
   // Ties share the gradient equally.
   backward: (g, { inputs: [x], output, attrs }) => {
     const kept = reducedShape(x!.shape, attrs.axes, true);
@@ -141,9 +223,36 @@ export const expandOp = defineOp<ExpandAttrs>({
       }
     }
   },
-  webgpu: { kind: 'expand' },
+  webgpu: expandWebGpu(),
   backward: (g, { inputs: [x] }) => [sumTo(g, x!.shape)],
 });
+
+/** WebGPU: one thread per output element, reading x through its broadcast strides. */
+function expandWebGpu(): WebGpuKernel<ExpandAttrs> {
+  return defineWebGpuKernel<ExpandAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['xs'],
+    outputs: ['out'],
+    params: { rank: 'u32', shape: 'dims', sx: 'dims' },
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  var rest = i;
+  var ix = 0u;
+  for (var k = params.rank; k > 0u; k--) {
+    let v = (k - 1u) / 4u;
+    let l = (k - 1u) % 4u;
+    ix += (rest % params.shape[v][l]) * params.sx[v][l];
+    rest /= params.shape[v][l];
+  }
+  out[i] = xs[ix];
+}`,
+    plan: ([x], [out]) => {
+      const c = collapseAxes(out!, [broadcastStrides(x!, out!)]);
+      return { count: sizeOf(out!), params: { rank: c.shape.length, shape: c.shape, sx: c.strides[0]! } };
+    },
+  });
+}
 
 export function expand(x: Tensor, shape: Shape): Tensor {
   if (sameShape(x.shape, shape)) return x;

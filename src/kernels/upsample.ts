@@ -1,7 +1,8 @@
 import { apply, defineOp } from '../autograd/op.js';
-import { ShapeError, type Shape } from '../tensor/shape.js';
+import { ShapeError, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './view.js';
+import { defineWebGpuKernel } from './webgpu/kernel.js';
 
 /**
  * Nearest-neighbour upsampling, NCHW, integer factors: out[i, j] =
@@ -15,6 +16,13 @@ export interface UpsampleAttrs {
 function checkFactor(op: string, x: Shape, [fh, fw]: readonly [number, number]): void {
   if (x.length !== 4) throw new ShapeError(op, { x }, 'input must be [batch, channels, height, width]');
   if (!(Number.isInteger(fh) && Number.isInteger(fw) && fh >= 1 && fw >= 1)) throw new ShapeError(op, { x }, `invalid factor ${fh} x ${fw}`);
+}
+
+/** WebGPU: both kernels see the small side's height and width and the factors. */
+const upsampleParams = { h: 'u32', w: 'u32', fh: 'u32', fw: 'u32' } as const;
+
+function upsamplePlan(count: number, small: Shape, [fh, fw]: readonly [number, number]) {
+  return { count, params: { h: small[2]!, w: small[3]!, fh, fw } };
 }
 
 export const upsample2dOp = defineOp<UpsampleAttrs>({
@@ -37,7 +45,23 @@ export const upsample2dOp = defineOp<UpsampleAttrs>({
       }
     }
   },
-  webgpu: { kind: 'upsample2d' },
+  // WebGPU: one thread per output element.
+  webgpu: defineWebGpuKernel<UpsampleAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['x'],
+    outputs: ['y'],
+    params: upsampleParams,
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let ow = params.w * params.fw;
+  let oh = params.h * params.fh;
+  let plane = i / (oh * ow);
+  let r = (i / ow) % oh;
+  y[i] = x[(plane * params.h + r / params.fh) * params.w + (i % ow) / params.fw];
+}`,
+    plan: ([x], [y], { factor }) => upsamplePlan(sizeOf(y!), x!, factor),
+  }),
   backward: (g, { attrs }) => [apply(upsample2dGradOp, [g], attrs)],
 });
 
@@ -70,7 +94,29 @@ export const upsample2dGradOp = defineOp<UpsampleAttrs>({
       }
     }
   },
-  webgpu: { kind: 'upsample2dGrad' },
+  // WebGPU, in gather form: one thread per input element sums its block row by row.
+  webgpu: defineWebGpuKernel<UpsampleAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['dy'],
+    outputs: ['dx'],
+    params: upsampleParams,
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let ow = params.w * params.fw;
+  let c = i % params.w;
+  let rows = (i / params.w) * params.fh;
+  var acc = 0.0;
+  for (var a = 0u; a < params.fh; a++) {
+    let start = (rows + a) * ow + c * params.fw;
+    for (var b = 0u; b < params.fw; b++) {
+      acc += dy[start + b];
+    }
+  }
+  dx[i] = acc;
+}`,
+    plan: (_, [dx], { factor }) => upsamplePlan(sizeOf(dx!), dx!, factor),
+  }),
 });
 
 export function upsample2d(x: Tensor, factor: number | readonly [number, number] = 2): Tensor {

@@ -1,5 +1,6 @@
 import { defineOp } from '../autograd/op.js';
-import { ShapeError, sameShape, type Shape } from '../tensor/shape.js';
+import { ShapeError, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
+import { defineWebGpuKernel } from '../kernels/webgpu/kernel.js';
 
 function sameShapes(op: string, names: readonly string[], shapes: readonly Shape[]): Shape {
   const first = shapes[0]!;
@@ -38,7 +39,24 @@ export const adamUpdateOp = defineOp<AdamAttrs>({
       P[i] = P[i]! - (alpha * mi) / (Math.sqrt(vi) + eps);
     }
   },
-  webgpu: { kind: 'adamUpdate' },
+  // WebGPU: one thread per element, updating param, m and v in place.
+  webgpu: defineWebGpuKernel<AdamAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['grad'],
+    outputs: ['param', 'm', 'v'],
+    params: { alpha: 'f32', beta1: 'f32', beta2: 'f32', eps: 'f32' },
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let g = grad[i];
+  let mi = params.beta1 * m[i] + (1.0 - params.beta1) * g;
+  let vi = params.beta2 * v[i] + (1.0 - params.beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  param[i] = param[i] - (params.alpha * mi) / (sqrt(vi) + params.eps);
+}`,
+    plan: ([g], _, attrs) => ({ count: sizeOf(g!), params: { ...attrs } }),
+  }),
 });
 
 export interface SgdAttrs {
@@ -61,5 +79,19 @@ export const sgdUpdateOp = defineOp<SgdAttrs>({
       P[i] = P[i]! + vi;
     }
   },
-  webgpu: { kind: 'sgdUpdate' },
+  // WebGPU: one thread per element, updating param and velocity in place.
+  webgpu: defineWebGpuKernel<SgdAttrs>({
+    grid: 'thread',
+    workgroupSize: 64,
+    inputs: ['grad'],
+    outputs: ['param', 'velocity'],
+    params: { lr: 'f32', momentum: 'f32' },
+    wgsl: /* wgsl */ `
+fn run(i: u32) {
+  let vi = params.momentum * velocity[i] - params.lr * grad[i];
+  velocity[i] = vi;
+  param[i] = param[i] + vi;
+}`,
+    plan: ([g], _, attrs) => ({ count: sizeOf(g!), params: { ...attrs } }),
+  }),
 });

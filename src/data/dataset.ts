@@ -1,0 +1,467 @@
+/**
+ * The project's prepared data-set file: what `prepare` writes and training
+ * and prediction read. One file, little-endian throughout:
+ *
+ *   offset 0        8 bytes   magic "SEISCLDS"
+ *   offset 8        4 bytes   format version, uint32 (1)
+ *   offset 12       4 bytes   zero (keeps the data 16-byte aligned)
+ *   offset 16                 inputs: float32, rows x inputShape, C order
+ *   after inputs              labels: int32, one per row (only if any row has a label)
+ *   after labels              header: UTF-8 JSON (see `DatasetHeader`; it also gives
+ *                             dtype, shape, offset and byteLength of both arrays)
+ *   last 16 bytes             uint64 byte length of the JSON header, then "SEISCLDS" again
+ *
+ * The header sits at the end, after the data, so that a writer can stream
+ * rows straight to disk without knowing how many will come (preparing
+ * 100,000 records never holds them all), and the closing magic tells a
+ * finished file from a truncated one. Labels are an array of their own, never
+ * part of the inputs: training reads the inputs alone. A label is an index
+ * into `labelNames`; -1 marks an unlabelled row. Per-row source ids (the
+ * manifest trace id) and SNR (null where unknown) are in the header.
+ *
+ * The writer writes to a temporary file beside the target and renames it
+ * into place when finished, so a crash never leaves a half-written data set
+ * under the real name.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { DataError } from './errors.js';
+
+const MAGIC = 'SEISCLDS';
+const VERSION = 1;
+const DATA_OFFSET = 16;
+const TRAILER_BYTES = 16;
+const FORMAT_NAME = 'seiscluster-dataset';
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Task A: local vs teleseismic spectrograms; task B: first-motion polarity windows. */
+export type Task = 'A' | 'B';
+
+/** Where each row's window was cut, relative to the P arrival. */
+export interface DatasetWindow {
+  /** First sample of the window relative to the P arrival, at `samplingRate` (negative: before P). */
+  startFromP: number;
+  /** Number of samples in the window, at `samplingRate`. */
+  length: number;
+}
+
+/** What describes a whole data set; given when writing starts. */
+export interface DatasetMeta {
+  task: Task;
+  /** Shape of one row's input, e.g. [16, 48] (task A) or [32] (task B). */
+  inputShape: number[];
+  /** Sampling rate (Hz) of the waveforms the inputs were made from, after resampling. */
+  samplingRate: number;
+  window: DatasetWindow;
+  /** Preprocessing parameters (filter band, normalisation, STFT settings, ...), as the prepare step records them. */
+  preprocessing: { [key: string]: JsonValue };
+}
+
+interface ArraySpec {
+  dtype: 'float32' | 'int32';
+  shape: number[];
+  offset: number;
+  byteLength: number;
+}
+
+/** The JSON header of a finished data set. */
+export interface DatasetHeader extends DatasetMeta {
+  format: typeof FORMAT_NAME;
+  version: typeof VERSION;
+  rows: number;
+  arrays: { inputs: ArraySpec; labels?: ArraySpec };
+  /** Class names; `labels[i]` indexes this list. Present when the set has labels. */
+  labelNames?: string[];
+  /** Where each row came from (e.g. the manifest trace id). */
+  sourceIds: string[];
+  /** Signal-to-noise ratio per row, null where unknown; absent when no row has one. */
+  snr?: (number | null)[];
+}
+
+/** One row to append. */
+export interface DatasetRow {
+  /** The network input, `inputShape` values in C order. */
+  input: ArrayLike<number>;
+  sourceId: string;
+  label?: string;
+  snr?: number;
+}
+
+/**
+ * Streams rows into a new data set file. Create with `DatasetWriter.create`,
+ * `append` chunks of rows, then `finish` (or `abort` to discard).
+ */
+export class DatasetWriter {
+  private readonly path: string;
+  private readonly tempPath: string;
+  private readonly meta: DatasetMeta;
+  private readonly rowSize: number;
+  private handle: FileHandle | undefined;
+  private written = 0;
+  private readonly sourceIds: string[] = [];
+  private readonly labelIndex: number[] = [];
+  private readonly labelNames: string[] = [];
+  private readonly snr: (number | null)[] = [];
+
+  private constructor(path: string, tempPath: string, meta: DatasetMeta, handle: FileHandle) {
+    this.path = path;
+    this.tempPath = tempPath;
+    this.meta = meta;
+    this.rowSize = meta.inputShape.reduce((n, d) => n * d, 1);
+    this.handle = handle;
+  }
+
+  /** Starts a data set that will appear at `path` when finished. */
+  static async create(path: string, meta: DatasetMeta): Promise<DatasetWriter> {
+    checkMeta(meta, path);
+    const tempPath = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const handle = await open(tempPath, 'wx');
+    const preamble = new Uint8Array(DATA_OFFSET);
+    preamble.set(Buffer.from(MAGIC, 'latin1'), 0);
+    new DataView(preamble.buffer).setUint32(8, VERSION, true);
+    await handle.write(preamble, 0, DATA_OFFSET, 0);
+    return new DatasetWriter(path, tempPath, structuredClone(meta), handle);
+  }
+
+  /** Rows appended so far. */
+  get rows(): number {
+    return this.sourceIds.length;
+  }
+
+  /**
+   * Appends rows. The whole chunk is checked before anything is written, so a
+   * rejected chunk leaves the writer as it was.
+   */
+  async append(rows: readonly DatasetRow[]): Promise<void> {
+    const handle = this.openHandle();
+    const bytes = new Uint8Array(rows.length * this.rowSize * 4);
+    const view = new DataView(bytes.buffer);
+    rows.forEach((row, r) => {
+      const where = `row ${this.rows + r}`;
+      if (typeof row.sourceId !== 'string' || row.sourceId === '') {
+        throw new DataError(this.path, `${where} sourceId`, String(row.sourceId), 'every row needs a source id');
+      }
+      if (row.input.length !== this.rowSize) {
+        const needs = `inputShape [${this.meta.inputShape.join(', ')}] needs ${this.rowSize} values`;
+        throw new DataError(this.path, `${where} (${row.sourceId}) input length`, row.input.length, needs);
+      }
+      for (let i = 0; i < this.rowSize; i++) {
+        const v = row.input[i] as number;
+        if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
+          throw new DataError(this.path, `${where} (${row.sourceId}) input[${i}]`, v, 'inputs must be finite float32 values');
+        }
+        view.setFloat32((r * this.rowSize + i) * 4, v, true);
+      }
+      if (row.label !== undefined && (typeof row.label !== 'string' || row.label === '')) {
+        throw new DataError(this.path, `${where} (${row.sourceId}) label`, String(row.label), 'a label must be a non-empty string');
+      }
+      if (row.snr !== undefined && !Number.isFinite(row.snr)) {
+        throw new DataError(this.path, `${where} (${row.sourceId}) snr`, row.snr, 'SNR must be finite');
+      }
+    });
+    await handle.write(bytes, 0, bytes.length, DATA_OFFSET + this.written);
+    this.written += bytes.length;
+    for (const row of rows) {
+      this.sourceIds.push(row.sourceId);
+      this.snr.push(row.snr ?? null);
+      if (row.label === undefined) this.labelIndex.push(-1);
+      else {
+        let index = this.labelNames.indexOf(row.label);
+        if (index < 0) index = this.labelNames.push(row.label) - 1;
+        this.labelIndex.push(index);
+      }
+    }
+  }
+
+  /**
+   * Writes labels and header, then moves the file into place. Returns the
+   * header. If anything fails, the partial file is removed.
+   */
+  async finish(): Promise<DatasetHeader> {
+    const handle = this.openHandle();
+    try {
+      const header = await this.writeTail(handle);
+      await handle.sync();
+      await handle.close();
+      this.handle = undefined;
+      await rename(this.tempPath, this.path);
+      return header;
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+  }
+
+  private async writeTail(handle: FileHandle): Promise<DatasetHeader> {
+    const rows = this.rows;
+    const inputs: ArraySpec = {
+      dtype: 'float32',
+      shape: [rows, ...this.meta.inputShape],
+      offset: DATA_OFFSET,
+      byteLength: this.written,
+    };
+    let position = DATA_OFFSET + this.written;
+    const header: DatasetHeader = {
+      format: FORMAT_NAME,
+      version: VERSION,
+      ...this.meta,
+      rows,
+      arrays: { inputs },
+      sourceIds: this.sourceIds,
+    };
+    if (this.labelNames.length > 0) {
+      const labels = new Uint8Array(rows * 4);
+      const view = new DataView(labels.buffer);
+      this.labelIndex.forEach((v, i) => view.setInt32(i * 4, v, true));
+      await handle.write(labels, 0, labels.length, position);
+      header.arrays.labels = { dtype: 'int32', shape: [rows], offset: position, byteLength: labels.length };
+      header.labelNames = this.labelNames;
+      position += labels.length;
+    }
+    if (this.snr.some((v) => v !== null)) header.snr = this.snr;
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    const trailer = new Uint8Array(TRAILER_BYTES);
+    new DataView(trailer.buffer).setBigUint64(0, BigInt(json.length), true);
+    trailer.set(Buffer.from(MAGIC, 'latin1'), 8);
+    await handle.write(json, 0, json.length, position);
+    await handle.write(trailer, 0, TRAILER_BYTES, position + json.length);
+    return header;
+  }
+
+  /** Discards the partial file. */
+  async abort(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined); // it may already be closed by a failed finish
+    await rm(this.tempPath, { force: true });
+  }
+
+  private openHandle(): FileHandle {
+    if (!this.handle) throw new Error(`DatasetWriter for ${this.path}: already finished or aborted`);
+    return this.handle;
+  }
+}
+
+function checkMeta(meta: DatasetMeta, file: string): void {
+  if (meta.task !== 'A' && meta.task !== 'B') throw new DataError(file, 'task', String(meta.task), "must be 'A' or 'B'");
+  if (!Array.isArray(meta.inputShape) || meta.inputShape.length === 0 || !meta.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new DataError(file, 'inputShape', meta.inputShape, 'must be a non-empty list of positive integers');
+  }
+  if (!Number.isFinite(meta.samplingRate) || meta.samplingRate <= 0) {
+    throw new DataError(file, 'samplingRate', meta.samplingRate, 'must be a positive number of Hz');
+  }
+  if (!meta.window || !Number.isInteger(meta.window.startFromP) || !Number.isInteger(meta.window.length) || meta.window.length <= 0) {
+    throw new DataError(file, 'window', JSON.stringify(meta.window), 'startFromP must be an integer and length a positive integer');
+  }
+  if (typeof meta.preprocessing !== 'object' || meta.preprocessing === null || Array.isArray(meta.preprocessing)) {
+    throw new DataError(file, 'preprocessing', String(meta.preprocessing), 'must be a JSON object');
+  }
+  checkJson(meta.preprocessing, file, 'preprocessing');
+}
+
+/** JSON.stringify would turn NaN into null and drop undefined or a Map without a word; refuse them instead. */
+function checkJson(value: unknown, file: string, field: string): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new DataError(file, field, value, 'JSON numbers must be finite');
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkJson(v, file, `${field}[${i}]`));
+    return;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) checkJson(v, file, `${field}.${k}`);
+    return;
+  }
+  throw new DataError(file, field, String(value), 'not a JSON value');
+}
+
+/* ------------------------------------------------------------------ reader */
+
+/** A whole data set in memory. */
+export interface Dataset {
+  header: DatasetHeader;
+  /** rows x inputShape, C order. */
+  inputs: Float32Array;
+  /** Index into `header.labelNames` per row, -1 where unlabelled; absent for an unlabelled set. */
+  labels?: Int32Array;
+}
+
+/** A run of consecutive rows. */
+export interface DatasetChunk {
+  /** Index of the chunk's first row. */
+  start: number;
+  rows: number;
+  inputs: Float32Array;
+  labels?: Int32Array;
+}
+
+/** Reads and checks the header of a data set file. */
+export async function readDatasetHeader(path: string): Promise<DatasetHeader> {
+  const handle = await open(path, 'r');
+  try {
+    return await readHeader(handle, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a whole data set. */
+export async function readDataset(path: string): Promise<Dataset> {
+  const handle = await open(path, 'r');
+  try {
+    const header = await readHeader(handle, path);
+    const chunk = await readRows(handle, path, header, 0, header.rows);
+    const out: Dataset = { header, inputs: chunk.inputs };
+    if (chunk.labels) out.labels = chunk.labels;
+    return out;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a data set `chunkRows` rows at a time, holding one chunk in memory. */
+export async function* iterateDataset(path: string, chunkRows: number): AsyncGenerator<DatasetChunk> {
+  if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new DataError(path, 'chunkRows', chunkRows, 'must be a positive integer');
+  const handle = await open(path, 'r');
+  try {
+    const header = await readHeader(handle, path);
+    for (let start = 0; start < header.rows; start += chunkRows) {
+      yield await readRows(handle, path, header, start, Math.min(chunkRows, header.rows - start));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return bytes.subarray(0, done);
+}
+
+async function readHeader(handle: FileHandle, file: string): Promise<DatasetHeader> {
+  const { size } = await handle.stat();
+  if (size < DATA_OFFSET + TRAILER_BYTES) {
+    throw new DataError(file, 'file size', size, 'too small to be a seiscluster data set');
+  }
+  const head = await readAt(handle, 0, DATA_OFFSET);
+  const magic = Buffer.from(head.subarray(0, 8)).toString('latin1');
+  if (magic !== MAGIC) throw new DataError(file, 'magic', magic, `not a seiscluster data set (expected "${MAGIC}")`);
+  const version = new DataView(head.buffer).getUint32(8, true);
+  if (version !== VERSION) throw new DataError(file, 'version', version, `unsupported data-set version (this program reads ${VERSION})`);
+  const trailer = await readAt(handle, size - TRAILER_BYTES, TRAILER_BYTES);
+  const endMagic = Buffer.from(trailer.subarray(8)).toString('latin1');
+  if (endMagic !== MAGIC) {
+    throw new DataError(file, 'end marker', endMagic, 'truncated or unfinished data set (the closing magic is missing)');
+  }
+  const jsonLength = Number(new DataView(trailer.buffer).getBigUint64(0, true));
+  const jsonStart = size - TRAILER_BYTES - jsonLength;
+  if (jsonStart < DATA_OFFSET) throw new DataError(file, 'header length', jsonLength, `larger than the ${size}-byte file allows`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(await readAt(handle, jsonStart, jsonLength)).toString('utf8'));
+  } catch (error) {
+    throw new DataError(file, 'header', error instanceof Error ? error.message : String(error), 'not valid JSON');
+  }
+  return checkHeader(parsed, file, jsonStart);
+}
+
+/** Checks every header field a reader relies on, and that the arrays exactly fill the space before the header. */
+function checkHeader(parsed: unknown, file: string, jsonStart: number): DatasetHeader {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new DataError(file, 'header', typeof parsed, 'must be a JSON object');
+  }
+  const h = parsed as DatasetHeader;
+  if (h.format !== FORMAT_NAME) throw new DataError(file, 'header.format', String(h.format), `expected "${FORMAT_NAME}"`);
+  checkMeta(h, file);
+  if (!Number.isInteger(h.rows) || h.rows < 0) throw new DataError(file, 'header.rows', String(h.rows), 'must be a whole number');
+  const rowSize = h.inputShape.reduce((n, d) => n * d, 1);
+  const inputs = h.arrays?.inputs;
+  checkSpec(inputs, 'float32', [h.rows, ...h.inputShape], DATA_OFFSET, h.rows * rowSize * 4, file, 'inputs');
+  let end = DATA_OFFSET + h.rows * rowSize * 4;
+  if (h.arrays.labels !== undefined) {
+    checkSpec(h.arrays.labels, 'int32', [h.rows], end, h.rows * 4, file, 'labels');
+    end += h.rows * 4;
+    if (!Array.isArray(h.labelNames) || !h.labelNames.every((n) => typeof n === 'string')) {
+      throw new DataError(file, 'header.labelNames', JSON.stringify(h.labelNames), 'a labelled set needs a list of class names');
+    }
+  }
+  if (end !== jsonStart) {
+    const problem = `the arrays end at byte ${end} but the header starts at ${jsonStart} (truncated or corrupt)`;
+    throw new DataError(file, 'file size', jsonStart, problem);
+  }
+  const ids = h.sourceIds;
+  if (!Array.isArray(ids) || ids.length !== h.rows || !ids.every((s) => typeof s === 'string')) {
+    const found = Array.isArray(ids) ? ids.length : typeof ids;
+    throw new DataError(file, 'header.sourceIds', found, `must list one source id per row (${h.rows})`);
+  }
+  const snr = h.snr;
+  if (snr !== undefined && (!Array.isArray(snr) || snr.length !== h.rows || !snr.every((v) => v === null || Number.isFinite(v)))) {
+    const found = Array.isArray(snr) ? snr.length : typeof snr;
+    throw new DataError(file, 'header.snr', found, `must give one finite SNR or null per row (${h.rows})`);
+  }
+  return h;
+}
+
+function checkSpec(
+  spec: ArraySpec | undefined,
+  dtype: ArraySpec['dtype'],
+  shape: number[],
+  offset: number,
+  byteLength: number,
+  file: string,
+  name: string,
+): void {
+  const found = JSON.stringify(spec ?? null);
+  const expected = JSON.stringify({ dtype, shape, offset, byteLength });
+  const matches =
+    spec !== undefined &&
+    spec.dtype === dtype &&
+    JSON.stringify(spec.shape) === JSON.stringify(shape) &&
+    spec.offset === offset &&
+    spec.byteLength === byteLength;
+  if (!matches) {
+    throw new DataError(file, `header.arrays.${name}`, found, `expected ${expected}`);
+  }
+}
+
+async function readRows(handle: FileHandle, file: string, header: DatasetHeader, start: number, rows: number): Promise<DatasetChunk> {
+  const rowSize = header.inputShape.reduce((n, d) => n * d, 1);
+  const bytes = await readAt(handle, DATA_OFFSET + start * rowSize * 4, rows * rowSize * 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const inputs = new Float32Array(rows * rowSize);
+  for (let i = 0; i < inputs.length; i++) {
+    const v = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(v)) {
+      const row = start + Math.floor(i / rowSize);
+      throw new DataError(file, `inputs row ${row} (${header.sourceIds[row]}) [${i % rowSize}]`, v, 'inputs must be finite');
+    }
+    inputs[i] = v;
+  }
+  const chunk: DatasetChunk = { start, rows, inputs };
+  const spec = header.arrays.labels;
+  if (spec) {
+    const labelBytes = await readAt(handle, spec.offset + start * 4, rows * 4);
+    const labelView = new DataView(labelBytes.buffer, labelBytes.byteOffset, labelBytes.byteLength);
+    const labels = new Int32Array(rows);
+    const classes = header.labelNames?.length ?? 0;
+    for (let i = 0; i < rows; i++) {
+      const v = labelView.getInt32(i * 4, true);
+      if (v < -1 || v >= classes) {
+        throw new DataError(file, `labels row ${start + i}`, v, `must be -1 (unlabelled) or a class index below ${classes}`);
+      }
+      labels[i] = v;
+    }
+    chunk.labels = labels;
+  }
+  return chunk;
+}
