@@ -1,73 +1,84 @@
-import { Adam, Rng, backward, conv2d, glorotUniform, maxPool2d, mse, normal, tanh, tidy, upsample2d, zeros, type Tensor } from '../index.js';
+import { CheckpointError } from '../cluster/checkpoint.js';
+import { NonFiniteLossError } from '../cluster/training.js';
+import { DataError } from '../data/errors.js';
+import { ModelDescriptionError } from '../model/description.js';
+import { ShapeError } from '../tensor/shape.js';
+import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
+import { demo, demoSpec } from './commands/demo.js';
+import { evaluate, evaluateSpec } from './commands/evaluate.js';
+import { info, infoSpec } from './commands/info.js';
+import { predict, predictSpec } from './commands/predict.js';
+import { prepare, prepareSpec } from './commands/prepare.js';
+import { reproduce, reproduceSpec } from './commands/reproduce.js';
+import { train, trainSpec } from './commands/train.js';
 
-const usage = `seiscluster — unsupervised clustering of seismic signals with deep convolutional autoencoders
+const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise<void> }[] = [
+  { spec: demoSpec, run: demo },
+  { spec: prepareSpec, run: prepare },
+  { spec: trainSpec, run: train },
+  { spec: predictSpec, run: predict },
+  { spec: evaluateSpec, run: evaluate },
+  { spec: reproduceSpec, run: reproduce },
+  { spec: infoSpec, run: info },
+];
 
-Usage:
-  seiscluster demo [--seed N] [--steps N]   train a small conv autoencoder on generated data and print its loss
-  seiscluster --help
-`;
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.spec.name.length));
+  return [
+    'seiscluster — unsupervised clustering of seismic signals with deep convolutional autoencoders',
+    '(Mousavi et al. 2019), on a TypeScript engine with CPU and WebGPU backends.',
+    '',
+    'Usage: seiscluster <command> [options]      seiscluster <command> --help',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.spec.name.padEnd(width)}  ${c.spec.summary}`),
+    '',
+    'Exit codes: 0 ok, 1 bad input (the message names the file and the field), 2 internal error.',
+  ].join('\n');
+}
 
-/** Parses `--name value` pairs; unknown flags are an error. */
-function flags(args: readonly string[], known: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i]!.replace(/^--/, '');
-    if (!known.includes(name) || args[i + 1] === undefined) throw new UsageError(`unknown or incomplete option '${args[i]}'`);
-    out.set(name, args[i + 1]!);
+/** Errors caused by what the user gave (files, options, model descriptions): exit code 1. */
+function isBadInput(err: unknown): boolean {
+  return (
+    err instanceof UsageError ||
+    err instanceof DataError ||
+    err instanceof CheckpointError ||
+    err instanceof ModelDescriptionError ||
+    err instanceof ShapeError ||
+    err instanceof NonFiniteLossError ||
+    (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR'))
+  );
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(overview());
+    return 0;
   }
-  return out;
-}
-
-class UsageError extends Error {}
-
-function intFlag(map: Map<string, string>, name: string, fallback: number): number {
-  const raw = map.get(name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0) throw new UsageError(`--${name}: expected a non-negative integer, got '${raw}'`);
-  return v;
-}
-
-async function demo(args: readonly string[]): Promise<void> {
-  const opts = flags(args, ['seed', 'steps']);
-  const rng = new Rng(intFlag(opts, 'seed', 0));
-  const steps = intFlag(opts, 'steps', 300);
-  const params: Tensor[] = [glorotUniform([4, 1, 3, 3], rng), zeros([4]), glorotUniform([1, 4, 3, 3], rng), zeros([1])];
-  for (const p of params) p.requiresGrad = true;
-  const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
-  const x = tanh(normal([32, 1, 16, 48], rng));
-  const opt = new Adam(params);
-  for (let step = 0; step <= steps; step++) {
-    const loss = tidy(() => {
-      const y = conv2d(upsample2d(maxPool2d(tanh(conv2d(x, w1, b1)))), w2, b2);
-      const l = mse(y, x);
-      backward(l);
-      return l;
-    });
-    opt.update();
-    opt.zeroGrad();
-    if (step % 50 === 0) console.log(`step ${step}: reconstruction mse ${(await loss.item()).toFixed(5)}`);
-    loss.dispose();
+  if (name === '--version') {
+    const { createRequire } = await import('node:module');
+    console.log((createRequire(import.meta.url)('../../package.json') as { version: string }).version);
+    return 0;
   }
-}
-
-export async function main(args: readonly string[]): Promise<number> {
-  const [command, ...rest] = args;
+  const command = commands.find((c) => c.spec.name === name);
   try {
-    if (command === undefined || command === '--help' || command === 'help') {
-      console.log(usage);
+    if (command === undefined) throw new UsageError(`unknown command '${name}' (see seiscluster --help)`);
+    const args = parseArgs(command.spec, rest);
+    if (args.help) {
+      console.log(formatHelp(command.spec));
       return 0;
     }
-    if (command === 'demo') {
-      await demo(rest);
-      return 0;
-    }
-    throw new UsageError(`unknown command '${command}'`);
+    await command.run(args);
+    return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`seiscluster: ${err.message}\n\n${usage}`);
+    if (isBadInput(err)) {
+      console.error(`seiscluster ${name}: ${(err as Error).message}`);
+      if (err instanceof UsageError && command) console.error(`\n${formatHelp(command.spec)}`);
       return 1;
     }
-    throw err;
+    console.error(`seiscluster ${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 2;
   }
 }

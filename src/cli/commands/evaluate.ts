@@ -1,0 +1,101 @@
+import { extname } from 'node:path';
+import { evaluateClusters, type Evaluation } from '../../cluster/evaluation.js';
+import { readDataset } from '../../data/dataset.js';
+import { DataError } from '../../data/errors.js';
+import { manifestTraceId, readCsv, readManifest } from '../../data/readers/manifest.js';
+import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
+import { output, percent, table } from '../context.js';
+
+export const evaluateSpec: CommandSpec = {
+  name: 'evaluate',
+  summary: 'score predicted clusters against known labels: ACC, NMI, ARI, per-class precision / recall / F, confusion matrix, accuracy per SNR bin',
+  usage: 'seiscluster evaluate --predictions <predictions.csv> --labels <prepared set | manifest.csv> [--json]',
+  options: [
+    { name: 'predictions', type: 'path', required: true, help: 'the CSV written by `seiscluster predict` (columns source_id, cluster, ...)' },
+    { name: 'labels', type: 'path', required: true, help: 'a prepared data set with labels, or a manifest CSV (path / trace_key and label columns)' },
+    ...commonOptions.filter((o) => o.name === 'json'),
+  ],
+  examples: [
+    'seiscluster evaluate --predictions out/predictions.csv --labels data/distance.scds',
+    'seiscluster evaluate --predictions out/predictions.csv --labels ../shared/data/real/polarity/manifest.csv --json',
+  ],
+};
+
+interface Truth {
+  classNames: string[];
+  /** source id -> class index and SNR (null when unknown). */
+  byId: Map<string, { label: number; snr: number | null }>;
+}
+
+async function readTruth(path: string): Promise<Truth> {
+  const byId = new Map<string, { label: number; snr: number | null }>();
+  if (extname(path).toLowerCase() === '.csv') {
+    const rows = await readManifest(path);
+    const classNames = [...new Set(rows.map((r) => r.label).filter((l): l is string => l !== undefined))].sort();
+    for (const r of rows) {
+      if (r.label === undefined) continue;
+      byId.set(manifestTraceId(r), { label: classNames.indexOf(r.label), snr: null });
+    }
+    return { classNames, byId };
+  }
+  const set = await readDataset(path);
+  const names = set.header.labelNames;
+  if (set.labels === undefined || names === undefined) throw new DataError(path, 'labels', 'none', 'the data set has no labels to evaluate against');
+  set.header.sourceIds.forEach((id, i) => {
+    const label = set.labels![i]!;
+    if (label >= 0) byId.set(id, { label, snr: set.header.snr?.[i] ?? null });
+  });
+  return { classNames: names, byId };
+}
+
+export async function evaluate(args: ParsedArgs): Promise<void> {
+  const predictionsPath = str(args, 'predictions')!;
+  const truth = await readTruth(str(args, 'labels')!);
+  const table_ = await readCsv(predictionsPath);
+  for (const column of ['source_id', 'cluster'])
+    if (!table_.columns.includes(column)) throw new DataError(predictionsPath, 'columns', table_.columns.join(','), `no '${column}' column`);
+  const labels: number[] = [];
+  const clusters: number[] = [];
+  const snr: (number | null)[] = [];
+  let unmatched = 0;
+  for (const { line, values } of table_.records) {
+    const t = truth.byId.get(values.source_id!);
+    if (t === undefined) {
+      unmatched++;
+      continue;
+    }
+    const c = Number(values.cluster);
+    if (!Number.isInteger(c) || c < 0) throw new DataError(`${predictionsPath}:${line}`, 'cluster', values.cluster ?? '', 'must be a non-negative integer');
+    labels.push(t.label);
+    clusters.push(c);
+    snr.push(t.snr);
+  }
+  if (labels.length === 0)
+    throw new DataError(predictionsPath, 'source_id', `${table_.records.length} rows`, 'no prediction matches a labelled record of the labels file');
+  const hasSnr = snr.some((s) => s !== null);
+  const result = evaluateClusters(labels, clusters, hasSnr ? snr : undefined);
+  output(args, { ...result, classNames: truth.classNames, unmatched }, () => formatEvaluation(result, truth.classNames, unmatched));
+}
+
+export function formatEvaluation(e: Evaluation, classNames: readonly string[], unmatched = 0): string {
+  const name = (c: number): string => classNames[c] ?? String(c);
+  const lines = [
+    `${e.n} records${unmatched > 0 ? ` (${unmatched} predictions without a label skipped)` : ''}`,
+    `ACC ${percent(e.acc)}   NMI ${e.nmi.toFixed(4)}   ARI ${e.ari.toFixed(4)}`,
+    `clusters -> classes: ${e.mapping.map(([c, k]) => `${c} -> ${name(k)}`).join(', ')}`,
+    '',
+    table(
+      ['class', 'precision', 'recall', 'F', 'support'],
+      e.perClass.map((s) => [name(s.label), s.precision.toFixed(3), s.recall.toFixed(3), s.f1.toFixed(3), String(s.support)]),
+    ),
+    '',
+    'confusion matrix (rows: classes, columns: clusters)',
+    table(
+      ['', ...e.confusion.predLabels.map((c) => `cluster ${c}`)],
+      e.confusion.counts.map((row, i) => [name(e.confusion.trueLabels[i]!), ...row.map(String)]),
+    ),
+  ];
+  if (e.bySnr)
+    lines.push('', 'accuracy per SNR bin', table(['SNR', 'records', 'ACC'], e.bySnr.map((b) => [b.bin, String(b.count), percent(b.acc)])));
+  return lines.join('\n');
+}

@@ -1,0 +1,90 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { readCheckpoint, restoreModel } from '../../cluster/checkpoint.js';
+import { predict as predictRecords } from '../../cluster/predict.js';
+import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
+import { DataError } from '../../data/errors.js';
+import { commonOptions, num, str, type CommandSpec, type ParsedArgs } from '../args.js';
+import { note, openBackend } from '../context.js';
+import { Progress } from '../progress.js';
+
+export const predictSpec: CommandSpec = {
+  name: 'predict',
+  summary: 'clusters, soft assignments and codes of a prepared data set from a trained checkpoint, streamed in chunks',
+  usage: 'seiscluster predict --checkpoint <model.ckpt> --data <set.scds> --out <predictions.csv|.json> [--format csv|json]',
+  options: [
+    { name: 'checkpoint', type: 'path', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
+    { name: 'data', type: 'path', required: true, help: 'a prepared data set (`seiscluster prepare`)' },
+    { name: 'out', type: 'path', required: true, help: 'where to write the predictions' },
+    { name: 'format', type: 'string', choices: ['csv', 'json'], help: 'output format (default: from the file extension, else csv)' },
+    { name: 'chunk', type: 'int', default: 4096, help: 'records read, predicted and written at a time (bounds memory)' },
+    ...commonOptions.filter((o) => o.name === 'backend'),
+  ],
+  examples: [
+    'seiscluster predict --checkpoint out/model.ckpt --data data/new.scds --out out/predictions.csv',
+    'seiscluster predict --checkpoint out/model.ckpt --data data/new.scds --out out/predictions.json --backend cpu',
+  ],
+};
+
+export async function predict(args: ParsedArgs): Promise<void> {
+  const checkpointPath = str(args, 'checkpoint')!;
+  const dataPath = str(args, 'data')!;
+  const out = str(args, 'out')!;
+  const format = str(args, 'format') ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
+  const chunk = num(args, 'chunk')!;
+  if (chunk < 1) throw new DataError('--chunk', 'chunk', chunk, 'must be a positive integer');
+
+  const checkpoint = await readCheckpoint(checkpointPath);
+  const header = await readDatasetHeader(dataPath);
+  const { backend } = await openBackend(args);
+  const { model, clustering } = restoreModel(checkpoint, { backend });
+  if (clustering === null) throw new DataError(checkpointPath, 'clustering', 'none', 'the checkpoint has no clustering layer: fine-tune before predicting');
+  // Records are compared by size: the model's input is channel-first ([1, 16, 48]), a data set's row is [16, 48].
+  if (header.inputShape.reduce((a, b) => a * b, 1) !== model.recordSize)
+    throw new DataError(dataPath, 'inputShape', header.inputShape.join('x'), `the checkpoint's model expects ${model.inputShape.join('x')}`);
+
+  // Written beside the target and renamed at the end: a failed run leaves no half file.
+  const tmp = `${out}.partial-${process.pid}`;
+  const file = await open(tmp, 'w');
+  const progress = new Progress('predicting', header.rows, { unit: 'records' });
+  try {
+    const d = model.codeSize;
+    const k = clustering.k;
+    if (format === 'csv') {
+      const cols = ['source_id', 'cluster', ...Array.from({ length: k }, (_, j) => `q_${j}`), ...Array.from({ length: d }, (_, j) => `z_${j}`)];
+      await file.write(`${cols.join(',')}\n`);
+    } else {
+      await file.write('[\n');
+    }
+    let first = true;
+    for await (const part of iterateDataset(dataPath, chunk)) {
+      const p = await predictRecords(model, clustering, part.inputs);
+      const lines: string[] = [];
+      for (let i = 0; i < p.n; i++) {
+        const id = header.sourceIds[part.start + i]!;
+        const q = Array.from(p.q.subarray(i * k, (i + 1) * k));
+        const z = Array.from(p.codes.subarray(i * d, (i + 1) * d));
+        if (format === 'csv') lines.push([csvField(id), p.clusters[i], ...q, ...z].join(','));
+        else lines.push(`${first && i === 0 ? '' : ',\n'}${JSON.stringify({ source_id: id, cluster: p.clusters[i], q, z })}`);
+      }
+      first = false;
+      await file.write(format === 'csv' ? `${lines.join('\n')}\n` : lines.join(''));
+      progress.update(part.start + part.rows);
+    }
+    if (format === 'json') await file.write('\n]\n');
+    await file.close();
+    await rename(tmp, out);
+    progress.finish();
+    note(`wrote ${header.rows} predictions to ${out}`);
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  } finally {
+    model.dispose();
+    clustering.dispose();
+  }
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

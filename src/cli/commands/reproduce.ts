@@ -1,0 +1,93 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Metric, ResultRow } from '../../report/html.js';
+import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
+import { note, openBackend, output, percent, table } from '../context.js';
+import { formatRows, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
+import { preparedData, syntheticData } from '../sources.js';
+import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
+
+export const reproduceSpec: CommandSpec = {
+  name: 'reproduce',
+  summary: "the paper's comparison (k-means on raw series, on spectrograms, on pre-trained codes, deep clustering) plus a trivial-cue baseline, as mean and spread over several seeds",
+  usage: 'seiscluster reproduce --task A|B [--data synthetic | <set.scds>] [--seeds 5] [options]',
+  options: [
+    { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: local vs teleseismic; B: first-motion polarity' },
+    { name: 'data', type: 'string', default: 'synthetic', help: "'synthetic' (the embedded set) or a prepared data set with labels" },
+    { name: 'records', type: 'int', help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
+    { name: 'data-seed', type: 'int', default: 0, help: 'seed of the synthetic set (fixed across the training seeds)' },
+    { name: 'seeds', type: 'int', default: 5, help: 'training seeds: seed, seed + 1, ...' },
+    { name: 'out', type: 'path', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
+    ...trainingOptions.filter((o) => !o.name.startsWith('tsne')),
+    ...commonOptions,
+  ],
+  examples: [
+    'seiscluster reproduce --task A',
+    'seiscluster reproduce --task A --data distance.scds --seeds 5 --out runs/reproduce-distance',
+    'seiscluster reproduce --task B --data polarity.scds --epochs 100',
+  ],
+};
+
+async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData> {
+  const source = str(args, 'data')!;
+  if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!);
+  const data = await preparedData(source);
+  if (data.task !== task) throw new UsageError(`reproduce: ${source} is a task ${data.task} set, not task ${task}`);
+  if (!data.labels) throw new UsageError(`reproduce: ${source} has no labels to score against`);
+  return data;
+}
+
+function summarise(values: number[]): Metric {
+  if (values.length === 0) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return { mean, sd, runs: values.length };
+}
+
+/** Mean and sample standard deviation of each stage's scores over the runs. */
+export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRow[] {
+  const first = runs[0] ?? [];
+  return first.map((row, i) => {
+    const pick = (m: 'acc' | 'nmi' | 'ari'): Metric =>
+      summarise(runs.map((r) => r[i]?.[m]).filter((v): v is number => typeof v === 'number'));
+    return { stage: row.stage, acc: pick('acc'), nmi: pick('nmi'), ari: pick('ari'), paperAcc: row.paperAcc ?? null };
+  });
+}
+
+export async function reproduce(args: ParsedArgs): Promise<void> {
+  const task = str(args, 'task') as 'A' | 'B';
+  const seeds = num(args, 'seeds')!;
+  if (seeds < 1) throw new UsageError(`reproduce: --seeds must be at least 1, got ${seeds}`);
+  const data = await loadData(args, task);
+  const description = await modelFor(args, task);
+  const { backend, description: where } = await openBackend(args);
+  const base = num(args, 'seed')!;
+  const runs: PipelineResult[] = [];
+  for (let i = 0; i < seeds; i++) {
+    note(`seed ${base + i} (${i + 1} of ${seeds})`);
+    const settings = { ...settingsFrom(args, description, backend, null, args.commandLine), seed: base + i };
+    const result = await runPipeline(data, settings);
+    note(formatRows(result.rows));
+    runs.push(result);
+  }
+  const rows = aggregateRows(runs.map((r) => r.rows));
+  const bins = runs[0]?.evaluation?.bySnr?.map((b, j) => ({
+    bin: b.bin,
+    records: b.count,
+    acc: summarise(runs.map((r) => r.evaluation?.bySnr?.[j]?.acc).filter((v): v is number => typeof v === 'number')),
+  }));
+  const summary = { task, data: data.name, backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, runs: runs.map((r) => r.rows) };
+  const out = str(args, 'out');
+  if (out !== undefined) {
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'reproduce.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    note(`wrote ${join(out, 'reproduce.json')}`);
+  }
+  output(args, summary, () =>
+    [
+      `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
+      formatRows(rows),
+      ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc && typeof b.acc !== 'number' ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,41 @@
+import { DataError } from '../../data/errors.js';
+import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
+import { note, openBackend, output } from '../context.js';
+import { formatEvaluation } from './evaluate.js';
+import { formatRows, runPipeline } from '../pipeline.js';
+import { preparedData } from '../sources.js';
+import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
+
+export const trainSpec: CommandSpec = {
+  name: 'train',
+  summary: 'pre-train the autoencoder, k-means on its codes, fine-tune (DEC/IDEC); writes a checkpoint, a CSV log per update, predictions and the report',
+  usage: 'seiscluster train --data <set.scds> --out <folder> [options]',
+  options: [
+    { name: 'data', type: 'path', required: true, help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only' },
+    { name: 'out', type: 'path', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
+    ...trainingOptions,
+    ...commonOptions,
+  ],
+  examples: [
+    'seiscluster train --data distance.scds --out runs/distance',
+    'seiscluster train --data polarity.scds --out runs/polarity --epochs 100 --loss paper --backend cpu --seed 3',
+    'seiscluster train --data mine.scds --out runs/mine --model my-network.json --k 3',
+  ],
+};
+
+export async function train(args: ParsedArgs): Promise<void> {
+  const path = str(args, 'data')!;
+  const out = str(args, 'out')!;
+  const data = await preparedData(path);
+  const description = await modelFor(args, data.task);
+  const want = description.input.reduce((a, b) => a * b, 1);
+  const have = data.inputShape.reduce((a, b) => a * b, 1);
+  if (want !== have) throw new DataError(path, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
+  const { backend, description: where } = await openBackend(args);
+  const settings = settingsFrom(args, description, backend, out, args.commandLine);
+  const result = await runPipeline(data, settings);
+  note(`wrote ${result.files.join(', ')}`);
+  output(args, { backend: where, rows: result.rows, evaluation: result.evaluation, files: result.files }, () =>
+    [formatRows(result.rows), ...(result.evaluation ? ['', formatEvaluation(result.evaluation, data.classNames ?? [])] : [])].join('\n'),
+  );
+}

@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import type { LossForm } from '../../cluster/loss.js';
+import { DataError } from '../../data/errors.js';
+import { parseModelDescription, type ModelDescription } from '../../model/description.js';
+import { networkA, networkB } from '../../model/networks.js';
+import type { Backend } from '../../tensor/backend.js';
+import { num, str, type OptionSpec, type ParsedArgs } from '../args.js';
+import type { PipelineSettings } from '../pipeline.js';
+
+/** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md). */
+export const trainingOptions: readonly OptionSpec[] = [
+  { name: 'model', type: 'path', help: 'a model description (JSON); default the paper\'s network A (task A) or B (task B)' },
+  { name: 'epochs', type: 'int', default: 50, help: 'pre-training epochs (the notebook\'s 50; the paper\'s text says 100)' },
+  { name: 'batch', type: 'int', default: 128, help: 'pre-training batch size' },
+  { name: 'k', type: 'int', default: 2, help: 'clusters' },
+  { name: 'n-init', type: 'int', default: 20, help: 'k-means restarts (best inertia wins)' },
+  { name: 'ft-batch', type: 'int', default: 256, help: 'fine-tuning batch size' },
+  { name: 'max-iter', type: 'int', default: 5000, help: 'fine-tuning iterations at most' },
+  { name: 'update-interval', type: 'int', default: 150, help: 'iterations between target-distribution updates' },
+  { name: 'tol', type: 'number', default: 0.001, help: 'stop when fewer records than this fraction change cluster between updates' },
+  { name: 'loss', type: 'string', choices: ['notebook', 'paper'], default: 'notebook', help: 'notebook: gamma KL + MSE; paper: (1 - lambda) MSE + lambda KL' },
+  { name: 'gamma', type: 'number', default: 0.1, help: 'KL weight of the notebook form' },
+  { name: 'lambda', type: 'number', default: 0.1, help: 'KL weight of the paper form' },
+  { name: 'shuffle', type: 'boolean', help: 'fine-tune on shuffled batches (default: in order with wrap-around, as the notebook)' },
+  { name: 'keep-order', type: 'boolean', help: 'train on the records in the order given (default: one seeded random permutation first, since prepared sets are often sorted by class)' },
+  { name: 'tsne-points', type: 'int', default: 2000, help: 'records in each t-SNE map of the report (a seeded subset)' },
+  { name: 'tsne-iterations', type: 'int', default: 1000, help: 't-SNE iterations per map' },
+];
+
+export async function modelFor(args: ParsedArgs, task: 'A' | 'B'): Promise<ModelDescription> {
+  const path = str(args, 'model');
+  if (path === undefined) return task === 'A' ? networkA() : networkB();
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new DataError(path, 'model', 'file', `is not readable JSON: ${(err as Error).message}`);
+  }
+  return parseModelDescription(json);
+}
+
+function positive(args: ParsedArgs, name: string, fallback?: number): number {
+  const v = num(args, name) ?? fallback;
+  if (v === undefined || !(v > 0)) throw new DataError(`--${name}`, name, String(v), 'must be positive');
+  return v;
+}
+
+/** Pipeline settings from the parsed options. */
+export function settingsFrom(args: ParsedArgs, description: ModelDescription, backend: Backend, outDir: string | null, command: string): PipelineSettings {
+  const loss: LossForm = str(args, 'loss') === 'paper' ? { form: 'paper', lambda: num(args, 'lambda')! } : { form: 'notebook', gamma: num(args, 'gamma')! };
+  return {
+    description,
+    backend,
+    seed: num(args, 'seed')!,
+    k: positive(args, 'k'),
+    epochs: num(args, 'epochs')!,
+    batchSize: positive(args, 'batch'),
+    fineTuneBatchSize: positive(args, 'ft-batch'),
+    maxIter: num(args, 'max-iter')!,
+    updateInterval: positive(args, 'update-interval'),
+    tol: num(args, 'tol')!,
+    nInit: positive(args, 'n-init'),
+    loss,
+    shuffleFineTune: args.options.shuffle === true,
+    permute: args.options['keep-order'] !== true,
+    // Commands that write no report have no t-SNE options.
+    tsnePoints: positive(args, 'tsne-points', 2000),
+    tsneIterations: positive(args, 'tsne-iterations', 1000),
+    outDir,
+    command,
+  };
+}

@@ -1,0 +1,442 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { trivialCueFeatures } from '../cluster/baselines.js';
+import { evaluateClusters, type Evaluation } from '../cluster/evaluation.js';
+import { runExperiment, type ExperimentResult, type StageResult } from '../cluster/experiment.js';
+import type { UpdateRecord } from '../cluster/finetune.js';
+import { kMeans } from '../cluster/kmeans.js';
+import type { LossForm } from '../cluster/loss.js';
+import type { Prediction } from '../cluster/predict.js';
+import type { JsonObject } from '../cluster/training.js';
+import type { ModelDescription } from '../model/description.js';
+import { type Figure } from '../report/figures.js';
+import { writeReport, type JsonValue, type Metric, type Provenance, type ResultRow, type Section } from '../report/html.js';
+import { tsne } from '../report/tsne.js';
+import type { Backend } from '../tensor/backend.js';
+import { Rng } from '../tensor/random.js';
+import { percent, table } from './context.js';
+import { Progress } from './progress.js';
+
+/** A data set as the pipeline sees it: inputs, and what is known about each record. */
+export interface PipelineData {
+  task: 'A' | 'B';
+  /** A name for titles, e.g. "synthetic task A" or a file name. */
+  name: string;
+  inputs: Float32Array;
+  inputShape: readonly number[];
+  /** Classes for evaluation only (never used in training); -1 = unknown. */
+  labels?: Int32Array;
+  classNames?: readonly string[];
+  /** SNR per record (null = unknown), for accuracy per SNR bin. */
+  snr?: ArrayLike<number | null>;
+  /** Raw time series (one row per record), for the raw t-SNE map and the k-means-on-raw baseline. */
+  raw?: { values: Float32Array; length: number };
+  provenance: Provenance;
+  preprocessing: JsonObject;
+}
+
+export interface PipelineSettings {
+  description: ModelDescription;
+  backend: Backend;
+  seed: number;
+  k: number;
+  epochs: number;
+  batchSize: number;
+  fineTuneBatchSize: number;
+  maxIter: number;
+  updateInterval: number;
+  tol: number;
+  nInit: number;
+  loss: LossForm;
+  /** Fine-tuning takes shuffled batches instead of in-order ones. */
+  shuffleFineTune: boolean;
+  /** Put the records in a seeded random order once before training (prepared sets are often sorted by class). */
+  permute: boolean;
+  /** Records in each t-SNE map (a seeded random subset) and its iterations. */
+  tsnePoints: number;
+  tsneIterations: number;
+  /** Where the checkpoint, the update log, predictions and the report go; null writes nothing. */
+  outDir: string | null;
+  /** The command line, for the report. */
+  command: string;
+}
+
+export interface PipelineResult {
+  /** The rows of the paper's table (scores only with labels). */
+  rows: ResultRow[];
+  experiment: Omit<ExperimentResult, 'model' | 'clustering'>;
+  evaluation?: Evaluation;
+  /** Files written. */
+  files: string[];
+}
+
+/** The paper's task A and B figures (METHOD.md) beside each stage. */
+const PAPER_ACC: Readonly<Record<'A' | 'B', Readonly<Record<string, number>>>> = {
+  A: { 'k-means on raw time series': 0.501, 'k-means on spectrograms': 0.85, 'k-means on codes': 0.8738, 'fine-tuning': 0.9841 },
+  B: { 'fine-tuning': 0.97 },
+};
+
+/** Scores of a baseline k-means (k-means++, nInit restarts) on per-record features. */
+function baseline(stage: string, features: Float32Array | Float64Array, n: number, d: number, data: PipelineData, s: PipelineSettings): ResultRow {
+  const km = kMeans(features, n, d, { k: s.k, nInit: s.nInit, seed: s.seed + 2 });
+  return rowOf(stage, data, km.labels);
+}
+
+function rowOf(stage: string, data: PipelineData, clusters: ArrayLike<number>, note?: string): ResultRow {
+  const scored = scoredSubset(data, clusters);
+  const e = scored === null ? null : evaluateClusters(scored.labels, scored.clusters);
+  return {
+    stage,
+    acc: e?.acc ?? null,
+    nmi: e?.nmi ?? null,
+    ari: e?.ari ?? null,
+    paperAcc: PAPER_ACC[data.task][stage] ?? null,
+    ...(note !== undefined && { note }),
+  };
+}
+
+/** Records with a known label, and their clusters; null without labels. */
+function scoredSubset(data: PipelineData, clusters: ArrayLike<number>): { labels: number[]; clusters: number[]; index: number[] } | null {
+  if (data.labels === undefined) return null;
+  const index: number[] = [];
+  for (let i = 0; i < data.labels.length; i++) if (data.labels[i]! >= 0) index.push(i);
+  if (index.length === 0) return null;
+  return { labels: index.map((i) => data.labels![i]!), clusters: index.map((i) => clusters[i]!), index };
+}
+
+/** Reorders every per-record array of the data set by `order`. */
+function permuteData(data: PipelineData, order: Int32Array): PipelineData {
+  const size = data.inputShape.reduce((a, b) => a * b, 1);
+  const take = <T extends Float32Array | Int32Array>(src: T, width: number): T => {
+    const out = new (src.constructor as new (n: number) => T)(src.length);
+    order.forEach((from, to) => out.set(src.subarray(from * width, (from + 1) * width), to * width));
+    return out;
+  };
+  return {
+    ...data,
+    inputs: take(data.inputs, size),
+    ...(data.labels && { labels: take(data.labels, 1) }),
+    ...(data.snr && { snr: Array.from(order, (i) => data.snr![i] ?? null) }),
+    ...(data.raw && { raw: { values: take(data.raw.values, data.raw.length), length: data.raw.length } }),
+  };
+}
+
+/**
+ * The whole method on one data set, with everything a reader needs to judge
+ * it: baselines (k-means on raw series, on the inputs, on a trivial cue),
+ * pre-training, k-means on the codes, fine-tuning, and with labels the
+ * evaluation; then the checkpoint, a CSV log per update, predictions and the
+ * report (t-SNE maps, inputs beside codes, loss / delta-label / ACC curves,
+ * confusion matrix, accuracy per SNR bin, settings and provenance).
+ */
+export async function runPipeline(given: PipelineData, s: PipelineSettings): Promise<PipelineResult> {
+  const n = given.inputs.length / given.inputShape.reduce((a, b) => a * b, 1);
+  const data = s.permute ? permuteData(given, new Rng(s.seed + 4).permutation(n)) : given;
+  const size = data.inputShape.reduce((a, b) => a * b, 1);
+  const files: string[] = [];
+  if (s.outDir !== null) await mkdir(s.outDir, { recursive: true });
+
+  const rows: ResultRow[] = [];
+  if (data.labels !== undefined) {
+    if (data.raw) rows.push(baseline('k-means on raw time series', data.raw.values, n, data.raw.length, data, s));
+    rows.push(baseline(data.task === 'A' ? 'k-means on spectrograms' : 'k-means on P windows', data.inputs, n, size, data, s));
+    rows.push({ ...baseline('trivial cue (centroid, energy)', trivialCueFeatures(data.inputs, n, data.inputShape), n, 2, data, s), note: 'k-means on spectral centroid and energy' });
+  }
+
+  // Codes at the fine-tuning updates, for the t-SNE maps (a few kept).
+  const snapshots: { iteration: number; codes: Float32Array; clusters: Int32Array; acc?: number }[] = [];
+  let bar: Progress | null = null;
+  const result = await runExperiment({
+    description: s.description,
+    inputs: data.inputs,
+    ...(data.labels && { labels: data.labels }),
+    k: s.k,
+    seed: s.seed,
+    backend: s.backend,
+    pretrain: {
+      epochs: s.epochs,
+      batchSize: s.batchSize,
+      onProgress: (p) => bar?.update(p.epoch ?? 0, `loss ${p.loss.toExponential(3)}`),
+    },
+    kMeans: { nInit: s.nInit },
+    fineTune: {
+      batchSize: s.fineTuneBatchSize,
+      maxIter: s.maxIter,
+      updateInterval: s.updateInterval,
+      tol: s.tol,
+      loss: s.loss,
+      shuffle: s.shuffleFineTune,
+      onProgress: (p) => bar?.update(p.iteration, `loss ${p.loss.toExponential(3)}`),
+      onUpdate: (record: UpdateRecord, prediction: Prediction) => {
+        snapshots.push({ iteration: record.iteration, codes: prediction.codes, clusters: prediction.clusters, ...(record.acc !== undefined && { acc: record.acc }) });
+      },
+    },
+    ...(s.outDir !== null && { checkpointPath: join(s.outDir, 'model.ckpt') }),
+    preprocessing: data.preprocessing,
+    onStage: (stage) => {
+      bar?.finish();
+      bar =
+        stage === 'pre-training'
+          ? new Progress(`${data.name}: pre-training`, s.epochs, { unit: 'epochs' })
+          : stage === 'fine-tuning'
+            ? new Progress(`${data.name}: fine-tuning`, s.maxIter, { unit: 'it' })
+            : null;
+    },
+  });
+  (bar as Progress | null)?.finish();
+  const { model, clustering, ...experiment } = result;
+  model.dispose();
+  clustering.dispose();
+  if (s.outDir !== null) files.push(join(s.outDir, 'model.ckpt'));
+
+  for (const stage of result.stages) {
+    if (stage.stage === 'k-means on codes') rows.push(stageRow('k-means on codes', stage, data));
+    if (stage.stage === 'fine-tuning') rows.push(stageRow('fine-tuning', stage, data, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}`));
+  }
+  const final = result.fineTune.prediction;
+  const scored = scoredSubset(data, final.clusters);
+  const evaluation = scored === null ? undefined : evaluateClusters(scored.labels, scored.clusters, data.snr ? scored.index.map((i) => data.snr![i] ?? null) : undefined);
+
+  if (s.outDir !== null) {
+    files.push(await writeLog(join(s.outDir, 'fine-tuning.csv'), result.fineTune.history));
+    const report = await buildReport(data, s, rows, result, snapshots, evaluation);
+    const written = await writeReport(join(s.outDir, 'report'), report);
+    files.push(written.html);
+  }
+  return { rows, experiment, ...(evaluation && { evaluation }), files };
+}
+
+function stageRow(name: string, stage: StageResult, data: PipelineData, note?: string): ResultRow {
+  return {
+    stage: name,
+    acc: stage.scores?.acc ?? null,
+    nmi: stage.scores?.nmi ?? null,
+    ari: stage.scores?.ari ?? null,
+    paperAcc: PAPER_ACC[data.task][name] ?? null,
+    ...(note !== undefined && { note }),
+  };
+}
+
+async function writeLog(path: string, history: readonly UpdateRecord[]): Promise<string> {
+  const f = (v: number | undefined | null): string => (v === undefined || v === null ? '' : String(v));
+  const lines = ['iteration,kind,delta_label,loss_total,loss_kl,loss_reconstruction,acc,nmi,ari,seconds'];
+  for (const u of history)
+    lines.push([u.iteration, u.kind, u.deltaLabel, f(u.loss?.total), f(u.loss?.kl), f(u.loss?.reconstruction), f(u.acc), f(u.nmi), f(u.ari), u.elapsedSeconds.toFixed(3)].join(','));
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+/** A seeded random subset of record indices for the t-SNE maps. */
+function subset(n: number, m: number, seed: number): Int32Array {
+  if (n <= m) return Int32Array.from({ length: n }, (_, i) => i);
+  return new Rng(seed).permutation(n).subarray(0, m).sort();
+}
+
+function gather(values: Float32Array, width: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((r, i) => out.set(values.subarray(r * width, (r + 1) * width), i * width));
+  return out;
+}
+
+async function buildReport(
+  data: PipelineData,
+  s: PipelineSettings,
+  rows: readonly ResultRow[],
+  result: ExperimentResult,
+  snapshots: readonly { iteration: number; codes: Float32Array; clusters: Int32Array; acc?: number }[],
+  evaluation: Evaluation | undefined,
+): Promise<import('../report/html.js').Report> {
+  const n = result.fineTune.prediction.n;
+  const size = data.inputShape.reduce((a, b) => a * b, 1);
+  const codeSize = result.fineTune.prediction.codeSize;
+  const pick = subset(n, s.tsnePoints, s.seed + 5);
+  const classNames = data.classNames ?? Array.from({ length: s.k }, (_, c) => `cluster ${c}`);
+  // Coloured by label where labels were given for evaluation, else by cluster.
+  const colour = (clusters: ArrayLike<number>): Int32Array =>
+    Int32Array.from(pick, (i) => (data.labels !== undefined && data.labels[i]! >= 0 ? data.labels[i]! : clusters[i]!));
+  const bar = new Progress(`${data.name}: t-SNE maps`, 0, { unit: 'maps' });
+  let done = 0;
+  const map = (title: string, values: Float32Array, width: number, clusters: ArrayLike<number>, acc: number | undefined): Figure => {
+    const points = tsne(gather(values, width, pick), pick.length, width, { seed: s.seed, iterations: s.tsneIterations });
+    bar.update(++done);
+    const names = data.labels !== undefined ? classNames : Array.from({ length: s.k }, (_, c) => `cluster ${c}`);
+    return { kind: 'scatter', title, name: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'), points, labels: colour(clusters), classNames: names, ...(acc !== undefined && { acc }) };
+  };
+  const accOf = (clusters: ArrayLike<number>): number | undefined => {
+    const sc = scoredSubset(data, clusters);
+    return sc === null ? undefined : evaluateClusters(sc.labels, sc.clusters).acc;
+  };
+  const maps: Figure[] = [];
+  const km = result.kMeans.labels;
+  if (data.raw) maps.push(map('Raw time series', data.raw.values, data.raw.length, km, undefined));
+  maps.push(map(data.task === 'A' ? 'Spectrograms' : 'P windows', data.inputs, size, km, undefined));
+  // Fine-tuning snapshots: the first (codes after pre-training, clustered by k-means), one in the middle and the last.
+  const chosen = [...new Set([0, Math.floor((snapshots.length - 1) / 2), snapshots.length - 1])].filter((i) => i >= 0 && i < snapshots.length);
+  for (const i of chosen) {
+    const snap = snapshots[i]!;
+    const title = i === 0 ? 'Codes after pre-training' : `Codes at fine-tuning iteration ${snap.iteration}`;
+    maps.push(map(title, snap.codes, codeSize, i === 0 ? km : snap.clusters, i === 0 ? accOf(km) : snap.acc));
+  }
+  bar.finish();
+
+  const history = result.fineTune.history;
+  const it = history.map((u) => u.iteration);
+  const curves: Figure[] = [
+    {
+      kind: 'line',
+      title: 'Pre-training reconstruction loss',
+      name: 'pretraining-loss',
+      xLabel: 'epoch',
+      yLabel: 'MSE',
+      yScale: 'log',
+      series: [{ name: 'MSE', x: result.pretrain.epochLosses.map((_, e) => e + 1), y: result.pretrain.epochLosses }],
+    },
+    {
+      kind: 'line',
+      title: 'Fine-tuning loss parts',
+      name: 'finetune-loss',
+      xLabel: 'iteration',
+      yLabel: 'loss',
+      yScale: 'log',
+      series: (['total', 'kl', 'reconstruction'] as const).map((part) => ({
+        name: part === 'kl' ? 'KL(P||Q)' : part === 'reconstruction' ? 'MSE' : 'total',
+        x: history.filter((u) => u.loss !== null).map((u) => u.iteration),
+        y: history.filter((u) => u.loss !== null).map((u) => u.loss![part]),
+      })),
+    },
+    { kind: 'line', title: 'Delta-label at each target update', name: 'delta-label', xLabel: 'iteration', yLabel: 'fraction changed', series: [{ name: 'delta-label', x: it, y: history.map((u) => u.deltaLabel) }] },
+  ];
+  if (history.some((u) => u.acc !== undefined))
+    curves.push({
+      kind: 'line',
+      title: 'ACC, NMI and ARI during fine-tuning',
+      name: 'scores',
+      xLabel: 'iteration',
+      yLabel: 'score',
+      yMin: 0,
+      yMax: 1,
+      series: (['acc', 'nmi', 'ari'] as const).map((m) => ({ name: m.toUpperCase(), x: it, y: history.map((u) => u[m] ?? Number.NaN) })),
+    });
+
+  const sections: Section[] = [
+    { title: 'Maps of the data (t-SNE, as the paper\'s Fig. 3)', text: `${pick.length} of ${n} records (a seeded random subset), ${s.tsneIterations} t-SNE iterations each; coloured by ${data.labels ? 'label (given for evaluation only)' : 'cluster'}.`, figures: maps },
+    { title: 'Inputs beside their codes (Fig. 4)', figures: [examplesFigure(data, result, classNames)] },
+    { title: 'Training', figures: curves },
+  ];
+  if (evaluation) {
+    const figures: Figure[] = [
+      {
+        kind: 'confusion',
+        title: 'Confusion matrix after fine-tuning',
+        name: 'confusion',
+        rowLabels: evaluation.confusion.trueLabels.map((c) => classNames[c] ?? String(c)),
+        columnLabels: evaluation.confusion.predLabels.map((c) => `cluster ${c}`),
+        counts: evaluation.confusion.counts,
+        rowTitle: 'class',
+        columnTitle: 'cluster',
+      },
+    ];
+    if (evaluation.bySnr)
+      figures.push({
+        kind: 'bar',
+        title: 'Accuracy per SNR bin (Fig. S2)',
+        name: 'accuracy-by-snr',
+        categories: evaluation.bySnr.map((b) => b.bin),
+        series: [{ name: 'ACC', values: evaluation.bySnr.map((b) => b.acc) }],
+        xLabel: 'SNR',
+        yLabel: 'accuracy',
+        yMin: 0,
+        yMax: 1,
+      });
+    sections.push({
+      title: 'Evaluation',
+      tables: [
+        {
+          caption: 'Per class, clusters mapped to classes by the Hungarian algorithm',
+          columns: ['class', 'precision', 'recall', 'F', 'support'],
+          rows: evaluation.perClass.map((c) => [classNames[c.label] ?? String(c.label), c.precision, c.recall, c.f1, c.support]),
+        },
+        ...(evaluation.bySnr ? [{ caption: 'Accuracy per SNR bin', columns: ['SNR', 'records', 'ACC'], rows: evaluation.bySnr.map((b) => [b.bin, b.count, b.acc]) }] : []),
+      ],
+      figures,
+    });
+  }
+  const settings: Record<string, JsonValue> = {
+    command: s.command,
+    seed: s.seed,
+    backend: s.backend.name,
+    model: s.description.name ?? 'custom',
+    k: s.k,
+    'pre-training': `${s.epochs} epochs, batch ${s.batchSize}, Adam lr 1e-3`,
+    'k-means': `k-means++, ${s.nInit} restarts`,
+    'fine-tuning': `batch ${s.fineTuneBatchSize}, update interval ${s.updateInterval}, tol ${s.tol}, max ${s.maxIter} iterations, ${s.shuffleFineTune ? 'shuffled' : 'in order'}`,
+    loss: s.loss.form === 'paper' ? `(1 - ${s.loss.lambda ?? 0.1}) MSE + ${s.loss.lambda ?? 0.1} KL` : `${s.loss.gamma ?? 0.1} KL + MSE`,
+    'record order': s.permute ? 'a seeded random permutation, once before training' : 'as given',
+    'stopped by': `${result.fineTune.stopReason} after ${result.fineTune.iterations} iterations`,
+    'run time': `${result.seconds.toFixed(1)} s`,
+  };
+  return {
+    title: `seiscluster: ${data.name}`,
+    subtitle: `${s.command} — ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+    settings,
+    provenance: data.provenance,
+    results: rows,
+    sections,
+  };
+}
+
+/** Two records per class (or cluster) beside their codes after fine-tuning. */
+function examplesFigure(data: PipelineData, result: ExperimentResult, classNames: readonly string[]): Figure {
+  const p = result.fineTune.prediction;
+  const size = data.inputShape.reduce((a, b) => a * b, 1);
+  const groups = data.labels ?? p.clusters;
+  const chosen: number[] = [];
+  for (let c = 0; c < classNames.length; c++) {
+    let found = 0;
+    for (let i = 0; i < groups.length && found < 2; i++)
+      if (groups[i] === c) {
+        chosen.push(i);
+        found++;
+      }
+  }
+  const [codeRows, codeCols] = codeGrid(result.model.codeShape);
+  const label = (i: number): string => `${classNames[groups[i]!] ?? `#${i}`} (cluster ${p.clusters[i]})`;
+  if (data.task === 'A') {
+    const [bins, frames] = data.inputShape as [number, number];
+    return {
+      kind: 'spectrogram-code',
+      title: 'Spectrograms and their codes',
+      name: 'inputs-and-codes',
+      examples: chosen.map((i) => ({
+        label: label(i),
+        spectrogram: { rows: bins, cols: frames, values: data.inputs.subarray(i * size, (i + 1) * size) },
+        code: { rows: codeRows, cols: codeCols, values: p.codes.subarray(i * p.codeSize, (i + 1) * p.codeSize) },
+      })),
+      extent: { x0: -1, x1: 5, y0: 0, y1: 50, xLabel: 'time from P (s)', yLabel: 'frequency (Hz)' },
+    };
+  }
+  return {
+    kind: 'waveform-code',
+    title: 'P windows and their codes',
+    name: 'inputs-and-codes',
+    examples: chosen.map((i) => ({ label: label(i), waveform: data.inputs.subarray(i * size, (i + 1) * size), code: p.codes.subarray(i * p.codeSize, (i + 1) * p.codeSize), pick: 10 })),
+    sampleRate: 100,
+  };
+}
+
+/** Rows and columns to draw a code as a picture: [C, H, W] codes as H x (C W), [C, L] as C x L. */
+function codeGrid(shape: readonly number[]): [number, number] {
+  if (shape.length === 3) return [shape[1]!, shape[0]! * shape[2]!];
+  if (shape.length === 2) return [shape[0]!, shape[1]!];
+  return [1, shape.reduce((a, b) => a * b, 1)];
+}
+
+/** The results table as text, with the paper's figure where it has one. */
+export function formatRows(rows: readonly ResultRow[]): string {
+  const m = (v: Metric, pct = false): string =>
+    v === null ? '-' : typeof v === 'number' ? (pct ? percent(v) : v.toFixed(3)) : `${pct ? percent(v.mean) : v.mean.toFixed(3)} ± ${pct ? (100 * v.sd).toFixed(2) : v.sd.toFixed(3)} (${v.runs})`;
+  return table(
+    ['stage', 'ACC', 'NMI', 'ARI', 'paper ACC', 'note'],
+    rows.map((r) => [r.stage, m(r.acc, true), m(r.nmi), m(r.ari), r.paperAcc ? percent(r.paperAcc) : '', r.note ?? '']),
+  );
+}

@@ -1,0 +1,152 @@
+import { Autoencoder } from '../model/autoencoder.js';
+import type { ModelDescription } from '../model/description.js';
+import { defaultBackend, tensor, type Backend } from '../index.js';
+import type { CheckpointTarget } from './checkpoint.js';
+import { ClusteringLayer } from './clustering.js';
+import { fineTune, type FineTuneOptions, type FineTuneResult } from './finetune.js';
+import { kMeans, type KMeansOptions } from './kmeans.js';
+import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo } from './metrics.js';
+import { encodeRecords } from './predict.js';
+import { pretrain, type PretrainOptions, type PretrainResult } from './pretrain.js';
+import { recordCount, secondsSince, type JsonObject } from './training.js';
+
+/** ACC, NMI and ARI of clusters against classes. */
+export interface Scores {
+  readonly acc: number;
+  readonly nmi: number;
+  readonly ari: number;
+}
+
+export function scoreClusters(labels: ArrayLike<number>, clusters: ArrayLike<number>): Scores {
+  return {
+    acc: clusteringAccuracy(labels, clusters).acc,
+    nmi: normalizedMutualInfo(labels, clusters),
+    ari: adjustedRandIndex(labels, clusters),
+  };
+}
+
+export type StageName = 'k-means on inputs' | 'pre-training' | 'k-means on codes' | 'fine-tuning';
+
+/** One row of the results table; scores only when evaluation labels were given. */
+export interface StageResult {
+  readonly stage: StageName;
+  readonly scores?: Scores;
+  readonly seconds: number;
+}
+
+export interface ExperimentOptions {
+  readonly description: ModelDescription;
+  /** n records, row-major, each of the description's input shape. */
+  readonly inputs: Float32Array;
+  /** True classes, for evaluation only. */
+  readonly labels?: ArrayLike<number>;
+  /** Clusters. Default 2. */
+  readonly k?: number;
+  /** Student's t degrees of freedom. Default 1. */
+  readonly alpha?: number;
+  /**
+   * One seed for the whole run: weights from `seed`, pre-training order from
+   * seed + 1, k-means from seed + 2, fine-tuning order from seed + 3. Default 0.
+   */
+  readonly seed?: number;
+  readonly backend?: Backend;
+  readonly pretrain?: Omit<PretrainOptions, 'seed' | 'resume' | 'checkpoint'>;
+  readonly kMeans?: Omit<KMeansOptions, 'k' | 'seed'>;
+  readonly fineTune?: Omit<FineTuneOptions, 'seed' | 'resume' | 'checkpoint' | 'labels' | 'initialLabels'>;
+  /** Also run the baseline k-means on the inputs themselves (raw series or spectrograms). Default false. */
+  readonly baselineOnInputs?: boolean;
+  /** Checkpoint file, written through pre-training and fine-tuning. */
+  readonly checkpointPath?: string;
+  /** How the inputs were prepared; stored in the checkpoint. */
+  readonly preprocessing?: JsonObject;
+  /** Called when a stage starts, for logs. */
+  readonly onStage?: (stage: StageName) => void;
+}
+
+export interface ExperimentResult {
+  readonly stages: StageResult[];
+  readonly pretrain: PretrainResult;
+  readonly kMeans: { readonly inertia: number; readonly iterations: number; readonly labels: Int32Array };
+  readonly fineTune: FineTuneResult;
+  /** The trained objects; the caller disposes them. */
+  readonly model: Autoencoder;
+  readonly clustering: ClusteringLayer;
+  readonly seconds: number;
+}
+
+/**
+ * The whole method on one data set (METHOD.md): pre-train the autoencoder,
+ * k-means (k-means++, nInit restarts) on its codes, then fine-tune encoder,
+ * decoder and centroids on gamma KL + MSE. With labels, every stage is
+ * scored: the rows of the paper's table.
+ */
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const started = performance.now();
+  const seed = options.seed ?? 0;
+  const k = options.k ?? 2;
+  const backend = options.backend ?? defaultBackend();
+  const labels = options.labels;
+  const model = new Autoencoder(options.description, { seed, backend });
+  const n = recordCount(options.inputs, model.recordSize, model.inputShape, 'runExperiment');
+  if (labels !== undefined && labels.length !== n) throw new Error(`runExperiment: ${labels.length} labels for ${n} records`);
+  const score = (clusters: ArrayLike<number>): { scores?: Scores } => (labels === undefined ? {} : { scores: scoreClusters(labels, clusters) });
+  const stages: StageResult[] = [];
+  const checkpoint = (): { checkpoint?: CheckpointTarget } =>
+    options.checkpointPath === undefined
+      ? {}
+      : {
+          checkpoint: {
+            path: options.checkpointPath,
+            ...(options.preprocessing && { preprocessing: options.preprocessing }),
+            settings: { seed, k, alpha: options.alpha ?? 1 },
+          },
+        };
+
+  // One upload; every stage slices batches from it on the device.
+  const records = tensor(options.inputs, [n, ...model.inputShape], { backend });
+  let clustering: ClusteringLayer | null = null;
+  try {
+    if (options.baselineOnInputs) {
+      options.onStage?.('k-means on inputs');
+      const t = performance.now();
+      const baseline = kMeans(options.inputs, n, model.recordSize, { ...options.kMeans, k, seed: seed + 2 });
+      stages.push({ stage: 'k-means on inputs', ...score(baseline.labels), seconds: secondsSince(t) });
+    }
+
+    options.onStage?.('pre-training');
+    const pre = await pretrain(model, records, { ...options.pretrain, seed: seed + 1, ...checkpoint() });
+    stages.push({ stage: 'pre-training', seconds: pre.seconds });
+
+    options.onStage?.('k-means on codes');
+    const t = performance.now();
+    const codes = await encodeRecords(model, records);
+    const km = kMeans(codes, n, model.codeSize, { ...options.kMeans, k, seed: seed + 2 });
+    stages.push({ stage: 'k-means on codes', ...score(km.labels), seconds: secondsSince(t) });
+
+    options.onStage?.('fine-tuning');
+    clustering = new ClusteringLayer(km.centroids, k, model.codeSize, { alpha: options.alpha ?? 1, backend });
+    const fine = await fineTune(model, clustering, records, {
+      ...options.fineTune,
+      seed: seed + 3,
+      initialLabels: km.labels,
+      ...(labels !== undefined && { labels }),
+      ...checkpoint(),
+    });
+    stages.push({ stage: 'fine-tuning', ...score(fine.prediction.clusters), seconds: fine.seconds });
+    return {
+      stages,
+      pretrain: pre,
+      kMeans: { inertia: km.inertia, iterations: km.iterations, labels: km.labels },
+      fineTune: fine,
+      model,
+      clustering,
+      seconds: secondsSince(started),
+    };
+  } catch (err) {
+    model.dispose();
+    clustering?.dispose();
+    throw err;
+  } finally {
+    records.dispose();
+  }
+}

@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+/** Runs the command line in-process; returns the exit code and what it printed. */
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, stdout: out.join('\n'), stderr: err.join('') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    write.mockRestore();
+  }
+}
+
+const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2', '--tsne-points', '60', '--tsne-iterations', '100'];
+const commands = ['demo', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
+const polarityManifest = resolve(__dirname, '../../../shared/data/real/polarity/manifest.csv');
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'seiscluster-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('seiscluster --help', () => {
+  it('lists every command and the exit codes', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    for (const c of commands) expect(r.stdout).toContain(`  ${c} `);
+    expect(r.stdout).toContain('Exit codes: 0 ok, 1 bad input');
+  });
+  for (const c of commands)
+    it(`${c} --help shows its options and examples`, async () => {
+      const r = await run(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: seiscluster ${c}`);
+      expect(r.stdout).toContain('Examples:');
+    });
+});
+
+describe('bad input exits with code 1 and says what is wrong', () => {
+  it('an unknown command', async () => {
+    const r = await run('cluster');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown command 'cluster'");
+  });
+  it('an unknown option, with the usage', async () => {
+    const r = await run('train', '--data', 'x.scds', '--out', dir, '--epoch', '3');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown option --epoch');
+    expect(r.stderr).toContain('Usage: seiscluster train');
+  });
+  it('a value of the wrong type', async () => {
+    const r = await run('train', '--data', 'x.scds', '--out', dir, '--epochs', 'many');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--epochs expects an integer, got 'many'");
+  });
+  it('a missing input file, named', async () => {
+    const missing = join(dir, 'nowhere.csv');
+    const r = await run('prepare', '--task', 'A', '--out', join(dir, 'x.scds'), missing);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(missing);
+  });
+  it('a data set file that is not one, named with the field', async () => {
+    const notASet = join(dir, 'not-a-set.scds');
+    await import('node:fs/promises').then((fs) => fs.writeFile(notASet, 'hello'));
+    const r = await run('train', '--data', notASet, '--out', join(dir, 'never'), ...tiny);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(notASet);
+    expect(existsSync(join(dir, 'never', 'model.ckpt'))).toBe(false);
+  });
+});
+
+describe('prepare, train, predict, evaluate', () => {
+  it('run end to end on a small synthetic task A set, and one seed reproduces a CPU run bit for bit', async () => {
+    const set = join(dir, 'a.scds');
+    expect((await run('prepare', '--task', 'A', '--synthetic', '160', '--seed', '3', '--out', set)).code).toBe(0);
+
+    const runDir = join(dir, 'run');
+    const trained = await run('train', '--data', set, '--out', runDir, '--seed', '5', ...tiny);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toContain('k-means on codes');
+    expect(trained.stdout).toContain('fine-tuning');
+    expect(trained.stdout).toContain('confusion matrix');
+    for (const f of ['model.ckpt', 'fine-tuning.csv', 'report/report.html']) expect(existsSync(join(runDir, f)), f).toBe(true);
+    const figures = await readdir(join(runDir, 'report', 'figures'));
+    expect(figures.filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(8);
+    const html = await readFile(join(runDir, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('Codes after pre-training');
+    expect(html).toContain('Confusion matrix after fine-tuning');
+    expect(html).toContain('Accuracy per SNR bin');
+
+    const csv = join(dir, 'predictions.csv');
+    const predicted = await run('predict', '--checkpoint', join(runDir, 'model.ckpt'), '--data', set, '--out', csv, '--backend', 'cpu', '--chunk', '50');
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const lines = (await readFile(csv, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('source_id,cluster,q_0,q_1,z_0,z_1,z_2,z_3,z_4,z_5,z_6,z_7,z_8,z_9,z_10,z_11');
+    expect(lines).toHaveLength(161);
+
+    const json = join(dir, 'predictions.json');
+    expect((await run('predict', '--checkpoint', join(runDir, 'model.ckpt'), '--data', set, '--out', json, '--backend', 'cpu', '--chunk', '64')).code).toBe(0);
+    const parsed = JSON.parse(await readFile(json, 'utf8')) as { source_id: string; cluster: number; q: number[]; z: number[] }[];
+    expect(parsed).toHaveLength(160);
+    expect(parsed[0]!.q).toHaveLength(2);
+
+    const evaluated = await run('evaluate', '--predictions', csv, '--labels', set, '--json');
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const e = JSON.parse(evaluated.stdout) as { n: number; acc: number; classNames: string[]; bySnr: unknown[] };
+    expect(e.n).toBe(160);
+    expect(e.acc).toBeGreaterThanOrEqual(0.5);
+    expect(e.classNames).toEqual(['local', 'teleseismic']);
+    expect(e.bySnr).toHaveLength(5);
+
+    const again = join(dir, 'again');
+    expect((await run('train', '--data', set, '--out', again, '--seed', '5', ...tiny)).code).toBe(0);
+    const csv2 = join(dir, 'predictions-again.csv');
+    expect((await run('predict', '--checkpoint', join(again, 'model.ckpt'), '--data', set, '--out', csv2, '--backend', 'cpu')).code).toBe(0);
+    expect(await readFile(csv2, 'utf8')).toBe(await readFile(csv, 'utf8'));
+  });
+
+  it('prepare and train on the real polarity set (50 records, task B)', async () => {
+    const set = join(dir, 'polarity.scds');
+    const prepared = await run('prepare', '--task', 'B', '--out', set, polarityManifest, '--json');
+    expect(prepared.code, prepared.stderr).toBe(0);
+    expect((JSON.parse(prepared.stdout) as { labelCounts: Record<string, number> }).labelCounts).toEqual({ down: 34, up: 16 });
+    const r = await run('train', '--data', set, '--out', join(dir, 'polarity'), '--json', ...tiny);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { rows: { stage: string }[] };
+    expect(out.rows.map((row) => row.stage)).toEqual(['k-means on P windows', 'trivial cue (centroid, energy)', 'k-means on codes', 'fine-tuning']);
+  });
+});
+
+describe('demo and reproduce', () => {
+  it('demo runs both experiments and writes both reports', async () => {
+    const out = join(dir, 'demo');
+    const r = await run('demo', '--out', out, '--records-a', '120', '--records-b', '120', ...tiny);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('task A (local vs teleseismic)');
+    expect(r.stdout).toContain('task B (polarity)');
+    expect(existsSync(join(out, 'task-a', 'report', 'report.html'))).toBe(true);
+    expect(existsSync(join(out, 'task-b', 'report', 'report.html'))).toBe(true);
+  });
+  it('reproduce reports mean and spread over seeds', async () => {
+    const r = await run('reproduce', '--task', 'B', '--records', '120', '--seeds', '2', '--json', ...tiny.filter((_, i, a) => !a[i]?.startsWith('--tsne') && !a[i - 1]?.startsWith('--tsne')));
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { rows: { stage: string; acc: { mean: number; sd: number; runs: number } }[] };
+    const fine = s.rows.find((row) => row.stage === 'fine-tuning')!;
+    expect(fine.acc.runs).toBe(2);
+    expect(fine.acc.sd).toBeGreaterThanOrEqual(0);
+  });
+});
