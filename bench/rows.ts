@@ -1,0 +1,144 @@
+import { Bench } from 'tinybench';
+import { Adam, Rng, apply, backward, mse, noGrad, sizeOf, tensor, tidy, type Backend, type Shape, type Tensor } from '../src/index.js';
+import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from '../src/kernels/conv.js';
+import { Autoencoder } from '../src/model/autoencoder.js';
+import { planModel } from '../src/model/description.js';
+import { parameterShapes } from '../src/model/layers.js';
+import { networkA } from '../src/model/networks.js';
+
+export type BenchOptions = ConstructorParameters<typeof Bench>[0];
+
+/** Waits until the backend has run everything issued so far (a no-op on the CPU backend). */
+export type Sync = () => Promise<void>;
+
+export interface Row {
+  name: string;
+  backend: string;
+  medianMs: number;
+  gflops: number;
+  /** Only for tasks that process a batch of records. */
+  recordsPerSecond?: number;
+}
+
+interface Conv {
+  /** [out, in, kh, kw] */
+  readonly weight: Shape;
+  /** [channels, height, width] of one record */
+  readonly input: Shape;
+  readonly output: Shape;
+}
+
+/** The convolutions of the paper's 2-D network (Table S1), shapes taken from its plan so they cannot drift from the model. */
+const networkAConvs: readonly Conv[] = planModel(networkA()).layers.flatMap((plan) =>
+  plan.layer.type === 'conv2d' ? [{ weight: parameterShapes(plan)[0]!.shape, input: plan.inputShape, output: plan.outputShape }] : [],
+);
+
+/** FLOPs of one forward convolution (a multiply and an add per weight per output position); each gradient costs the same. */
+const convFlops = ({ weight, output }: Conv, batch: number): number => 2 * batch * sizeOf(weight) * output[1]! * output[2]!;
+
+function random(shape: Shape, rng: Rng, backend: Backend): Tensor {
+  const v = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < v.length; i++) v[i] = rng.normal();
+  return tensor(v, shape, { backend });
+}
+
+/** Runs the bench; one row per task, with its median time and the rates its work gives. */
+async function measure(bench: Bench, backend: Backend, work: ReadonlyMap<string, { flops: number; records?: number }>): Promise<Row[]> {
+  await bench.run();
+  return bench.tasks.map((task) => {
+    const median = task.result.state === 'completed' ? task.result.latency.p50 : Number.NaN;
+    const { flops, records } = work.get(task.name)!;
+    return {
+      name: task.name,
+      backend: backend.name,
+      medianMs: median,
+      gflops: flops / (median * 1e6),
+      ...(records !== undefined && { recordsPerSecond: records / (median / 1e3) }),
+    };
+  });
+}
+
+/**
+ * conv2d forward and backward (input and weight gradients) at the shapes of
+ * network A. Each sample waits on `sync`, so on WebGPU it includes one
+ * submission's latency.
+ */
+export async function convRows(backend: Backend, batch: number, sync: Sync, options: BenchOptions): Promise<Row[]> {
+  const rng = new Rng(1);
+  const bench = new Bench(options);
+  const work = new Map<string, { flops: number }>();
+  const operands: Tensor[] = [];
+  for (const conv of networkAConvs) {
+    const [co, ci] = conv.weight;
+    const x = random([batch, ...conv.input], rng, backend);
+    const k = random(conv.weight, rng, backend);
+    const dy = random([batch, ...conv.output], rng, backend);
+    operands.push(x, k, dy);
+    const f = convFlops(conv, batch);
+    const label = `conv2d ${ci}->${co} ${conv.input[1]}x${conv.input[2]}`;
+    work.set(`${label} forward`, { flops: f });
+    work.set(`${label} backward`, { flops: 2 * f });
+    bench.add(`${label} forward`, async () => {
+      const y = noGrad(() => apply(conv2dOp, [x, k], { padding: 'same' }));
+      await sync();
+      y.dispose();
+    });
+    bench.add(`${label} backward`, async () => {
+      const dx = apply(conv2dGradInputOp, [dy, k], { padding: 'same', inputShape: x.shape });
+      const dw = apply(conv2dGradWeightOp, [x, dy], { padding: 'same', weightShape: k.shape });
+      await sync();
+      dx.dispose();
+      dw.dispose();
+    });
+  }
+  const rows = await measure(bench, backend, work);
+  for (const t of operands) t.dispose();
+  return rows;
+}
+
+/**
+ * A whole pre-training step of network A (`src/model`: forward, mse,
+ * backward, Adam), waiting on `sync` after each. GFLOP/s counts the
+ * convolutions: forward, input gradient (not for the first layer: the data
+ * takes none) and weight gradient.
+ */
+export async function stepRows(backend: Backend, batches: readonly number[], sync: Sync, options: BenchOptions): Promise<Row[]> {
+  const rng = new Rng(2);
+  const bench = new Bench(options);
+  const work = new Map<string, { flops: number; records: number }>();
+  const owned: { dispose(): void }[] = [];
+  for (const batch of batches) {
+    const model = new Autoencoder(networkA(), { seed: 1, backend });
+    const optimizer = new Adam(model.parameters());
+    const x = random([batch, ...model.inputShape], rng, backend);
+    owned.push(optimizer, model, x);
+    const forward = networkAConvs.map((conv) => convFlops(conv, batch));
+    const name = `network A training step, batch ${batch}`;
+    work.set(name, { flops: 3 * forward.reduce((a, b) => a + b, 0) - forward[0]!, records: batch });
+    bench.add(name, async () => {
+      tidy(() => {
+        const loss = mse(model.reconstruct(x), x);
+        backward(loss);
+        optimizer.update();
+        optimizer.zeroGrad();
+      });
+      await sync();
+    });
+  }
+  const rows = await measure(bench, backend, work);
+  for (const o of owned) o.dispose();
+  return rows;
+}
+
+export function printRows(title: string, rows: readonly Row[]): void {
+  console.log(`\n${title}`);
+  console.table(
+    rows.map((r) => ({
+      task: r.name,
+      backend: r.backend,
+      'median ms': r.medianMs.toFixed(3),
+      ...(r.recordsPerSecond !== undefined && { 'records/s': r.recordsPerSecond.toFixed(0) }),
+      'GFLOP/s': r.gflops.toFixed(2),
+    })),
+  );
+}
