@@ -204,10 +204,9 @@ export const conv2dGradWeightOp = defineOp<ConvGradWeightAttrs>({
     workgroupSize: 128,
     inputs: ['x', 'dy'],
     outputs: ['dw'],
+    reduction: 'workgroupSum',
     params: convParams,
     wgsl: /* wgsl */ `
-var<workgroup> partial: array<f32, WG>;
-
 fn run(group: u32, lane: u32) {
   let kx = group % params.kw;
   let ky = (group / params.kw) % params.kh;
@@ -227,16 +226,9 @@ fn run(group: u32, lane: u32) {
     let d = dy[((n * params.co + co) * params.oh + oy) * params.ow + ox];
     acc += d * x[((n * params.ci + ci) * params.h + oy + ky - params.pt) * params.w + ox + kx - params.pl];
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lane < half) {
-      partial[lane] += partial[lane + half];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lane, acc);
   if (lane == 0u) {
-    dw[group] = partial[0];
+    dw[group] = total;
   }
 }`,
     plan: ([x], [dw], { padding, weightShape }) => convPlan(sizeOf(dw!), convGeometry(x!, weightShape, padding)),

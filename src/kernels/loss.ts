@@ -33,26 +33,18 @@ export const mseOp = defineOp<Record<string, never>>({
     workgroupSize: 256,
     inputs: ['prediction', 'expected'],
     outputs: ['out'],
+    reduction: 'workgroupSum',
     params: { n: 'u32' },
     wgsl: /* wgsl */ `
-var<workgroup> partial: array<f32, WG>;
-
 fn run(group: u32, lane: u32) {
   var acc = 0.0;
   for (var i = lane; i < params.n; i += WG) {
     let d = prediction[i] - expected[i];
     acc += d * d;
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lane < half) {
-      partial[lane] += partial[lane + half];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lane, acc);
   if (lane == 0u) {
-    out[group] = partial[0] / f32(params.n);
+    out[group] = total / f32(params.n);
   }
 }`,
     plan: ([p]) => ({ count: 1, params: { n: sizeOf(p!) } }),
@@ -128,26 +120,18 @@ export const kldOp = defineOp<Record<string, never>>({
     workgroupSize: 256,
     inputs: ['p', 'q'],
     outputs: ['out'],
+    reduction: 'workgroupSum',
     params: { n: 'u32', rows: 'u32', eps: 'f32' },
     wgsl: /* wgsl */ `
-var<workgroup> partial: array<f32, WG>;
-
 fn run(group: u32, lane: u32) {
   var acc = 0.0;
   for (var i = lane; i < params.n; i += WG) {
     let pc = clamp(p[i], params.eps, 1.0);
     acc += pc * log(pc / clamp(q[i], params.eps, 1.0));
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lane < half) {
-      partial[lane] += partial[lane + half];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lane, acc);
   if (lane == 0u) {
-    out[group] = partial[0] / f32(params.rows);
+    out[group] = total / f32(params.rows);
   }
 }`,
     plan: ([p]) => ({ count: 1, params: { n: sizeOf(p!), rows: p![0]!, eps: KLD_EPS } }),

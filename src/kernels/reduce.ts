@@ -4,7 +4,7 @@ import { ShapeError, broadcastShapes, broadcastStrides, normaliseAxes, sameShape
 import type { Tensor } from '../tensor/tensor.js';
 import { div, equal, mul, mulScalar } from './elementwise.js';
 import { reshape } from './view.js';
-import { collapseAxes, defineWebGpuKernel, type WebGpuKernel } from './webgpu/kernel.js';
+import { collapseAxes, defineWebGpuKernel, type WebGpuKernel, type WorkgroupReduction } from './webgpu/kernel.js';
 
 /** Reductions keep the reduced axes as 1 when `keepDims`, else drop them. */
 export interface ReduceAttrs {
@@ -74,20 +74,19 @@ function reduceShape(name: string) {
 /**
  * WebGPU: one workgroup per output element (a workgroup tree reduction).
  * Lane l folds the reduced elements l, l + WG, l + 2 WG, ... in order, then
- * the lanes' partial results are folded pairwise in a fixed tree: the same
- * order on every run. Kept and reduced axes are each collapsed to as few as
- * possible and walked through the input's strides.
+ * `reduction`, the workgroup tree of the same fold, folds the lanes' partial
+ * results pairwise: the same order on every run. Kept and reduced axes are
+ * each collapsed to as few as possible and walked through the input's strides.
  */
-function reduceWebGpu(init: string, fold: string): WebGpuKernel<ReduceAttrs> {
+function reduceWebGpu(init: string, fold: string, reduction: WorkgroupReduction): WebGpuKernel<ReduceAttrs> {
   return defineWebGpuKernel<ReduceAttrs>({
     grid: 'workgroup',
     workgroupSize: 128,
     inputs: ['xs'],
     outputs: ['out'],
+    reduction,
     params: { keptRank: 'u32', reducedRank: 'u32', reducedCount: 'u32', keptShape: 'dims', keptStride: 'dims', reducedShape: 'dims', reducedStride: 'dims' },
     wgsl: /* wgsl */ `
-var<workgroup> partial: array<f32, WG>;
-
 fn fold(acc: f32, v: f32) -> f32 {
   return ${fold};
 }
@@ -113,16 +112,9 @@ fn run(group: u32, lane: u32) {
     }
     acc = fold(acc, xs[offset]);
   }
-  partial[lane] = acc;
-  workgroupBarrier();
-  for (var half = WG / 2u; half > 0u; half /= 2u) {
-    if (lane < half) {
-      partial[lane] = fold(partial[lane], partial[lane + half]);
-    }
-    workgroupBarrier();
-  }
+  let total = ${reduction}(lane, acc);
   if (lane == 0u) {
-    out[group] = partial[0];
+    out[group] = total;
   }
 }`,
     plan: ([x], [out], { axes }) => {
@@ -157,7 +149,7 @@ export const sumOp = defineOp<ReduceAttrs>({
   inputs: ['x'],
   shape: reduceShape('sum'),
   cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 'sum'),
-  webgpu: reduceWebGpu('0.0', 'acc + v'),
+  webgpu: reduceWebGpu('0.0', 'acc + v', 'workgroupSum'),
   backward: (g, { inputs: [x], attrs }) => [expand(reshape(g, reducedShape(x!.shape, attrs.axes, true)), x!.shape)],
 });
 
@@ -166,7 +158,7 @@ export const maxOp = defineOp<ReduceAttrs>({
   inputs: ['x'],
   shape: reduceShape('max'),
   cpu: ([x], [out], { axes }) => reduceCpu(x!, out!, axes, 'max'),
-  webgpu: reduceWebGpu('-3.4028234663852886e38', 'max(acc, v)'),
+  webgpu: reduceWebGpu('-3.4028234663852886e38', 'max(acc, v)', 'workgroupMax'),
   // Ties share the gradient equally.
   backward: (g, { inputs: [x], output, attrs }) => {
     const kept = reducedShape(x!.shape, attrs.axes, true);

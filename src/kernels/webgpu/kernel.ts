@@ -17,6 +17,9 @@ import type { Shape } from '../../tensor/shape.js';
  * with `const WG: u32 = <workgroupSize>;`. Shapes travel in `params` (a
  * uniform), never in the WGSL text, so a new batch size compiles nothing:
  * there is one pipeline per kernel.
+ *
+ * A kernel that names a `reduction` also gets its workgroup tree reduction
+ * (see `WorkgroupReduction`), so that tree is written once.
  */
 export interface WebGpuKernel<A> {
   /**
@@ -31,12 +34,24 @@ export interface WebGpuKernel<A> {
   readonly outputs: readonly string[];
   /** Name of the i32 array filled from `KernelPlan.indices` (gathers). */
   readonly indices?: string;
+  /** 'workgroup' grid only: the tree reduction helper the WGSL calls. */
+  readonly reduction?: WorkgroupReduction;
   /** Uniform fields after `count`, in struct order. */
   readonly params: Readonly<Record<string, ParamType>>;
   readonly wgsl: string;
   /** Sizes one dispatch from the operand shapes and the op's attributes. */
   readonly plan: (inputs: readonly Shape[], outputs: readonly Shape[], attrs: A) => KernelPlan;
 }
+
+/**
+ * Workgroup tree reductions, by the name of the WGSL helper
+ * `fn <name>(lane: u32, value: f32) -> f32` (over `var<workgroup> partial:
+ * array<f32, WG>`). Every lane of the workgroup calls it (it holds
+ * barriers) and gets the lanes' values folded in a fixed tree, the same
+ * order on every run: partial[l] takes in partial[l + half] for half = WG / 2,
+ * WG / 4, ..., 1 (a sum or a max), so WG must be a power of two.
+ */
+export type WorkgroupReduction = 'workgroupSum' | 'workgroupMax';
 
 /**
  * Uniform field types. `dims` holds up to MAX_RANK u32 for rank-generic
@@ -59,6 +74,9 @@ const declared = new WeakSet<object>();
 
 /** Declares a WebGPU kernel (typed identity; the backend accepts only declared kernels). */
 export function defineWebGpuKernel<A>(kernel: WebGpuKernel<A>): WebGpuKernel<A> {
+  const { reduction, grid, workgroupSize } = kernel;
+  if (reduction !== undefined && (grid !== 'workgroup' || (workgroupSize & (workgroupSize - 1)) !== 0))
+    throw new Error(`${reduction} needs a 'workgroup' grid whose size is a power of two, got a '${grid}' grid of ${workgroupSize}`);
   declared.add(kernel);
   return kernel;
 }

@@ -1,4 +1,4 @@
-import { MAX_RANK, type KernelPlan, type ParamType, type WebGpuKernel } from './kernel.js';
+import { MAX_RANK, type KernelPlan, type ParamType, type WebGpuKernel, type WorkgroupReduction } from './kernel.js';
 
 /** Where each uniform field of a kernel sits (WGSL uniform layout rules). */
 export interface UniformLayout {
@@ -22,7 +22,33 @@ export function uniformLayout(kernel: WebGpuKernel<never>): UniformLayout {
   return { fields, size: roundUp(offset, 16) };
 }
 
-/** The whole WGSL module of a kernel: constants, bindings, its text and the entry point. */
+/** How each reduction's tree combines two partial values. */
+const combine: Readonly<Record<WorkgroupReduction, string>> = {
+  workgroupSum: 'partial[lane] + partial[lane + half]',
+  workgroupMax: 'max(partial[lane], partial[lane + half])',
+};
+
+/** The WGSL of a workgroup tree reduction (see `WorkgroupReduction`). */
+function reductionSource(reduction: WorkgroupReduction): string {
+  return `var<workgroup> partial: array<f32, WG>;
+
+// The lanes' values folded in a fixed tree; every lane calls it and gets the result.
+fn ${reduction}(lane: u32, value: f32) -> f32 {
+  partial[lane] = value;
+  workgroupBarrier();
+  for (var half = WG / 2u; half > 0u; half /= 2u) {
+    if (lane < half) {
+      partial[lane] = ${combine[reduction]};
+    }
+    workgroupBarrier();
+  }
+  return partial[0];
+}
+
+`;
+}
+
+/** The whole WGSL module of a kernel: constants, bindings, its reduction, its text and the entry point. */
 export function shaderSource(kernel: WebGpuKernel<never>, layout: UniformLayout): string {
   const wgslType = (t: ParamType): string => (t === 'dims' ? 'Dims' : t);
   const bindings: string[] = ['@group(0) @binding(0) var<uniform> params: Params;'];
@@ -42,7 +68,7 @@ ${layout.fields.map((f) => `  ${f.name}: ${wgslType(f.type)},`).join('\n')}
 
 ${bindings.join('\n')}
 
-${kernel.wgsl.trim()}
+${kernel.reduction === undefined ? '' : reductionSource(kernel.reduction)}${kernel.wgsl.trim()}
 
 // Workgroups beyond 65535 spill into y, so the flat index is y * x-count + x.
 @compute @workgroup_size(WG)
