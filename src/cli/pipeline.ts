@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trivialCueFeatures } from '../cluster/baselines.js';
 import { evaluateClusters, type Evaluation } from '../cluster/evaluation.js';
-import { runExperiment, type ExperimentResult, type StageResult } from '../cluster/experiment.js';
+import { runExperiment, type ExperimentResult } from '../cluster/experiment.js';
 import type { UpdateRecord } from '../cluster/finetune.js';
 import { kMeans } from '../cluster/kmeans.js';
 import type { LossForm } from '../cluster/loss.js';
@@ -149,7 +149,8 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings): Pro
   const result = await runExperiment({
     description: s.description,
     inputs: data.inputs,
-    ...(data.labels && { labels: data.labels }),
+    // Scores during fine-tuning need a class for every record; a partly labelled set is scored at the end only.
+    ...(data.labels && data.labels.every((l) => l >= 0) && { labels: data.labels }),
     k: s.k,
     seed: s.seed,
     backend: s.backend,
@@ -189,11 +190,9 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings): Pro
   clustering.dispose();
   if (s.outDir !== null) files.push(join(s.outDir, 'model.ckpt'));
 
-  for (const stage of result.stages) {
-    if (stage.stage === 'k-means on codes') rows.push(stageRow('k-means on codes', stage, data));
-    if (stage.stage === 'fine-tuning') rows.push(stageRow('fine-tuning', stage, data, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}`));
-  }
   const final = result.fineTune.prediction;
+  rows.push(rowOf('k-means on codes', data, result.kMeans.labels));
+  rows.push(rowOf('fine-tuning', data, final.clusters, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}`));
   const scored = scoredSubset(data, final.clusters);
   const evaluation = scored === null ? undefined : evaluateClusters(scored.labels, scored.clusters, data.snr ? scored.index.map((i) => data.snr![i] ?? null) : undefined);
 
@@ -204,17 +203,6 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings): Pro
     files.push(written.html);
   }
   return { rows, experiment, ...(evaluation && { evaluation }), files };
-}
-
-function stageRow(name: string, stage: StageResult, data: PipelineData, note?: string): ResultRow {
-  return {
-    stage: name,
-    acc: stage.scores?.acc ?? null,
-    nmi: stage.scores?.nmi ?? null,
-    ari: stage.scores?.ari ?? null,
-    paperAcc: PAPER_ACC[data.task][name] ?? null,
-    ...(note !== undefined && { note }),
-  };
 }
 
 async function writeLog(path: string, history: readonly UpdateRecord[]): Promise<string> {

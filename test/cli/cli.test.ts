@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { DatasetWriter } from '../../src/data/dataset.js';
+import { TASK_B_CLASSES, syntheticTaskB } from '../../src/data/synthetic.js';
 
 /** Runs the command line in-process; returns the exit code and what it printed. */
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -131,6 +133,25 @@ describe('prepare, train, predict, evaluate', () => {
     const csv2 = join(dir, 'predictions-again.csv');
     expect((await run('predict', '--checkpoint', join(again, 'model.ckpt'), '--data', set, '--out', csv2, '--backend', 'cpu')).code).toBe(0);
     expect(await readFile(csv2, 'utf8')).toBe(await readFile(csv, 'utf8'));
+  });
+
+  it('train on a partly labelled set scores the labelled records only', async () => {
+    const set = join(dir, 'partly.scds');
+    const { inputs, labels } = syntheticTaskB({ n: 80, seed: 2 });
+    const writer = await DatasetWriter.create(set, { task: 'B', inputShape: [32], samplingRate: 100, window: { startFromP: -10, length: 32 }, preprocessing: {} });
+    await writer.append(
+      Array.from({ length: 80 }, (_, i) => ({
+        input: inputs.subarray(i * 32, (i + 1) * 32),
+        sourceId: `record-${i}`,
+        ...(i % 3 !== 0 && { label: TASK_B_CLASSES[labels[i]!]! }),
+      })),
+    );
+    await writer.finish();
+    const r = await run('train', '--data', set, '--out', join(dir, 'partly'), '--json', ...tiny);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { rows: { stage: string; acc: number | null }[]; evaluation: { n: number } };
+    expect(out.evaluation.n).toBe(53);
+    for (const row of out.rows) expect(row.acc, row.stage).toBeGreaterThan(0);
   });
 
   it('prepare and train on the real polarity set (50 records, task B)', async () => {
