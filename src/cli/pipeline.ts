@@ -55,7 +55,7 @@ export interface PipelineSettings {
   /** Records in each t-SNE map (a seeded random subset) and its iterations. */
   tsnePoints: number;
   tsneIterations: number;
-  /** Where the checkpoint, the update log, predictions and the report go; null writes nothing. */
+  /** Where the checkpoint, the update log and the report go; null writes nothing. */
   outDir: string | null;
   /** The command line, for the report. */
   command: string;
@@ -125,8 +125,8 @@ function permuteData(data: PipelineData, order: Int32Array): PipelineData {
  * The whole method on one data set, with everything a reader needs to judge
  * it: baselines (k-means on raw series, on the inputs, on a trivial cue),
  * pre-training, k-means on the codes, fine-tuning, and with labels the
- * evaluation; then the checkpoint, a CSV log per update, predictions and the
- * report (t-SNE maps, inputs beside codes, loss / delta-label / ACC curves,
+ * evaluation; then the checkpoint, a CSV log per update and the report
+ * (t-SNE maps, inputs beside codes, loss / delta-label / ACC curves,
  * confusion matrix, accuracy per SNR bin, settings and provenance).
  */
 export async function runPipeline(given: PipelineData, s: PipelineSettings): Promise<PipelineResult> {
