@@ -163,6 +163,21 @@ describe('prepare, train, predict, evaluate', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { rows: { stage: string }[] };
     expect(out.rows.map((row) => row.stage)).toEqual(['k-means on P windows', 'trivial cue (centroid, energy)', 'k-means on codes', 'fine-tuning']);
+
+    // Seismograms straight into predict (prepared as the training data were), scored against the manifest's labels.
+    const csv = join(dir, 'polarity-predictions.csv');
+    const predicted = await run('predict', '--checkpoint', join(dir, 'polarity', 'model.ckpt'), '--out', csv, '--backend', 'cpu', polarityManifest);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect((await readFile(csv, 'utf8')).trim().split('\n')).toHaveLength(51);
+    const evaluated = await run('evaluate', '--predictions', csv, '--labels', polarityManifest, '--json');
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect((JSON.parse(evaluated.stdout) as { n: number; classNames: string[] })).toMatchObject({ n: 50, classNames: ['down', 'up'] });
+  });
+
+  it('predict wants a prepared set or seismograms, not both', async () => {
+    const r = await run('predict', '--checkpoint', 'model.ckpt', '--out', join(dir, 'p.csv'), '--data', 'set.scds', polarityManifest);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('give either --data <prepared set> or seismogram files');
   });
 });
 

@@ -1,19 +1,25 @@
-import { open, rename, rm } from 'node:fs/promises';
-import { readCheckpoint, restoreModel } from '../../cluster/checkpoint.js';
+import { mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCheckpoint, restoreModel, type Checkpoint } from '../../cluster/checkpoint.js';
 import { predict as predictRecords } from '../../cluster/predict.js';
 import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
-import { commonOptions, num, str, type CommandSpec, type ParsedArgs } from '../args.js';
+import { prepareDataset } from '../../data/prepare.js';
+import type { PreprocessParams } from '../../data/signal/preprocess.js';
+import { commonOptions, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend } from '../context.js';
 import { Progress } from '../progress.js';
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
-  summary: 'clusters, soft assignments and codes of a prepared data set from a trained checkpoint, streamed in chunks',
-  usage: 'seiscluster predict --checkpoint <model.ckpt> --data <set.scds> --out <predictions.csv|.json> [--format csv|json]',
+  summary: 'clusters, soft assignments and codes of seismograms or a prepared data set from a trained checkpoint, streamed in chunks',
+  usage: 'seiscluster predict --checkpoint <model.ckpt> --out <predictions.csv|.json> (--data <set.scds> | <seismogram files, folders or a manifest>...)',
+  positionals: ['inputs...'],
   options: [
     { name: 'checkpoint', type: 'path', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
-    { name: 'data', type: 'path', required: true, help: 'a prepared data set (`seiscluster prepare`)' },
+    { name: 'data', type: 'path', help: 'a prepared data set (`seiscluster prepare`); or name seismograms instead, prepared as the checkpoint\'s training data were' },
+    { name: 'sampling-rate', type: 'number', help: 'sampling rate (Hz) of seismogram files that carry none (npy, npz, some HDF5)' },
     { name: 'out', type: 'path', required: true, help: 'where to write the predictions' },
     { name: 'format', type: 'string', choices: ['csv', 'json'], help: 'output format (default: from the file extension, else csv)' },
     { name: 'chunk', type: 'int', default: 4096, help: 'records read, predicted and written at a time (bounds memory)' },
@@ -22,18 +28,53 @@ export const predictSpec: CommandSpec = {
   examples: [
     'seiscluster predict --checkpoint out/model.ckpt --data data/new.scds --out out/predictions.csv',
     'seiscluster predict --checkpoint out/model.ckpt --data data/new.scds --out out/predictions.json --backend cpu',
+    'seiscluster predict --checkpoint out/model.ckpt --out out/predictions.csv waveforms/*.sac',
   ],
 };
 
 export async function predict(args: ParsedArgs): Promise<void> {
   const checkpointPath = str(args, 'checkpoint')!;
-  const dataPath = str(args, 'data')!;
+  const given = str(args, 'data');
+  if ((given === undefined) === (args.positionals.length === 0))
+    throw new UsageError('predict: give either --data <prepared set> or seismogram files / folders / a manifest, not both');
   const out = str(args, 'out')!;
   const format = str(args, 'format') ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
   const chunk = num(args, 'chunk')!;
   if (chunk < 1) throw new DataError('--chunk', 'chunk', chunk, 'must be a positive integer');
-
   const checkpoint = await readCheckpoint(checkpointPath);
+  const scratch = given === undefined ? await mkdtemp(join(tmpdir(), 'seiscluster-predict-')) : null;
+  try {
+    const dataPath = given ?? (await prepareLikeTraining(args, checkpoint, join(scratch!, 'inputs.scds')));
+    await predictSet(args, checkpoint, checkpointPath, dataPath, out, format, chunk);
+  } finally {
+    if (scratch !== null) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Seismograms to a prepared set the way the checkpoint's training data were
+ * made: the task from the network's input (2-D: A, 1-D: B) and the
+ * preprocessing the checkpoint recorded (the paper's defaults otherwise).
+ */
+async function prepareLikeTraining(args: ParsedArgs, checkpoint: Checkpoint, path: string): Promise<string> {
+  const task = checkpoint.description.input.length === 3 ? 'A' : 'B';
+  const recorded = checkpoint.preprocessing?.preprocess;
+  const rate = num(args, 'sampling-rate');
+  const progress = new Progress('preparing', 0, { unit: 'records' });
+  const summary = await prepareDataset({
+    task,
+    inputs: [...args.positionals],
+    out: path,
+    ...(recorded !== undefined && recorded !== null && typeof recorded === 'object' && { preprocess: recorded as Partial<PreprocessParams> }),
+    ...(rate !== undefined && { samplingRate: rate }),
+    onProgress: (done, total) => progress.update(done, '', total),
+  });
+  progress.finish();
+  if (summary.skipped.length > 0) note(`skipped ${summary.skipped.length} records that could not be prepared (e.g. ${summary.skipped[0]!.id}: ${summary.skipped[0]!.detail})`);
+  return path;
+}
+
+async function predictSet(args: ParsedArgs, checkpoint: Checkpoint, checkpointPath: string, dataPath: string, out: string, format: string, chunk: number): Promise<void> {
   const header = await readDatasetHeader(dataPath);
   const { backend } = await openBackend(args);
   const { model, clustering } = restoreModel(checkpoint, { backend });
