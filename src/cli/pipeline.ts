@@ -250,10 +250,9 @@ async function buildReport(
     const names = data.labels !== undefined ? classNames : Array.from({ length: s.k }, (_, c) => `cluster ${c}`);
     return { kind: 'scatter', title, name: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'), points, labels: colour(clusters), classNames: names, ...(acc !== undefined && { acc }) };
   };
-  const accOf = (clusters: ArrayLike<number>): number | undefined => {
-    const sc = scoredSubset(data, clusters);
-    return sc === null ? undefined : evaluateClusters(sc.labels, sc.clusters).acc;
-  };
+  // The k-means-on-codes row already scored the clusters the first map shows.
+  const codesAcc = rows.find((r) => r.stage === 'k-means on codes')?.acc;
+
   const maps: Figure[] = [];
   const km = result.kMeans.labels;
   if (data.raw) maps.push(map('Raw time series', data.raw.values, data.raw.length, km, undefined));
@@ -263,7 +262,7 @@ async function buildReport(
   for (const i of chosen) {
     const snap = snapshots[i]!;
     const title = i === 0 ? 'Codes after pre-training' : `Codes at fine-tuning iteration ${snap.iteration}`;
-    maps.push(map(title, snap.codes, codeSize, i === 0 ? km : snap.clusters, i === 0 ? accOf(km) : snap.acc));
+    maps.push(map(title, snap.codes, codeSize, i === 0 ? km : snap.clusters, i === 0 ? (typeof codesAcc === 'number' ? codesAcc : undefined) : snap.acc));
   }
   bar.finish();
 
