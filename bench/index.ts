@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { cpu } from '../src/index.js';
-import { convRows, printRows, stepRows } from './rows.js';
+import { cpu, cpuThreads, setCpuOptions } from '../src/index.js';
+import { convRows, inferenceRows, printRows, stepRows } from './rows.js';
 import { webgpuBenchmarks } from './webgpu.js';
 
 /** The CPU backend computes synchronously: nothing to wait for. */
@@ -13,8 +13,22 @@ async function main(): Promise<void> {
     'conv2d at the shapes of network A, batch 128 (CPU backend)',
     await convRows(cpu, 128, cpuSync, { time: 300, warmup: true, warmupTime: 50 }),
   );
-  // A step at batch 1024 takes about half a second on one core: a few samples, not tinybench's default 64.
-  printRows('network A training step (CPU backend)', await stepRows(cpu, [128, 1024], cpuSync, { time: 2000, iterations: 5, warmupTime: 0, warmupIterations: 1 }));
+  const cores = cpuThreads();
+  const compiledRows = [];
+  for (const threads of [...new Set([1, cores])]) {
+    setCpuOptions({ threads });
+    const variant = { compiled: true, label: ` (compiled, ${threads} thread${threads > 1 ? 's' : ''})` };
+    compiledRows.push(...(await stepRows(cpu, [128, 1024], cpuSync, { time: 1500, warmupTime: 200 }, variant)));
+    compiledRows.push(...(await inferenceRows(cpu, 1024, cpuSync, { time: 1000, warmupTime: 200 }, variant)));
+  }
+  setCpuOptions({ threads: 0 });
+  // Op by op, a step at batch 1024 takes about half a second on one core: a few samples, not tinybench's default 64.
+  const autograd = { compiled: false, label: ' (op by op, autograd)' };
+  printRows('network A (CPU backend)', [
+    ...compiledRows,
+    ...(await stepRows(cpu, [128], cpuSync, { time: 2000, iterations: 5, warmupTime: 0, warmupIterations: 1 }, autograd)),
+    ...(await inferenceRows(cpu, 1024, cpuSync, { time: 2000, iterations: 5, warmupTime: 0, warmupIterations: 1 }, autograd)),
+  ]);
   await webgpuBenchmarks();
 }
 

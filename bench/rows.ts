@@ -1,10 +1,10 @@
 import { Bench } from 'tinybench';
-import { Adam, Rng, apply, backward, mse, noGrad, sizeOf, tensor, tidy, type Backend, type Shape, type Tensor } from '../src/index.js';
+import { Rng, apply, noGrad, sizeOf, tensor, type Backend, type Shape, type Tensor } from '../src/index.js';
 import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from '../src/kernels/conv.js';
-import { Autoencoder } from '../src/model/autoencoder.js';
 import { planModel } from '../src/model/description.js';
 import { parameterShapes } from '../src/model/layers.js';
 import { networkA } from '../src/model/networks.js';
+import { inference, trainingStep, type Workload } from './step.js';
 
 export type BenchOptions = ConstructorParameters<typeof Bench>[0];
 
@@ -96,37 +96,53 @@ export async function convRows(backend: Backend, batch: number, sync: Sync, opti
   return rows;
 }
 
+/** Which CPU path a step row runs, and what its name says of it. */
+export interface StepVariant {
+  readonly compiled: boolean;
+  readonly label: string;
+}
+
 /**
- * A whole pre-training step of network A (`src/model`: forward, mse,
- * backward, Adam), waiting on `sync` after each. GFLOP/s counts the
+ * Network A's encoder over `batch` records (codes of 12): records per second
+ * and GFLOP/s of the encoder's convolutions.
+ */
+export async function inferenceRows(backend: Backend, batch: number, sync: Sync, options: BenchOptions, variant: StepVariant): Promise<Row[]> {
+  const bench = new Bench(options);
+  const work = inference(batch, backend, variant.compiled);
+  const name = `network A encoder, batch ${batch}${variant.label}`;
+  const flops = networkAConvs.slice(0, 3).reduce((a, conv) => a + convFlops(conv, batch), 0);
+  bench.add(name, async () => {
+    work.run();
+    await sync();
+  });
+  const rows = await measure(bench, backend, new Map([[name, { flops, records: batch }]]));
+  work.dispose();
+  return rows;
+}
+
+/**
+ * A whole pre-training step of network A (`trainingStep` of step.ts:
+ * forward, mse, backward, Adam), waiting on `sync` after each. GFLOP/s counts the
  * convolutions: forward, input gradient (not for the first layer: the data
  * takes none) and weight gradient.
  */
-export async function stepRows(backend: Backend, batches: readonly number[], sync: Sync, options: BenchOptions): Promise<Row[]> {
-  const rng = new Rng(2);
+export async function stepRows(backend: Backend, batches: readonly number[], sync: Sync, options: BenchOptions, variant: StepVariant = { compiled: true, label: '' }): Promise<Row[]> {
   const bench = new Bench(options);
   const work = new Map<string, { flops: number; records: number }>();
-  const owned: { dispose(): void }[] = [];
+  const steps: Workload[] = [];
   for (const batch of batches) {
-    const model = new Autoencoder(networkA(), { seed: 1, backend });
-    const optimizer = new Adam(model.parameters());
-    const x = random([batch, ...model.inputShape], rng, backend);
-    owned.push(optimizer, model, x);
+    const step = trainingStep(batch, backend, variant.compiled);
+    steps.push(step);
     const forward = networkAConvs.map((conv) => convFlops(conv, batch));
-    const name = `network A training step, batch ${batch}`;
+    const name = `network A training step, batch ${batch}${variant.label}`;
     work.set(name, { flops: 3 * forward.reduce((a, b) => a + b, 0) - forward[0]!, records: batch });
     bench.add(name, async () => {
-      tidy(() => {
-        const loss = mse(model.reconstruct(x), x);
-        backward(loss);
-        optimizer.update();
-        optimizer.zeroGrad();
-      });
+      step.run();
       await sync();
     });
   }
   const rows = await measure(bench, backend, work);
-  for (const o of owned) o.dispose();
+  for (const step of steps) step.dispose();
   return rows;
 }
 

@@ -38,5 +38,15 @@ export { pairwiseSqDist, rowNormalize } from './kernels/distance.js';
 export { mse, kld, KLD_EPS } from './kernels/loss.js';
 export { Adam, Sgd, zeroGrad, type AdamOptions, type SgdOptions } from './optim/optimizer.js';
 /** The paper's networks and the clustering method, as namespaces: `model.networkA()`, `cluster.runExperiment(...)`. */
+export {
+  CompiledAutoencoder,
+  compiledFor,
+  optimiserStep,
+  setCpuOptions,
+  cpuThreads,
+  type CpuOptions,
+  type CompileOptions,
+  type StepSums,
+} from './jit/compiled.js';
 export * as model from './model/index.js';
 export * as cluster from './cluster/index.js';

@@ -49,6 +49,7 @@ export class UsageError extends Error {
 export const commonOptions: readonly OptionSpec[] = [
   { name: 'backend', type: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where tensors live: auto picks WebGPU only on a hardware adapter' },
   { name: 'seed', type: 'int', default: 0, help: 'seed of every random choice; one seed reproduces a CPU run bit for bit' },
+  { name: 'threads', type: 'int', default: 0, help: "threads of the CPU backend's compiled kernels (0: every core); results do not depend on it" },
   { name: 'json', type: 'boolean', help: 'print machine-readable JSON instead of tables' },
 ];
 

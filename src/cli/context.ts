@@ -1,6 +1,8 @@
+import { setCpuOptions } from '../jit/compiled.js';
+import { MAX_THREADS } from '../jit/threads.js';
 import { createBackend, type BackendChoice } from '../kernels/select.js';
 import type { Backend } from '../tensor/backend.js';
-import { str, type ParsedArgs } from './args.js';
+import { num, str, UsageError, type ParsedArgs } from './args.js';
 
 /** Prints a result: JSON with --json, else the human-readable text. */
 export function output(args: ParsedArgs, json: unknown, text: () => string): void {
@@ -16,6 +18,11 @@ export function note(message: string): void {
 /** Opens the backend the user chose and says which one it is. */
 export async function openBackend(args: ParsedArgs): Promise<{ backend: Backend; description: string }> {
   const choice = (str(args, 'backend') ?? 'auto') as BackendChoice;
+  const threads = num(args, 'threads');
+  if (threads !== undefined) {
+    if (threads < 0 || threads > MAX_THREADS) throw new UsageError(`--threads must be 0 (every core) to ${MAX_THREADS}, got ${threads}`);
+    setCpuOptions({ threads });
+  }
   const selected = await createBackend(choice);
   note(`backend: ${selected.description}`);
   return selected;

@@ -1,4 +1,5 @@
-import { Adam, backward, concatRows, gatherRows, kld, mse, noGrad, reshape, sliceRows, tensor, tidy, type Tensor } from '../index.js';
+import { Adam, backward, concatRows, cpuData, gatherRows, kld, mse, noGrad, reshape, sliceRows, tensor, tidy, type Tensor } from '../index.js';
+import { compiledFor, hostTensor, optimiserStep, type CompiledAutoencoder } from '../jit/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { captureCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTarget, type FineTuneProgress } from './checkpoint.js';
 import { targetDistribution, type ClusteringLayer } from './clustering.js';
@@ -150,6 +151,20 @@ export async function fineTune(
   const names = [...model.namedParameters().map((p) => p.name), 'clustering.centroids'];
   const optimizer = new Adam([...model.parameters(), clustering.centroids], { lr });
   const reader = new LossReader<number>();
+  // The CPU's compiled kernels when the model allows, else op by op through autograd.
+  const compiled = compiledFor(model, batchSize, { k, alpha: clustering.alpha });
+  const identity = Int32Array.from({ length: n }, (_, i) => i);
+  const batchTarget = new Float32Array(batchSize * k);
+  const compiledStep = (c: CompiledAutoencoder, rows: Int32Array): Tensor => {
+    const p = cpuData(target!.storage);
+    for (let i = 0; i < rows.length; i++) batchTarget.set(p.subarray(rows[i]! * k, (rows[i]! + 1) * k), i * k);
+    const sums = optimiserStep(c, [...model.parameters(), clustering.centroids], optimizer, () =>
+      c.finetuneStep(cpuData(records.storage) as Float32Array, rows, batchTarget.subarray(0, rows.length * k), weights),
+    );
+    const kl = sums.kl / rows.length;
+    const reconstruction = sums.squaredError / (rows.length * model.recordSize);
+    return hostTensor([weights.kl * kl + weights.reconstruction * reconstruction, kl, reconstruction], [3]);
+  };
   const started = performance.now();
   let target: Tensor | null = null;
   try {
@@ -279,19 +294,21 @@ export async function fineTune(
 
       const { start, count, nextIndex, endsPass } = batchRange(batchIndex, n, batchSize);
       const p = target!;
-      const parts = tidy(() => {
-        const rows = order ? order.subarray(start, start + count) : null;
-        const x = rows ? gatherRows(records, rows) : sliceRows(records, start, count);
-        const pBatch = rows ? gatherRows(p, rows) : sliceRows(p, start, count);
-        const z = model.encode(x);
-        const kl = kld(pBatch, clustering.softAssign(z));
-        const reconstruction = mse(model.decode(z), x);
-        const total = combinedLoss(kl, reconstruction, weights);
-        backward(total);
-        optimizer.update();
-        optimizer.zeroGrad();
-        return noGrad(() => concatRows([reshape(total, [1]), reshape(kl, [1]), reshape(reconstruction, [1])]));
-      });
+      const parts = compiled
+        ? compiledStep(compiled, (order ?? identity).subarray(start, start + count))
+        : tidy(() => {
+            const rows = order ? order.subarray(start, start + count) : null;
+            const x = rows ? gatherRows(records, rows) : sliceRows(records, start, count);
+            const pBatch = rows ? gatherRows(p, rows) : sliceRows(p, start, count);
+            const z = model.encode(x);
+            const kl = kld(pBatch, clustering.softAssign(z));
+            const reconstruction = mse(model.decode(z), x);
+            const total = combinedLoss(kl, reconstruction, weights);
+            backward(total);
+            optimizer.update();
+            optimizer.zeroGrad();
+            return noGrad(() => concatRows([reshape(total, [1]), reshape(kl, [1]), reshape(reconstruction, [1])]));
+          });
       iteration++;
       reader.push(iteration, parts);
       batchIndex = nextIndex;

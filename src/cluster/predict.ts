@@ -1,4 +1,5 @@
-import { noGrad, sliceRows, tensor, Tensor, tidy } from '../index.js';
+import { cpuData, noGrad, sliceRows, tensor, Tensor, tidy } from '../index.js';
+import { compiledFor } from '../jit/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { argmaxRows, type ClusteringLayer } from './clustering.js';
 import { recordCount } from './training.js';
@@ -39,6 +40,20 @@ async function forEachBatch(
   const onDevice = inputs instanceof Tensor;
   const n = onDevice ? inputs.shape[0]! : recordCount(inputs, model.recordSize, model.inputShape, 'predict');
   const size = model.recordSize;
+  // The CPU's compiled kernels when the model allows, else op by op.
+  const compiled = compiledFor(model, batchSize, clustering && { k: clustering.k, alpha: clustering.alpha });
+  if (compiled !== null) {
+    const data = onDevice ? (cpuData(inputs.storage) as Float32Array) : inputs;
+    compiled.setParameters(clustering === null ? model.parameters() : [...model.parameters(), clustering.centroids]);
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      const codes = new Float32Array(count * model.codeSize);
+      const q = clustering === null ? null : new Float32Array(count * clustering.k);
+      compiled.encode(data, start, count, codes, q);
+      visit(start, codes, q);
+    }
+    return n;
+  }
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
     const [z, q] = tidy(() =>

@@ -12,7 +12,7 @@ export interface SelectedBackend {
   readonly description: string;
 }
 
-const cpuDescription = 'cpu (TypeScript kernels)';
+const cpuDescription = 'cpu (autoencoders compiled to WebAssembly SIMD, other ops in TypeScript)';
 
 /**
  * Opens the chosen backend. 'webgpu' rejects, saying why, when there is no

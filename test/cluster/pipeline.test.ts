@@ -37,7 +37,7 @@ describe('the full pipeline (pre-training, k-means on codes, fine-tuning)', () =
   });
 
   it('on a reduced synthetic task A set, fine-tuning ends at or above the k-means-on-codes ACC it started from', async () => {
-    // The proof (scripts/clustering-proof.ts) runs 9,200 records, 50 epochs, batch 256 and up to 5,000
+    // The proof (scripts/clustering-proof.ts) runs 9,200 records, 100 epochs, batch 256 and up to 5,000
     // iterations; this keeps the mechanism at 1,000 records in about 20 s on one core.
     const data = syntheticTaskA({ n: 1000, seed: 1 });
     const r = await runExperiment({

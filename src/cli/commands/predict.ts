@@ -23,7 +23,7 @@ export const predictSpec: CommandSpec = {
     { name: 'out', type: 'path', required: true, help: 'where to write the predictions' },
     { name: 'format', type: 'string', choices: ['csv', 'json'], help: 'output format (default: from the file extension, else csv)' },
     { name: 'chunk', type: 'int', default: 4096, help: 'records read, predicted and written at a time (bounds memory)' },
-    ...commonOptions.filter((o) => o.name === 'backend'),
+    ...commonOptions.filter((o) => o.name === 'backend' || o.name === 'threads'),
   ],
   examples: [
     'seiscluster predict --checkpoint out/model.ckpt --data data/new.scds --out out/predictions.csv',

@@ -10,7 +10,7 @@ import type { PipelineSettings } from '../pipeline.js';
 /** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md). */
 export const trainingOptions: readonly OptionSpec[] = [
   { name: 'model', type: 'path', help: 'a model description (JSON); default the paper\'s network A (task A) or B (task B)' },
-  { name: 'epochs', type: 'int', default: 50, help: 'pre-training epochs (the notebook\'s 50; the paper\'s text says 100)' },
+  { name: 'epochs', type: 'int', default: 100, help: 'pre-training epochs (the paper\'s 100; its notebook ran 50)' },
   { name: 'batch', type: 'int', default: 128, help: 'pre-training batch size' },
   { name: 'k', type: 'int', default: 2, help: 'clusters' },
   { name: 'n-init', type: 'int', default: 20, help: 'k-means restarts (best inertia wins)' },

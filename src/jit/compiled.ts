@@ -1,0 +1,310 @@
+import { availableParallelism } from 'node:os';
+import { cpu, cpuData } from '../kernels/cpu.js';
+import type { Autoencoder } from '../model/autoencoder.js';
+import type { Shape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { LANES } from './layout.js';
+import { compileProgram, type CompiledProgram } from './program.js';
+import { MAX_THREADS, TilePool } from './threads.js';
+import './webassembly.js';
+
+/**
+ * The CPU backend's fast path for training and running a sequential
+ * autoencoder: the network compiled once to WebAssembly SIMD (program.ts),
+ * the batch split over threads by tiles of four records, every buffer
+ * allocated once. It computes what the autograd path computes (the same
+ * ops, in f32, summed in a fixed order), so the loops in src/cluster hand
+ * its gradients to the same optimiser. Results do not depend on the number
+ * of threads: each tile's gradient is kept apart and the tiles are summed in
+ * order.
+ */
+export interface CompileOptions {
+  /** Largest batch a step or an encode call takes. */
+  batchSize: number;
+  /** Threads, the calling one included. Default: cpuThreads(). */
+  threads?: number;
+  /** Clusters of the clustering head (Student's t, alpha 1) for fine-tuning and soft assignments; 0 (default) for none. */
+  k?: number;
+}
+
+/** Why `model` cannot run compiled (null when it can): only float32 CPU models, and a clustering head only with alpha 1. */
+export function compiledUnsupported(model: Autoencoder, alpha = 1): string | null {
+  if (model.backend.name !== 'cpu') return `the ${model.backend.name} backend runs its own kernels`;
+  if (model.dtype !== 'float32') return `the compiled kernels are float32, the model is ${model.dtype}`;
+  if (alpha !== 1) return `the compiled clustering head has alpha 1, not ${alpha}`;
+  return null;
+}
+
+/** The CPU's settings for the compiled kernels; see setCpuOptions. */
+const settings = { compiled: true, threads: 0 };
+
+export interface CpuOptions {
+  /** Run float32 CPU models through the compiled kernels (default true); false: op by op through autograd. */
+  compiled?: boolean;
+  /** Threads for the compiled kernels, the calling one included; 0 (default): the machine's cores, at most 28. Results do not depend on it. */
+  threads?: number;
+}
+
+/** Sets how the CPU backend trains and runs autoencoders (later calls; cached programs are rebuilt, running loops keep theirs). */
+export function setCpuOptions(options: CpuOptions): void {
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 0 || options.threads > MAX_THREADS)
+      throw new Error(`threads must be an integer from 0 (all cores) to ${MAX_THREADS}, got ${options.threads}`);
+    settings.threads = options.threads;
+  }
+  if (options.compiled !== undefined) settings.compiled = options.compiled;
+  for (const c of cache.values()) c.dispose();
+  cache.clear();
+}
+
+export function cpuThreads(): number {
+  return settings.threads > 0 ? settings.threads : Math.min(MAX_THREADS, Math.max(1, availableParallelism()));
+}
+
+/**
+ * Compiled programs by model description, batch size and head, most recently
+ * used last; their memory and threads are kept for the next call. An evicted
+ * program stops its threads but stays usable (on the calling thread) by a
+ * loop that still holds it.
+ */
+const cache = new Map<string, CompiledAutoencoder>();
+const CACHE_SIZE = 8;
+
+/**
+ * The compiled form of `model` for batches of up to `batchSize` records (with
+ * a clustering head of k clusters), or null when the model runs op by op
+ * (not float32 on the CPU, alpha other than 1, or compiled kernels turned
+ * off). The caller sets the parameters before each use.
+ */
+export function compiledFor(model: Autoencoder, batchSize: number, head: { k: number; alpha: number } | null = null): CompiledAutoencoder | null {
+  if (!settings.compiled || compiledUnsupported(model, head?.alpha ?? 1) !== null) return null;
+  const k = head?.k ?? 0;
+  const key = JSON.stringify([model.description, batchSize, k]);
+  let c = cache.get(key);
+  if (c !== undefined) cache.delete(key);
+  else c = new CompiledAutoencoder(model, { batchSize, k, threads: cpuThreads() });
+  cache.set(key, c);
+  for (const [oldKey, old] of cache) {
+    if (cache.size <= CACHE_SIZE) break;
+    old.dispose();
+    cache.delete(oldKey);
+  }
+  return c;
+}
+
+/** Sum of the squared reconstruction errors and, when fine-tuning, of the KL terms, over the batch (divide by the batch size for the means). */
+export interface StepSums {
+  readonly squaredError: number;
+  readonly kl: number;
+}
+
+const KLD_EPS = 1e-7;
+
+export class CompiledAutoencoder {
+  readonly program: CompiledProgram;
+  readonly batchSize: number;
+  /** The gradient of the last step, one f32 per parameter element (model parameters in order, then the centroids). */
+  readonly gradient: Float32Array;
+  private readonly memory: WebAssembly.Memory;
+  private readonly f32: Float32Array;
+  private readonly pool: TilePool;
+  private readonly sizes: number[];
+  /** Parameter elements of the model (the centroids follow). */
+  private readonly modelParameters: number;
+
+  constructor(model: Autoencoder, options: CompileOptions) {
+    const reason = compiledUnsupported(model);
+    if (reason !== null) throw new Error(`compiled autoencoder: ${reason}`);
+    const k = options.k ?? 0;
+    const threads = options.threads ?? cpuThreads();
+    this.batchSize = options.batchSize;
+    this.program = compileProgram(model.plan, { batchSize: options.batchSize, threads, k });
+    const pages = Math.ceil(this.program.memory.bytes / 65536);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.f32 = new Float32Array(this.memory.buffer);
+    const map = this.program.memory;
+    this.pool = new TilePool(this.program.module, this.memory, threads, (t) => map.workspaces + t * map.workspaceBytes);
+    this.sizes = model.parameters().map((p) => p.size);
+    this.modelParameters = this.sizes.reduce((a, b) => a + b, 0);
+    this.gradient = new Float32Array(map.paramCount);
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  /** Copies parameter values in: the model's parameters in order, then the centroids when there is a head. */
+  setParameters(params: readonly Tensor[]): void {
+    let at = this.program.memory.params / 4;
+    for (const p of params) {
+      const data = cpuData(p.storage);
+      this.f32.set(data, at);
+      at += data.length;
+    }
+    if (at !== this.program.memory.params / 4 + this.program.memory.paramCount)
+      throw new Error(`compiled autoencoder: ${at - this.program.memory.params / 4} parameter values, expected ${this.program.memory.paramCount}`);
+  }
+
+  /** Slices of `gradient` shaped like the parameters passed to setParameters. */
+  gradientOf(index: number): Float32Array {
+    let start = 0;
+    for (let i = 0; i < index; i++) start += this.sizes[i] ?? 0;
+    const size = this.sizes[index] ?? this.program.k * this.program.codeSize;
+    return this.gradient.subarray(start, start + size);
+  }
+
+  /** Copies records `rows` of a row-major set into the batch area; the last tile's spare lanes get zeros and weight 0. */
+  private loadBatch(records: Float32Array, rows: ArrayLike<number>): number {
+    const n = rows.length;
+    if (n < 1 || n > this.batchSize) throw new Error(`compiled autoencoder: batch of ${n} records, expected 1 to ${this.batchSize}`);
+    const { recordSize } = this.program;
+    const available = Math.floor(records.length / recordSize);
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      if (!(Number.isInteger(r) && r >= 0 && r < available)) throw new Error(`compiled autoencoder: row ${r} (batch position ${i}) is not one of the ${available} records`);
+    }
+    const map = this.program.memory;
+    const input = map.input / 4;
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      this.f32.set(records.subarray(r * recordSize, (r + 1) * recordSize), input + i * recordSize);
+    }
+    const tiles = Math.ceil(n / LANES);
+    this.f32.fill(0, input + n * recordSize, input + tiles * LANES * recordSize);
+    const weights = map.recordWeights / 4;
+    this.f32.fill(1, weights, weights + n);
+    this.f32.fill(0, weights + n, weights + tiles * LANES);
+    return tiles;
+  }
+
+  /** Sums the tiles' gradient slots in order, then each vector's lanes; returns the summed loss lanes. */
+  private reduce(tiles: number): number {
+    this.pool.call('reduce', tiles);
+    const slot = this.program.memory.gradients / 4;
+    const g = this.gradient;
+    for (let e = 0; e < g.length; e++) {
+      const v = slot + e * LANES;
+      g[e] = this.f32[v]! + this.f32[v + 1]! + this.f32[v + 2]! + this.f32[v + 3]!;
+    }
+    const loss = slot + g.length * LANES;
+    return this.f32[loss]! + this.f32[loss + 1]! + this.f32[loss + 2]! + this.f32[loss + 3]!;
+  }
+
+  /**
+   * One pre-training batch: the gradient of `reconstructionWeight` x the mean
+   * squared reconstruction error of records `rows` (into `gradient`), and the
+   * batch's sum of squared errors.
+   */
+  pretrainStep(records: Float32Array, rows: ArrayLike<number>, reconstructionWeight = 1): StepSums {
+    const n = rows.length;
+    const tiles = this.loadBatch(records, rows);
+    this.pool.run('pretrain', tiles, [(2 * reconstructionWeight) / (n * this.program.recordSize)]);
+    const squaredError = this.reduce(tiles);
+    // A program with a head leaves the centroids' slots untouched here: their gradient is zero.
+    this.gradient.fill(0, this.modelParameters);
+    return { squaredError, kl: 0 };
+  }
+
+  /**
+   * One fine-tuning batch: the gradient of weights.kl x KL(P || Q) (Keras
+   * kld, mean over the batch) + weights.reconstruction x MSE, with `target`
+   * the rows of P for the batch [n, k].
+   */
+  finetuneStep(records: Float32Array, rows: ArrayLike<number>, target: Float32Array, weights: { kl: number; reconstruction: number }): StepSums {
+    const { k } = this.program;
+    if (k === 0) throw new Error('compiled autoencoder: compiled without a clustering head');
+    const n = rows.length;
+    if (target.length !== n * k) throw new Error(`compiled autoencoder: ${target.length} target values for ${n} records of ${k} clusters`);
+    const tiles = this.loadBatch(records, rows);
+    const map = this.program.memory;
+    const t0 = map.target / 4;
+    for (let i = 0; i < tiles * LANES; i++) {
+      const tile = Math.floor(i / LANES);
+      const lane = i % LANES;
+      for (let j = 0; j < k; j++) this.f32[t0 + (tile * k + j) * LANES + lane] = i < n ? target[i * k + j]! : 0;
+    }
+    this.pool.run('finetune', tiles, [(2 * weights.reconstruction) / (n * this.program.recordSize), weights.kl / n]);
+    const squaredError = this.reduce(tiles);
+    // KL of the batch from the q the step wrote, as Keras kld clips.
+    const q0 = map.q / 4;
+    let kl = 0;
+    for (let i = 0; i < n; i++) {
+      const tile = Math.floor(i / LANES);
+      const lane = i % LANES;
+      for (let j = 0; j < k; j++) {
+        const p = clip(target[i * k + j]!);
+        kl += p * Math.log(p / clip(this.f32[q0 + (tile * k + j) * LANES + lane]!));
+      }
+    }
+    return { squaredError, kl };
+  }
+
+  /**
+   * Codes (and soft assignments, with a head) of records [start, start +
+   * count) of a row-major set, written row-major to `codes` (and `q`) from
+   * element 0.
+   */
+  encode(records: Float32Array, start: number, count: number, codes: Float32Array, q: Float32Array | null): void {
+    const { codeSize, k } = this.program;
+    if (q !== null && k === 0) throw new Error('compiled autoencoder: soft assignments asked of a program compiled without a clustering head');
+    if (codes.length < count * codeSize || (q !== null && q.length < count * k))
+      throw new Error(`compiled autoencoder: output arrays too small for ${count} records`);
+    const map = this.program.memory;
+    for (let done = 0; done < count; ) {
+      const n = Math.min(this.batchSize, count - done);
+      const rows = Array.from({ length: n }, (_, i) => start + done + i);
+      const tiles = this.loadBatch(records, rows);
+      this.pool.run(q === null ? 'encode' : 'assign', tiles);
+      const z0 = map.codes / 4;
+      const q0 = map.q / 4;
+      for (let i = 0; i < n; i++) {
+        const tile = Math.floor(i / LANES);
+        const lane = i % LANES;
+        for (let m = 0; m < codeSize; m++) codes[(done + i) * codeSize + m] = this.f32[z0 + (tile * codeSize + m) * LANES + lane]!;
+        if (q !== null) for (let j = 0; j < k; j++) q[(done + i) * k + j] = this.f32[q0 + (tile * k + j) * LANES + lane]!;
+      }
+      done += n;
+    }
+  }
+
+  dispose(): void {
+    this.pool.dispose();
+  }
+}
+
+/**
+ * A CPU float32 tensor holding `values` as they are: unlike `tensor()`,
+ * non-finite values pass, so a diverging step reaches the training loop's
+ * NaN check.
+ */
+export function hostTensor(values: ArrayLike<number>, shape: Shape): Tensor {
+  const storage = cpu.allocate(values.length, 'float32');
+  cpu.write(storage, values);
+  return new Tensor(storage, shape);
+}
+
+/**
+ * One optimiser step through the compiled kernels: the parameters' values
+ * in, `step` (pretrainStep or finetuneStep), the gradient handed to the
+ * parameters as the autograd path leaves it, then the optimiser's update.
+ */
+export function optimiserStep(
+  compiled: CompiledAutoencoder,
+  params: readonly Tensor[],
+  optimizer: { update(): void; zeroGrad(): void },
+  step: () => StepSums,
+): StepSums {
+  compiled.setParameters(params);
+  const sums = step();
+  params.forEach((p, i) => {
+    p.grad?.dispose();
+    p.grad = hostTensor(compiled.gradientOf(i), p.shape);
+  });
+  optimizer.update();
+  optimizer.zeroGrad();
+  return sums;
+}
+
+function clip(v: number): number {
+  return v < KLD_EPS ? KLD_EPS : v > 1 ? 1 : v;
+}
