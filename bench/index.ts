@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { cpu, cpuThreads, setCpuOptions } from '../src/index.js';
+import { pipelineRun } from './pipeline.js';
 import { convRows, inferenceRows, printRows, stepRows } from './rows.js';
 import { webgpuBenchmarks } from './webgpu.js';
 
@@ -10,7 +11,7 @@ const cpuSync = async (): Promise<void> => {};
 async function main(): Promise<void> {
   console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, node ${process.version}`);
   printRows(
-    'conv2d at the shapes of network A, batch 128 (CPU backend)',
+    'conv2d at the shapes of network A, batch 128 (CPU backend, op by op)',
     await convRows(cpu, 128, cpuSync, { time: 300, warmup: true, warmupTime: 50 }),
   );
   const cores = cpuThreads();
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     ...(await inferenceRows(cpu, 1024, cpuSync, { time: 2000, iterations: 5, warmupTime: 0, warmupIterations: 1 }, autograd)),
   ]);
   await webgpuBenchmarks();
+  await pipelineRun();
 }
 
 await main();

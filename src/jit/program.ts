@@ -3,6 +3,7 @@ import type { LayerDescription, ModelPlan } from '../model/description.js';
 import { cursor, mathScratch, walk, zeroVector } from './emit.js';
 import { backward, forward, inputBorder, outputGradBorder, type Context, type TileLayer } from './layers.js';
 import { Arena, at, LANES, NO_BORDER, rowBytes, VEC, type TileBuffer } from './layout.js';
+import { CONTROL_WORDS } from './threads.js';
 import { assemble, Code, type FunctionDefinition, type Local } from './wasm.js';
 
 /**
@@ -58,8 +59,6 @@ export interface CompiledProgram {
   readonly k: number;
 }
 
-/** Bytes at address 0 for the threads' control words (threads.ts). */
-export const CONTROL_BYTES = 256;
 
 export interface ProgramOptions {
   /** Largest batch the program runs. */
@@ -164,7 +163,8 @@ export function compileProgram(plan: ModelPlan, options: ProgramOptions): Compil
 
   const ws = buffers(layers, codeSize);
   const slotBytes = (paramCount + 1) * VEC;
-  const global = new Arena(CONTROL_BYTES);
+  // Address 0 holds the threads' control words (threads.ts).
+  const global = new Arena(CONTROL_WORDS * 4);
   const params = global.take(paramCount * 4);
   const recordWeights = global.take(batchTiles * VEC);
   const inputArea = global.take(batchTiles * LANES * recordSize * 4);

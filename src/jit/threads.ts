@@ -6,49 +6,58 @@ import './webassembly.js';
  * once, each over its own range of tiles, all on one shared memory. The
  * calling thread takes the first range itself; workers take the others.
  *
- * Control words (i32, at the start of the memory):
+ * Control words (i32, at the start of the memory, CONTROL_WORDS of them):
  *   [0] generation: bumped by the caller to start a round; workers wait on it
- *   [1] workers that finished the round
  *   [2] function: index into FUNCTIONS, or -1 to exit
  *   [3], [4] the f32 arguments (bit patterns)
  *   [5] set by a worker whose call threw
  *   [8 + 2 t], [9 + 2 t] thread t's first tile and tile count
+ *   [64 + t] 1 once worker t has its instance and waits for rounds
+ *   [96 + t] the last round worker t finished
+ *
+ * A round goes only to the workers that are ready when it starts (the
+ * calling thread takes the rest), and the caller waits for each of those by
+ * its own word: a worker that is slow to start, or never starts, delays
+ * nothing and deadlocks nothing.
  */
 export const FUNCTIONS = ['pretrain', 'finetune', 'encode', 'assign'] as const;
 export type TileFunction = (typeof FUNCTIONS)[number];
 
 const GENERATION = 0;
-const DONE = 1;
 const FUNCTION = 2;
 const SCALARS = 3;
 const FAILED = 5;
 const RANGES = 8;
-/** Most threads the control words have room for (CONTROL_BYTES / 4 - RANGES) / 2. */
+const READY = 64;
+const FINISHED = 96;
+/** Words of control at address 0 (CONTROL_BYTES in program.ts). */
+export const CONTROL_WORDS = 128;
+/** Most threads the control words have room for. */
 export const MAX_THREADS = 28;
 
-// A worker: instantiate the module over the shared memory, then run rounds until told to exit.
+// A worker: instantiate the module over the shared memory, say so, then run rounds until told to exit.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, index, workspace, functions } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const words = new Int32Array(memory.buffer, 0, 64);
-const scalars = new Float32Array(memory.buffer, 0, 64);
+const words = new Int32Array(memory.buffer, 0, ${CONTROL_WORDS});
+const scalars = new Float32Array(memory.buffer, 0, ${CONTROL_WORDS});
+Atomics.store(words, ${READY} + index, 1);
 let generation = 0;
 for (;;) {
   Atomics.wait(words, ${GENERATION}, generation);
   generation = Atomics.load(words, ${GENERATION});
   const fn = words[${FUNCTION}];
   if (fn < 0) break;
-  const name = functions[fn];
   const first = words[${RANGES} + 2 * index];
   const tiles = words[${RANGES} + 2 * index + 1];
   try {
-    if (tiles > 0) exports[name](workspace, first, tiles, scalars[${SCALARS}], scalars[${SCALARS} + 1]);
+    if (tiles > 0) exports[functions[fn]](workspace, first, tiles, scalars[${SCALARS}], scalars[${SCALARS} + 1]);
   } catch {
     Atomics.store(words, ${FAILED}, 1);
   }
-  Atomics.add(words, ${DONE}, 1);
-  Atomics.notify(words, ${DONE});
+  Atomics.store(words, ${FINISHED} + index, generation);
+  Atomics.notify(words, ${FINISHED} + index);
 }
 `;
 
@@ -70,17 +79,18 @@ export class TilePool {
   ) {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    this.words = new Int32Array(memory.buffer, 0, 64);
-    this.scalars = new Float32Array(memory.buffer, 0, 64);
+    this.words = new Int32Array(memory.buffer, 0, CONTROL_WORDS);
+    this.scalars = new Float32Array(memory.buffer, 0, CONTROL_WORDS);
     for (let t = 1; t < threads; t++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index: t, workspace: workspace(t), functions: FUNCTIONS } });
+      // execArgv []: the worker is plain JavaScript and must not inherit loaders or --input-type from the command line.
+      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, index: t, workspace: workspace(t), functions: FUNCTIONS } });
       // Blocked in Atomics.wait between rounds: they must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
     }
   }
 
-  /** Threads that run a round now, the calling one included. */
+  /** Threads a round may use, the calling one included. */
   get threads(): number {
     return this.workers.length + 1;
   }
@@ -92,42 +102,49 @@ export class TilePool {
 
   /**
    * Runs `fn` over tiles [0, tiles) split into contiguous ranges, one per
-   * thread, and returns when all are done. The split changes which thread
-   * runs a tile, never what a tile computes.
+   * ready thread, and returns when all are done. The split changes which
+   * thread runs a tile, never what a tile computes.
    */
   run(fn: TileFunction, tiles: number, scalars: readonly number[] = []): void {
-    // After dispose the calling thread runs every tile: same results, one thread.
-    const threads = this.workers.length + 1;
-    const per = Math.floor(tiles / threads);
-    const extra = tiles % threads;
+    // Workers that are up; after dispose there are none and the calling thread runs every tile.
+    const ready = [0];
+    for (let t = 1; t <= this.workers.length; t++) if (Atomics.load(this.words, READY + t) === 1) ready.push(t);
+    for (let t = 1; t < MAX_THREADS; t++) this.words[RANGES + 2 * t + 1] = 0;
+    const per = Math.floor(tiles / ready.length);
+    const extra = tiles % ready.length;
     let first = 0;
-    for (let t = 0; t < threads; t++) {
-      const count = per + (t < extra ? 1 : 0);
+    ready.forEach((t, i) => {
+      const count = per + (i < extra ? 1 : 0);
       this.words[RANGES + 2 * t] = first;
       this.words[RANGES + 2 * t + 1] = count;
       first += count;
-    }
+    });
     this.scalars[SCALARS] = scalars[0] ?? 0;
     this.scalars[SCALARS + 1] = scalars[1] ?? 0;
     this.words[FUNCTION] = FUNCTIONS.indexOf(fn);
-    Atomics.store(this.words, DONE, 0);
-    if (this.workers.length > 0) {
-      this.generation = (this.generation + 1) | 0;
-      Atomics.store(this.words, GENERATION, this.generation);
-      Atomics.notify(this.words, GENERATION);
-    }
+    const round = this.nextRound();
     const own = this.words[RANGES + 1]!;
     try {
       if (own > 0) (this.exports[fn] as Exported)(this.workspace(0), 0, own, this.scalars[SCALARS]!, this.scalars[SCALARS + 1]!);
     } finally {
       // Even when the calling thread's share threw: the next round must not start while workers still run this one.
-      for (;;) {
-        const done = Atomics.load(this.words, DONE);
-        if (done === this.workers.length) break;
-        Atomics.wait(this.words, DONE, done);
+      for (const t of ready.slice(1)) {
+        for (;;) {
+          const finished = Atomics.load(this.words, FINISHED + t);
+          if (finished === round) break;
+          Atomics.wait(this.words, FINISHED + t, finished);
+        }
       }
     }
     if (Atomics.exchange(this.words, FAILED, 0) !== 0) throw new Error(`compiled kernels: ${fn} failed on a worker thread`);
+  }
+
+  /** Starts a round: every waiting worker wakes and reads its range. */
+  private nextRound(): number {
+    this.generation = (this.generation + 1) | 0;
+    Atomics.store(this.words, GENERATION, this.generation);
+    Atomics.notify(this.words, GENERATION);
+    return this.generation;
   }
 
   /**
@@ -136,9 +153,7 @@ export class TilePool {
    */
   dispose(): void {
     this.words[FUNCTION] = -1;
-    this.generation = (this.generation + 1) | 0;
-    Atomics.store(this.words, GENERATION, this.generation);
-    Atomics.notify(this.words, GENERATION);
+    this.nextRound();
     this.workers.length = 0;
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { add, backward, cpuData, keep, kld, mse, mul, noGrad, Rng, sliceRows, tensor, tidy, zeroGrad, type Tensor } from '../../src/index.js';
 import { softAssign } from '../../src/cluster/clustering.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
@@ -691,5 +692,28 @@ describe('compiled programs held by a running loop', () => {
     } finally {
       setCpuOptions({ threads: 0 });
     }
+  });
+});
+
+describe('worker threads', () => {
+  it('a process started with --input-type=module (inherited by workers by default) still finishes: workers start plain, and a round never waits on one that is not up', () => {
+    const modelUrl = new URL('../../src/model/autoencoder.ts', import.meta.url).href;
+    const networksUrl = new URL('../../src/model/networks.ts', import.meta.url).href;
+    const predictUrl = new URL('../../src/cluster/predict.ts', import.meta.url).href;
+    const compiledUrl = new URL('../../src/jit/compiled.ts', import.meta.url).href;
+    const code = [
+      `import { Autoencoder } from '${modelUrl}';`,
+      `import { networkB } from '${networksUrl}';`,
+      `import { encodeRecords } from '${predictUrl}';`,
+      `import { setCpuOptions } from '${compiledUrl}';`,
+      'setCpuOptions({ threads: 2 });',
+      'const m = new Autoencoder(networkB());',
+      'const codes = await encodeRecords(m, new Float32Array(4096 * 32).fill(0.25));',
+      "console.log('codes', codes.length);",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(`codes ${4096 * 2}`);
   });
 });
