@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { cpuThreads } from '../../jit/compiled.js';
 import { cpu } from '../../kernels/cpu.js';
 import { describeAdapter, requestAdapter } from '../../kernels/webgpu/device.js';
 import { commonOptions, type CommandSpec, type ParsedArgs } from '../args.js';
@@ -21,13 +22,13 @@ export async function info(args: ParsedArgs): Promise<void> {
   const result = {
     version: pkg.version,
     node: process.version,
-    backends: { cpu: { available: true, dtypes: cpu.dtypes }, webgpu },
+    backends: { cpu: { available: true, dtypes: cpu.dtypes, compiledThreads: cpuThreads() }, webgpu },
     auto: probe.ok && !probe.info.software ? 'webgpu' : 'cpu',
   };
   output(args, result, () =>
     [
       `seiscluster ${result.version} (node ${result.node})`,
-      `backends: cpu (float32, float64)`,
+      `backends: cpu (float32, float64; autoencoders compiled to WebAssembly SIMD, ${result.backends.cpu.compiledThreads} threads)`,
       probe.ok ? `          webgpu on ${webgpu.adapter}${probe.info.software ? ' (software adapter)' : ''}` : `          webgpu unavailable: ${probe.reason}`,
       `--backend auto picks: ${result.auto}`,
     ].join('\n'),
