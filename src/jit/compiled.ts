@@ -4,7 +4,7 @@ import type { Autoencoder } from '../model/autoencoder.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { LANES } from './layout.js';
-import { compileProgram, type CompiledProgram } from './program.js';
+import { compileProgram, ProgramTooLargeError, type CompiledProgram } from './program.js';
 import { MAX_THREADS, TilePool } from './threads.js';
 import './webassembly.js';
 
@@ -73,8 +73,9 @@ const CACHE_SIZE = 8;
 /**
  * The compiled form of `model` for batches of up to `batchSize` records (with
  * a clustering head of k clusters), or null when the model runs op by op
- * (not float32 on the CPU, alpha other than 1, or compiled kernels turned
- * off). The caller sets the parameters before each use.
+ * (not float32 on the CPU, alpha other than 1, a batch needing more than
+ * 1 GiB of kernel memory, or compiled kernels turned off). The caller sets
+ * the parameters before each use.
  */
 export function compiledFor(model: Autoencoder, batchSize: number, head: { k: number; alpha: number } | null = null): CompiledAutoencoder | null {
   if (!settings.compiled || compiledUnsupported(model, head?.alpha ?? 1) !== null) return null;
@@ -82,7 +83,14 @@ export function compiledFor(model: Autoencoder, batchSize: number, head: { k: nu
   const key = JSON.stringify([model.description, batchSize, k]);
   let c = cache.get(key);
   if (c !== undefined) cache.delete(key);
-  else c = new CompiledAutoencoder(model, { batchSize, k, threads: cpuThreads() });
+  else {
+    try {
+      c = new CompiledAutoencoder(model, { batchSize, k, threads: cpuThreads() });
+    } catch (err) {
+      if (err instanceof ProgramTooLargeError) return null;
+      throw err;
+    }
+  }
   cache.set(key, c);
   for (const [oldKey, old] of cache) {
     if (cache.size <= CACHE_SIZE) break;

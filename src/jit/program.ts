@@ -60,6 +60,17 @@ export interface CompiledProgram {
 }
 
 
+/** Largest memory a program lays out (the batch, its gradient slots and the workspaces); larger batches run op by op. */
+const MAX_BYTES = 2 ** 30;
+
+/** The batch asked for would take more memory than a program may lay out. */
+export class ProgramTooLargeError extends Error {
+  constructor(message: string) {
+    super(`compiled autoencoder: ${message}`);
+    this.name = 'ProgramTooLargeError';
+  }
+}
+
 export interface ProgramOptions {
   /** Largest batch the program runs. */
   batchSize: number;
@@ -187,6 +198,8 @@ export function compileProgram(plan: ModelPlan, options: ProgramOptions): Compil
     workspaceBytes: ws.bytes,
     bytes: global.size,
   };
+  if (map.bytes > MAX_BYTES)
+    throw new ProgramTooLargeError(`a batch of ${options.batchSize} needs ${(map.bytes / 2 ** 20).toFixed(0)} MiB of compiled-kernel memory, more than ${MAX_BYTES / 2 ** 20} MiB`);
   const program: TileProgram = { layers, ws, encoderCount, recordSize, codeSize, k, centroidParam: modelParams, map };
   const functions: FunctionDefinition[] = [
     { name: 'pretrain', code: trainFunction(program, false) },

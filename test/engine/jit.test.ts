@@ -717,3 +717,15 @@ describe('worker threads', () => {
     expect(run.stdout.trim()).toBe(`codes ${4096 * 2}`);
   });
 });
+
+describe('batches too large for the compiled kernels', () => {
+  it('a batch needing more than 1 GiB of kernel memory runs op by op (compiledFor gives null) instead of failing', () => {
+    const m = new Autoencoder(networkA());
+    try {
+      expect(compiledFor(m, 400_000)).toBeNull();
+      expect(compiledFor(m, 64)).not.toBeNull();
+    } finally {
+      m.dispose();
+    }
+  });
+});
