@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { cpu, cpuData } from '../kernels/cpu.js';
+import { KLD_EPS } from '../kernels/loss.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -106,8 +107,6 @@ export interface StepSums {
   readonly kl: number;
 }
 
-const KLD_EPS = 1e-7;
-
 export class CompiledAutoencoder {
   readonly program: CompiledProgram;
   readonly batchSize: number;
@@ -199,14 +198,14 @@ export class CompiledAutoencoder {
   }
 
   /**
-   * One pre-training batch: the gradient of `reconstructionWeight` x the mean
-   * squared reconstruction error of records `rows` (into `gradient`), and the
-   * batch's sum of squared errors.
+   * One pre-training batch: the gradient of the mean squared reconstruction
+   * error of records `rows` (into `gradient`), and the batch's sum of
+   * squared errors.
    */
-  pretrainStep(records: Float32Array, rows: ArrayLike<number>, reconstructionWeight = 1): StepSums {
+  pretrainStep(records: Float32Array, rows: ArrayLike<number>): StepSums {
     const n = rows.length;
     const tiles = this.loadBatch(records, rows);
-    this.pool.run('pretrain', tiles, [(2 * reconstructionWeight) / (n * this.program.recordSize)]);
+    this.pool.run('pretrain', tiles, [2 / (n * this.program.recordSize)]);
     const squaredError = this.reduce(tiles);
     // A program with a head leaves the centroids' slots untouched here: their gradient is zero.
     this.gradient.fill(0, this.modelParameters);

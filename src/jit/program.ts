@@ -1,4 +1,5 @@
 import './webassembly.js';
+import { KLD_EPS } from '../kernels/loss.js';
 import type { LayerDescription, ModelPlan } from '../model/description.js';
 import { cursor, mathScratch, walk, zeroVector } from './emit.js';
 import { backward, forward, inputBorder, outputGradBorder, type Context, type TileLayer } from './layers.js';
@@ -293,9 +294,6 @@ function softAssign(c: Code, p: TileProgram, wsLocal: Local, tg: Local): SoftAss
   });
   return { z, s, q, sum };
 }
-
-/** Keras kld's clip of the target and soft assignments. */
-const KLD_EPS = 1e-7;
 
 /**
  * The gradient of klScale * KL(P || Q) through the Student's t kernel, per
