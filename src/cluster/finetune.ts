@@ -140,6 +140,8 @@ export async function fineTune(
     throw new Error(`fineTune: the clustering layer expects codes of ${clustering.codeSize}, the model makes ${model.codeSize}`);
   const settings: JsonObject = { batchSize, maxIter, updateInterval, tol, shuffle, seed, lr, loss: { ...lossForm }, k: clustering.k, alpha: clustering.alpha };
 
+  // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
+  const compiled = compiledFor(model, batchSize, { k: clustering.k, alpha: clustering.alpha });
   const { records, owned } = recordsTensor(inputs, model.inputShape, model.backend, model.dtype, 'fineTune');
   const n = records.shape[0]!;
   const k = clustering.k;
@@ -151,8 +153,6 @@ export async function fineTune(
   const names = [...model.namedParameters().map((p) => p.name), 'clustering.centroids'];
   const optimizer = new Adam([...model.parameters(), clustering.centroids], { lr });
   const reader = new LossReader<number>();
-  // The CPU's compiled kernels when the model allows, else op by op through autograd.
-  const compiled = compiledFor(model, batchSize, { k, alpha: clustering.alpha });
   const identity = Int32Array.from({ length: n }, (_, i) => i);
   const batchTarget = new Float32Array(batchSize * k);
   const compiledStep = (c: CompiledAutoencoder, rows: Int32Array): Tensor => {

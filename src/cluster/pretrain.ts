@@ -64,14 +64,14 @@ export async function pretrain(model: Autoencoder, inputs: Float32Array | Tensor
   const every = positiveInteger('checkpoint.every', options.checkpoint?.every ?? 1);
   const settings = { epochs, batchSize, shuffle, seed, lr };
 
+  // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
+  const compiled = compiledFor(model, batchSize);
   const { records, owned } = recordsTensor(inputs, model.inputShape, model.backend, model.dtype, 'pretrain');
   const n = records.shape[0]!;
   const batchesPerEpoch = Math.ceil(n / batchSize);
   const names = model.namedParameters().map((p) => p.name);
   const optimizer = new Adam(model.parameters(), { lr });
   const reader = new LossReader<{ epoch: number; iteration: number; count: number }>();
-  // The CPU's compiled kernels when the model allows, else op by op through autograd.
-  const compiled = compiledFor(model, batchSize);
   const identity = Int32Array.from({ length: n }, (_, i) => i);
   const compiledStep = (c: CompiledAutoencoder, rows: Int32Array): Tensor => {
     const { squaredError } = optimiserStep(c, model.parameters(), optimizer, () => c.pretrainStep(cpuData(records.storage) as Float32Array, rows));
