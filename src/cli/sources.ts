@@ -3,9 +3,14 @@ import { PAPER_PREPROCESS } from '../data/signal/preprocess.js';
 import { syntheticTaskA, syntheticTaskB, TASK_A_CLASSES, TASK_B_CLASSES } from '../data/synthetic.js';
 import type { PipelineData } from './pipeline.js';
 
-/** The embedded synthetic set of a task as pipeline data (task A with raw waveforms for the raw baseline and map). */
-export function syntheticData(task: 'A' | 'B', n: number, seed: number): PipelineData {
-  const set = task === 'A' ? syntheticTaskA({ n, seed, waveforms: true }) : syntheticTaskB({ n, seed });
+/**
+ * The embedded synthetic set of a task as pipeline data (task A with raw
+ * waveforms for the raw baseline and map); `pickErrorSamples` changes task
+ * B's pick error from its default.
+ */
+export function syntheticData(task: 'A' | 'B', n: number, seed: number, pickErrorSamples?: number): PipelineData {
+  const set = task === 'A' ? syntheticTaskA({ n, seed, waveforms: true }) : syntheticTaskB({ n, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }) });
+  const generator = `syntheticTask${task}({ n: ${n}, seed: ${seed}${pickErrorSamples !== undefined ? `, pickErrorSamples: ${pickErrorSamples}` : ''} })`;
   const waveforms = task === 'A' ? (set as ReturnType<typeof syntheticTaskA>).waveforms : undefined;
   const classes = task === 'A' ? TASK_A_CLASSES : TASK_B_CLASSES;
   return {
@@ -18,11 +23,11 @@ export function syntheticData(task: 'A' | 'B', n: number, seed: number): Pipelin
     snr: set.snr,
     ...(waveforms && { raw: { values: waveforms, length: waveforms.length / n } }),
     provenance: {
-      sources: [{ path: `syntheticTask${task}({ n: ${n}, seed: ${seed} })`, records: n, note: 'generated; labels kept apart and used for evaluation only' }],
+      sources: [{ path: generator, records: n, note: 'generated; labels kept apart and used for evaluation only' }],
       countsPerLabel: Object.fromEntries(classes.map((c, i) => [c, set.labels.filter((l) => l === i).length])),
       preprocessing: Object.entries(PAPER_PREPROCESS).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
     },
-    preprocessing: { synthetic: true, seed, ...(JSON.parse(JSON.stringify(PAPER_PREPROCESS)) as Record<string, never>) },
+    preprocessing: { synthetic: true, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }), ...(JSON.parse(JSON.stringify(PAPER_PREPROCESS)) as Record<string, never>) },
   };
 }
 

@@ -199,4 +199,17 @@ describe('demo and reproduce', () => {
     expect(fine.acc.runs).toBe(2);
     expect(fine.acc.sd).toBeGreaterThanOrEqual(0);
   });
+  it('reproduce --pick-error changes the synthetic task B set only, and is refused for task A', async () => {
+    const refused = await run('reproduce', '--task', 'A', '--pick-error', '1', '--seeds', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--pick-error: only for the synthetic task B set');
+    const args = ['--task', 'B', '--records', '120', '--seeds', '1', '--json', '--epochs', '1', '--max-iter', '1', '--n-init', '1'];
+    const rows = async (...extra: string[]): Promise<unknown> => {
+      const r = await run('reproduce', ...args, ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { rows: { stage: string }[] }).rows.find((row) => row.stage === 'k-means on P windows');
+    };
+    expect(await rows('--pick-error', '1.5')).toEqual(await rows());
+    expect(await rows('--pick-error', '0')).not.toEqual(await rows());
+  });
 });

@@ -16,6 +16,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'data', type: 'string', default: 'synthetic', help: "'synthetic' (the embedded set) or a prepared data set with labels" },
     { name: 'records', type: 'int', help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
     { name: 'data-seed', type: 'int', default: 0, help: 'seed of the synthetic set (fixed across the training seeds)' },
+    { name: 'pick-error', type: 'number', help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
     { name: 'seeds', type: 'int', default: 5, help: 'training seeds: seed, seed + 1, ...' },
     { name: 'out', type: 'path', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
     ...trainingOptions.filter((o) => !o.name.startsWith('tsne')),
@@ -24,13 +25,17 @@ export const reproduceSpec: CommandSpec = {
   examples: [
     'seiscluster reproduce --task A',
     'seiscluster reproduce --task A --data distance.scds --seeds 5 --out runs/reproduce-distance',
-    'seiscluster reproduce --task B --data polarity.scds --epochs 100',
+    'seiscluster reproduce --task B --data polarity.scds --epochs 50',
+    'seiscluster reproduce --task B --pick-error 0.5',
   ],
 };
 
 async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData> {
   const source = str(args, 'data')!;
-  if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!);
+  const pickError = num(args, 'pick-error');
+  if (pickError !== undefined && (task !== 'B' || source !== 'synthetic')) throw new UsageError('--pick-error: only for the synthetic task B set');
+  if (pickError !== undefined && !(pickError >= 0)) throw new UsageError(`--pick-error must be a number >= 0, got ${pickError}`);
+  if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!, pickError);
   const data = await preparedData(source);
   if (data.task !== task) throw new UsageError(`reproduce: ${source} is a task ${data.task} set, not task ${task}`);
   if (!data.labels) throw new UsageError(`reproduce: ${source} has no labels to score against`);

@@ -7,7 +7,7 @@ import type { Backend } from '../../tensor/backend.js';
 import { num, str, type OptionSpec, type ParsedArgs } from '../args.js';
 import type { PipelineSettings } from '../pipeline.js';
 
-/** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md). */
+/** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md) but the paper's 100 pre-training epochs. */
 export const trainingOptions: readonly OptionSpec[] = [
   { name: 'model', type: 'path', help: 'a model description (JSON); default the paper\'s network A (task A) or B (task B)' },
   { name: 'epochs', type: 'int', default: 100, help: 'pre-training epochs (the paper\'s 100; its notebook ran 50)' },
