@@ -1,6 +1,6 @@
 import type { Activation } from '../model/description.js';
 import { activate, activationGrad, cursor, walk, zeroVector, type Cursor, type MathScratch } from './emit.js';
-import { at, planeBytes, rowBytes, VEC, type Border, type TileBuffer } from './layout.js';
+import { at, NO_BORDER, planeBytes, rowBytes, VEC, type Border, type TileBuffer } from './layout.js';
 import type { Code, Local } from './wasm.js';
 
 /**
@@ -57,14 +57,14 @@ export interface ActivationLayer {
 
 /** The zero border a layer's input needs for the forward pass (and the weight gradient). */
 export function inputBorder(layer: TileLayer): Border {
-  if (layer.kind !== 'conv') return { top: 0, bottom: 0, left: 0, right: 0 };
+  if (layer.kind !== 'conv') return NO_BORDER;
   const { input: i, output: o, kh, kw, pt, pl } = layer;
   return { top: pt, bottom: o.h + kh - 1 - pt - i.h, left: pl, right: o.w + kw - 1 - pl - i.w };
 }
 
 /** The zero border the gradient of a layer's output needs for the input gradient (the transposed convolution). */
 export function outputGradBorder(layer: TileLayer): Border {
-  if (layer.kind !== 'conv') return { top: 0, bottom: 0, left: 0, right: 0 };
+  if (layer.kind !== 'conv') return NO_BORDER;
   const { input: i, output: o, kh, kw, pt, pl } = layer;
   return { top: kh - 1 - pt, bottom: i.h - o.h + pt, left: kw - 1 - pl, right: i.w - o.w + pl };
 }
@@ -73,12 +73,12 @@ export function outputGradBorder(layer: TileLayer): Border {
 export interface Context {
   readonly code: Code;
   readonly ws: Local;
-  readonly acc: Local;
+  readonly slot: Local;
   readonly params: number;
   readonly math: MathScratch;
 }
 
-/** Most vector registers one unrolled loop body keeps live: more would only spill. */
+/** Most vectors (weights and sums) one unrolled loop body works with; larger layers are split into blocks of channels. */
 const UNROLL_BUDGET = 72;
 
 function blocks(count: number, perItem: number): number[][] {
@@ -98,8 +98,8 @@ function loadParam(ctx: Context, element: number): void {
 }
 
 /** Stores the tile's gradient of a parameter element (local v) in its slot; each element is stored once per tile. */
-function accumulate(ctx: Context, element: number, v: Local): void {
-  ctx.code.get(ctx.acc).get(v).v128Store(element * VEC);
+function storeGradient(ctx: Context, element: number, v: Local): void {
+  ctx.code.get(ctx.slot).get(v).v128Store(element * VEC);
 }
 
 function kernelIndex(l: ConvLayer, o: number, ci: number, r: number, t: number): number {
@@ -122,7 +122,7 @@ export function forward(ctx: Context, layer: TileLayer, x: TileBuffer, y: TileBu
 /**
  * Backward pass of a layer: from gy (the gradient of its output) to gx (of
  * its input; null for the first layer, whose input gradient nobody needs),
- * adding parameter gradients to the accumulators. A convolution first turns
+ * storing parameter gradients in the tile's slot. A convolution first turns
  * gy into the gradient of its pre-activation, in place.
  */
 export function backward(ctx: Context, layer: TileLayer, x: TileBuffer, y: TileBuffer, gy: TileBuffer, gx: TileBuffer | null): void {
@@ -205,7 +205,7 @@ function convActivationGrad(ctx: Context, l: ConvLayer, y: TileBuffer, gy: TileB
       }
       c.get(sum).get(g).f32x4Add().set(sum);
     });
-    accumulate(ctx, l.bias + o, sum);
+    storeGradient(ctx, l.bias + o, sum);
   }
 }
 
@@ -230,7 +230,7 @@ function convWeightGrad(ctx: Context, l: ConvLayer, x: TileBuffer, gy: TileBuffe
         });
       });
       cs.forEach((ci, k) => {
-        for (const r of range(l.kh)) for (const t of range(l.kw)) accumulate(ctx, kernelIndex(l, o, ci, r, t), acc[k]![r * l.kw + t]!);
+        for (const r of range(l.kh)) for (const t of range(l.kw)) storeGradient(ctx, kernelIndex(l, o, ci, r, t), acc[k]![r * l.kw + t]!);
       });
     }
   }

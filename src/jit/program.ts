@@ -299,7 +299,7 @@ function softAssign(c: Code, p: TileProgram, wsLocal: Local, tg: Local): SoftAss
  * The gradient of klScale * KL(P || Q) through the Student's t kernel, per
  * record: dq_j = -klScale p_j / q_j (0 where q is clipped), then through the
  * normalisation and the kernel to the code (into codeGrad) and to the
- * centroids (added to the accumulators).
+ * centroids (stored in the tile's gradient slot).
  */
 function klGradient(c: Code, p: TileProgram, ctx: Context, tg: Local, a: SoftAssignment, klv: Local): void {
   const gq = a.q.map((qj, j) => {
@@ -336,7 +336,7 @@ function klGradient(c: Code, p: TileProgram, ctx: Context, tg: Local, a: SoftAss
       c.f32x4Sub().set(diff);
       c.get(tj).get(diff).f32x4Mul().set(term);
       // d loss / d mu_jm = -term
-      c.get(ctx.acc);
+      c.get(ctx.slot);
       zeroVector(c).get(term).f32x4Sub().v128Store((p.centroidParam + j * p.codeSize + m) * VEC);
       c.get(term);
       if (j > 0) c.f32x4Add();
@@ -379,8 +379,8 @@ function addCodeGradient(c: Code, p: TileProgram, wsLocal: Local): void {
 function trainFunction(p: TileProgram, withHead: boolean): Code {
   const c = new Code(withHead ? ['i32', 'i32', 'i32', 'f32', 'f32'] : ['i32', 'i32', 'i32', 'f32']);
   const [ws, firstTile, tiles, mseScale, klScale] = c.params as Local[];
-  const acc = c.local('i32');
-  const ctx: Context = { code: c, ws: ws!, acc, params: p.map.params, math: mathScratch(c) };
+  const slot = c.local('i32');
+  const ctx: Context = { code: c, ws: ws!, slot, params: p.map.params, math: mathScratch(c) };
   const tile = c.local('i32');
   const tg = c.local('i32');
   const loss = c.local('v128');
@@ -390,7 +390,7 @@ function trainFunction(p: TileProgram, withHead: boolean): Code {
   c.repeatDynamic(tile, tiles!, () => {
     c.get(firstTile!).get(tile).i32Add().set(tg);
     tileAddress(c, tg, p.map.slotBytes, p.map.gradients);
-    c.set(acc);
+    c.set(slot);
     zeroVector(c).set(loss);
     loadTile(c, p, ws!, tg);
     tileAddress(c, tg, VEC, p.map.recordWeights);
@@ -406,7 +406,7 @@ function trainFunction(p: TileProgram, withHead: boolean): Code {
       backward(ctx, p.layers[l]!, p.ws.acts[l]!, p.ws.acts[l + 1]!, p.ws.grads[l + 1]!, l === 0 ? null : p.ws.grads[l]!);
       if (withHead && l === p.encoderCount) addCodeGradient(c, p, ws!);
     }
-    c.get(acc).get(loss).v128Store(p.map.paramCount * VEC);
+    c.get(slot).get(loss).v128Store(p.map.paramCount * VEC);
   });
   return c;
 }
@@ -437,7 +437,7 @@ function reduceFunction(p: TileProgram): Code {
 function encodeFunction(p: TileProgram, withHead: boolean): Code {
   const c = new Code(['i32', 'i32', 'i32']);
   const [ws, firstTile, tiles] = c.params as Local[];
-  const ctx: Context = { code: c, ws: ws!, acc: c.local('i32'), params: p.map.params, math: mathScratch(c) };
+  const ctx: Context = { code: c, ws: ws!, slot: c.local('i32'), params: p.map.params, math: mathScratch(c) };
   const tile = c.local('i32');
   const tg = c.local('i32');
   const elements = codeElements(p);
