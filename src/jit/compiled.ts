@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { cpu, cpuData } from '../kernels/cpu.js';
-import { KLD_EPS } from '../kernels/loss.js';
+import { kldClip } from '../kernels/loss.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -115,7 +115,8 @@ export class CompiledAutoencoder {
   private readonly memory: WebAssembly.Memory;
   private readonly f32: Float32Array;
   private readonly pool: TilePool;
-  private readonly sizes: number[];
+  /** Where each parameter's gradient starts in `gradient` (model parameters in order, then the centroids), and where the last ends. */
+  private readonly offsets: number[];
   /** Parameter elements of the model (the centroids follow). */
   private readonly modelParameters: number;
 
@@ -131,8 +132,10 @@ export class CompiledAutoencoder {
     this.f32 = new Float32Array(this.memory.buffer);
     const map = this.program.memory;
     this.pool = new TilePool(this.program.module, this.memory, threads, (t) => map.workspaces + t * map.workspaceBytes);
-    this.sizes = model.parameters().map((p) => p.size);
-    this.modelParameters = this.sizes.reduce((a, b) => a + b, 0);
+    this.offsets = [0];
+    for (const p of model.parameters()) this.offsets.push(this.offsets.at(-1)! + p.size);
+    this.modelParameters = this.offsets.at(-1)!;
+    if (k > 0) this.offsets.push(this.modelParameters + k * this.program.codeSize);
     this.gradient = new Float32Array(map.paramCount);
   }
 
@@ -154,10 +157,8 @@ export class CompiledAutoencoder {
 
   /** Slices of `gradient` shaped like the parameters passed to setParameters. */
   gradientOf(index: number): Float32Array {
-    let start = 0;
-    for (let i = 0; i < index; i++) start += this.sizes[i] ?? 0;
-    const size = this.sizes[index] ?? this.program.k * this.program.codeSize;
-    return this.gradient.subarray(start, start + size);
+    if (!(index >= 0 && index < this.offsets.length - 1)) throw new Error(`compiled autoencoder: no parameter ${index}`);
+    return this.gradient.subarray(this.offsets[index], this.offsets[index + 1]);
   }
 
   /** Copies records `rows` of a row-major set into the batch area; the last tile's spare lanes get zeros and weight 0. */
@@ -239,8 +240,8 @@ export class CompiledAutoencoder {
       const tile = Math.floor(i / LANES);
       const lane = i % LANES;
       for (let j = 0; j < k; j++) {
-        const p = clip(target[i * k + j]!);
-        kl += p * Math.log(p / clip(this.f32[q0 + (tile * k + j) * LANES + lane]!));
+        const p = kldClip(target[i * k + j]!);
+        kl += p * Math.log(p / kldClip(this.f32[q0 + (tile * k + j) * LANES + lane]!));
       }
     }
     return { squaredError, kl };
@@ -310,8 +311,4 @@ export function optimiserStep(
   optimizer.update();
   optimizer.zeroGrad();
   return sums;
-}
-
-function clip(v: number): number {
-  return v < KLD_EPS ? KLD_EPS : v > 1 ? 1 : v;
 }

@@ -109,8 +109,8 @@ export const kldOp = defineOp<Record<string, never>>({
     const Q = q!.data;
     let s = 0;
     for (let i = 0; i < P.length; i++) {
-      const pc = clip(P[i]!);
-      s += pc * Math.log(pc / clip(Q[i]!));
+      const pc = kldClip(P[i]!);
+      s += pc * Math.log(pc / kldClip(Q[i]!));
     }
     out!.data[0] = s / p!.shape[0]!;
   },
@@ -160,8 +160,8 @@ export const kldGradOp = defineOp<KldGradAttrs>({
     const O = out!.data;
     const scale = g!.data[0]! / p!.shape[0]!;
     for (let i = 0; i < P.length; i++) {
-      const pc = clip(P[i]!);
-      const qc = clip(Q[i]!);
+      const pc = kldClip(P[i]!);
+      const qc = kldClip(Q[i]!);
       if (wrt === 'q') O[i] = inside(Q[i]!) ? (-scale * pc) / qc : 0;
       else O[i] = inside(P[i]!) ? scale * (Math.log(pc / qc) + 1) : 0;
     }
@@ -196,7 +196,8 @@ fn run(i: u32) {
   }),
 });
 
-function clip(v: number): number {
+/** Keras kld's clip of a probability to [KLD_EPS, 1]. */
+export function kldClip(v: number): number {
   return v < KLD_EPS ? KLD_EPS : v > 1 ? 1 : v;
 }
 

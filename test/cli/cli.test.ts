@@ -199,6 +199,11 @@ describe('demo and reproduce', () => {
     expect(fine.acc.runs).toBe(2);
     expect(fine.acc.sd).toBeGreaterThanOrEqual(0);
   });
+  it('--threads outside 0 (every core) to 28 is refused, naming the option and the value', async () => {
+    const r = await run('reproduce', '--task', 'B', '--threads', '99', '--seeds', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--threads must be 0 (every core) to 28, got 99');
+  });
   it('reproduce --pick-error changes the synthetic task B set only, and is refused for task A', async () => {
     const refused = await run('reproduce', '--task', 'A', '--pick-error', '1', '--seeds', '1');
     expect(refused.code).toBe(1);

@@ -729,3 +729,20 @@ describe('batches too large for the compiled kernels', () => {
     }
   });
 });
+
+describe('bad input to a compiled program', () => {
+  it('a row outside the record set, a soft assignment without a head and an unknown parameter fail with errors that say so', () => {
+    const m = new Autoencoder(networkB());
+    const c = new CompiledAutoencoder(m, { batchSize: 8, threads: 1 });
+    try {
+      c.setParameters(m.parameters());
+      const records = new Float32Array(3 * 32);
+      expect(() => c.pretrainStep(records, [0, 3])).toThrow('row 3 (batch position 1) is not one of the 3 records');
+      expect(() => c.encode(records, 0, 3, new Float32Array(3 * 2), new Float32Array(3 * 2))).toThrow('without a clustering head');
+      expect(() => c.gradientOf(m.parameters().length)).toThrow(`no parameter ${m.parameters().length}`);
+    } finally {
+      c.dispose();
+      m.dispose();
+    }
+  });
+});
