@@ -100,11 +100,10 @@ export interface SyntheticOptions {
 export interface SyntheticTaskBOptions extends SyntheticOptions {
   /**
    * Standard deviation, in samples, of the error of the pick the window is
-   * cut at (an analyst's, about 15 ms at 100 Hz by default: 1.5). The
-   * clustering depends on it more than on anything else in the set: with
-   * 10,000 records and seed 0, k-means on the windows / deep clustering
-   * reach 0.95 / 0.97 at 0.5 samples, 0.92 / 0.95 at 0.75, 0.89 / 0.93 at 1
-   * and 0.78 / 0.91 at 1.5 (README).
+   * cut at (an analyst's, about 15 ms at 100 Hz by default: 1.5). k-means
+   * on the windows depends on it most: 0.95 at 0.5 samples, 0.92 at 0.75,
+   * 0.89 at 1 and 0.78 at 1.5 (10,000 records, seed 0). Deep clustering
+   * depends more on the training seed than on this (README).
    */
   pickErrorSamples?: number;
 }
