@@ -194,10 +194,15 @@ describe('demo and reproduce', () => {
   it('reproduce reports mean and spread over seeds', async () => {
     const r = await run('reproduce', '--task', 'B', '--records', '120', '--seeds', '2', '--json', ...tiny.filter((_, i, a) => !a[i]?.startsWith('--tsne') && !a[i - 1]?.startsWith('--tsne')));
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { rows: { stage: string; acc: { mean: number; sd: number; runs: number } }[] };
+    type Spread = { mean: number; sd: number; runs: number };
+    const s = JSON.parse(r.stdout) as { rows: { stage: string; acc: Spread }[]; perClass: { class: string; records: number; recall: Spread }[] };
     const fine = s.rows.find((row) => row.stage === 'fine-tuning')!;
     expect(fine.acc.runs).toBe(2);
     expect(fine.acc.sd).toBeGreaterThanOrEqual(0);
+    // Per class over the same runs: the records-weighted recall is the accuracy.
+    expect(s.perClass.map((c) => c.class).sort()).toEqual(['down', 'up']);
+    expect(s.perClass.reduce((a, c) => a + c.records, 0)).toBe(120);
+    expect(s.perClass.reduce((a, c) => a + c.recall.mean * c.records, 0) / 120).toBeCloseTo(fine.acc.mean, 10);
   });
   it('--threads outside 0 (every core) to 28 is refused, naming the option and the value', async () => {
     const r = await run('reproduce', '--task', 'B', '--threads', '99', '--seeds', '1');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Metric, ResultRow } from '../../report/html.js';
 import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
 import { note, openBackend, output, percent, table } from '../context.js';
-import { formatRows, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
+import { formatRows, paperClassText, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
 import { preparedData, syntheticData } from '../sources.js';
 import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
 
@@ -42,7 +42,10 @@ async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData
   return data;
 }
 
-function summarise(values: number[]): Metric {
+/** Mean, sample standard deviation and count; null for no values. */
+type Spread = Exclude<Metric, number>;
+
+function summarise(values: number[]): Spread {
   if (values.length === 0) return null;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
@@ -81,7 +84,16 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
     records: b.count,
     acc: summarise(runs.map((r) => r.evaluation?.bySnr?.[j]?.acc).filter((v): v is number => typeof v === 'number')),
   }));
-  const summary = { task, data: data.name, backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, runs: runs.map((r) => r.rows) };
+  const over = (values: (number | undefined)[]): Spread => summarise(values.filter((v): v is number => typeof v === 'number'));
+  const perClass = runs[0]?.evaluation?.perClass.map((c, j) => ({
+    class: data.classNames?.[c.label] ?? String(c.label),
+    records: c.support,
+    precision: over(runs.map((r) => r.evaluation?.perClass[j]?.precision)),
+    recall: over(runs.map((r) => r.evaluation?.perClass[j]?.recall)),
+    f1: over(runs.map((r) => r.evaluation?.perClass[j]?.f1)),
+  }));
+  const summary = { task, data: data.name, backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, perClass, runs: runs.map((r) => r.rows) };
+  const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
   const out = str(args, 'out');
   if (out !== undefined) {
     await mkdir(out, { recursive: true });
@@ -93,6 +105,16 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
       `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
       ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc && typeof b.acc !== 'number' ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
+      ...(perClass
+        ? [
+            '',
+            'deep clustering per class (clusters mapped to classes by the Hungarian algorithm)',
+            table(
+              ['class', 'records', 'precision', 'recall', 'F', 'paper P / R / F'],
+              perClass.map((c) => [c.class, String(c.records), spread(c.precision), spread(c.recall), spread(c.f1), paperClassText(c.class)]),
+            ),
+          ]
+        : []),
     ].join('\n'),
   );
 }
