@@ -77,7 +77,7 @@ const PAPER_ACC: Readonly<Record<'A' | 'B', Readonly<Record<string, number>>>> =
 };
 
 /** A class's precision, recall and F as the paper reports them. */
-export interface PaperClassScore {
+interface PaperClassScore {
   readonly precision: number;
   readonly recall: number;
   readonly f1: number;
@@ -89,7 +89,7 @@ export interface PaperClassScore {
  * with 12 % up records, where the down precision would be 0.98, not 0.72
  * (README, "Results").
  */
-export const PAPER_PER_CLASS: Readonly<Record<string, PaperClassScore>> = {
+const PAPER_PER_CLASS: Readonly<Record<string, PaperClassScore>> = {
   local: { precision: 0.98, recall: 0.99, f1: 0.98 },
   teleseismic: { precision: 0.99, recall: 0.98, f1: 0.98 },
   up: { precision: 0.99, recall: 0.82, f1: 0.9 },

@@ -45,7 +45,9 @@ async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData
 /** Mean, sample standard deviation and count; null for no values. */
 type Spread = Exclude<Metric, number>;
 
-function summarise(values: number[]): Spread {
+/** Over the runs that have a number (a stage, bin or class without a score in a run is left out). */
+function summarise(all: readonly (Metric | undefined)[]): Spread {
+  const values = all.filter((v): v is number => typeof v === 'number');
   if (values.length === 0) return null;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
@@ -56,8 +58,7 @@ function summarise(values: number[]): Spread {
 export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRow[] {
   const first = runs[0] ?? [];
   return first.map((row, i) => {
-    const pick = (m: 'acc' | 'nmi' | 'ari'): Metric =>
-      summarise(runs.map((r) => r[i]?.[m]).filter((v): v is number => typeof v === 'number'));
+    const pick = (m: 'acc' | 'nmi' | 'ari'): Metric => summarise(runs.map((r) => r[i]?.[m]));
     return { stage: row.stage, acc: pick('acc'), nmi: pick('nmi'), ari: pick('ari'), paperAcc: row.paperAcc ?? null };
   });
 }
@@ -82,15 +83,14 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   const bins = runs[0]?.evaluation?.bySnr?.map((b, j) => ({
     bin: b.bin,
     records: b.count,
-    acc: summarise(runs.map((r) => r.evaluation?.bySnr?.[j]?.acc).filter((v): v is number => typeof v === 'number')),
+    acc: summarise(runs.map((r) => r.evaluation?.bySnr?.[j]?.acc)),
   }));
-  const over = (values: (number | undefined)[]): Spread => summarise(values.filter((v): v is number => typeof v === 'number'));
   const perClass = runs[0]?.evaluation?.perClass.map((c, j) => ({
     class: data.classNames?.[c.label] ?? String(c.label),
     records: c.support,
-    precision: over(runs.map((r) => r.evaluation?.perClass[j]?.precision)),
-    recall: over(runs.map((r) => r.evaluation?.perClass[j]?.recall)),
-    f1: over(runs.map((r) => r.evaluation?.perClass[j]?.f1)),
+    precision: summarise(runs.map((r) => r.evaluation?.perClass[j]?.precision)),
+    recall: summarise(runs.map((r) => r.evaluation?.perClass[j]?.recall)),
+    f1: summarise(runs.map((r) => r.evaluation?.perClass[j]?.f1)),
   }));
   const summary = { task, data: data.name, backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, perClass, runs: runs.map((r) => r.rows) };
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
@@ -104,7 +104,7 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
     [
       `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
-      ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc && typeof b.acc !== 'number' ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
+      ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
       ...(perClass
         ? [
             '',
