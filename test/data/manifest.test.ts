@@ -31,16 +31,16 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
 }
 
 describe('the real development set loads through its manifests', () => {
-  it('reads all 708 distance traces: 204 local, 504 teleseismic, rates and lengths as listed', async () => {
+  it('reads all 829 distance traces: 221 local, 608 teleseismic, rates and lengths as listed', async () => {
     const manifest = join(realData, 'distance/manifest.csv');
     const { records } = await readCsv(manifest);
     const traces = await loadManifestTraces(manifest);
     expect(traces).toHaveLength(records.length);
-    expect(traces).toHaveLength(708);
-    expect(countBy(traces, (t) => t.label ?? '')).toEqual({ local: 204, teleseismic: 504 });
+    expect(traces).toHaveLength(829);
+    expect(countBy(traces, (t) => t.label ?? '')).toEqual({ local: 221, teleseismic: 608 });
     // The counts the manifest itself states, counted independently of the loader.
-    expect(countBy(records, (r) => r.values['label'] ?? '')).toEqual({ local: 204, teleseismic: 504 });
-    expect(countBy(traces, (t) => t.meta.format)).toEqual({ npz: 154, hdf5: 50, sac: 504 });
+    expect(countBy(records, (r) => r.values['label'] ?? '')).toEqual({ local: 221, teleseismic: 608 });
+    expect(countBy(traces, (t) => t.meta.format)).toEqual({ npz: 154, hdf5: 50, sac: 625 });
     traces.forEach((trace, i) => {
       const row = records[i]?.values ?? {};
       expect(trace.samples.length, trace.id).toBe(Number(row['npts']));
@@ -49,9 +49,22 @@ describe('the real development set loads through its manifests', () => {
     });
     expect(countBy(traces, (t) => `${t.label}:${t.pPickSource}:${t.samplingRate}`)).toEqual({
       'local:pick:100': 204,
-      'teleseismic:estimated:40': 504,
+      'local:pick:50': 17,
+      'teleseismic:estimated:40': 509,
+      'teleseismic:pick:40': 3,
+      'teleseismic:estimated:20': 3,
+      'teleseismic:pick:20': 93,
     });
-    expect(new Set(traces.map((t) => t.id)).size).toBe(708);
+    // Six data sets, each with its events and networks, as the manifest's README lists them.
+    expect(countBy(traces, (t) => `${t.label}:${t.meta.dataset}`)).toEqual({
+      'local:phasenet_ncedc': 154,
+      'local:stead_eqtransformer': 50,
+      'local:mtuq_alaska_2009': 17,
+      'teleseismic:aimbat_chile_2012': 504,
+      'teleseismic:usgs_illapel_2015': 18,
+      'teleseismic:rfmpy_alps_2015': 86,
+    });
+    expect(new Set(traces.map((t) => t.id)).size).toBe(829);
     expect(traces.every((t) => t.samples.some((v) => v !== 0))).toBe(true);
   });
 
@@ -92,7 +105,7 @@ describe('the real development set loads through its manifests', () => {
     expect(row?.component_index).toBeUndefined();
     expect(row?.in_paper_range).toBeUndefined();
     const distance = await readManifest(join(realData, 'distance/manifest.csv'));
-    expect(distance.filter((r) => r.in_paper_range === true)).toHaveLength(554);
+    expect(distance.filter((r) => r.in_paper_range === true)).toHaveLength(675);
   });
 });
 

@@ -100,7 +100,7 @@ async function checkAgainstManifest(manifestPath: string, summary: PrepareSummar
 }
 
 describe('prepareDataset on the real manifests', () => {
-  it('task A: the 708 distance traces to 16 x 48 spectrograms, local and teleseismic counts as in the manifest', async () => {
+  it('task A: the 829 distance traces to 16 x 48 spectrograms, local and teleseismic counts as in the manifest', async () => {
     const manifest = join(realData, 'distance/manifest.csv');
     const progress: [number, number | undefined][] = [];
     const started = performance.now();
@@ -126,8 +126,8 @@ describe('prepareDataset on the real manifests', () => {
       expect(Math.max(...row(set, r))).toBe(1);
       expect(Math.min(...row(set, r))).toBeGreaterThanOrEqual(0);
     }
-    expect(progress).toHaveLength(708);
-    expect(progress.at(-1)).toEqual([708, 708]);
+    expect(progress).toHaveLength(829);
+    expect(progress.at(-1)).toEqual([829, 829]);
   });
 
   it('task B: the 50 polarity traces to 32-sample P windows labelled up and down', async () => {

@@ -23,7 +23,8 @@ describe('readSeismogram', () => {
     for (const task of ['distance', 'polarity']) {
       for (const row of await readManifest(join(realData, task, 'manifest.csv'))) files.set(join(realData, task, row.path), row.format);
     }
-    expect(files.size).toBe(504 + 154 + 1 + 50);
+    // Distance: 625 SAC, 154 npz and one HDF5 file for 50 rows; polarity: 50 SAC.
+    expect(files.size).toBe(625 + 154 + 1 + 50);
     for (const [file, format] of files) expect(await detectFormat(file), file).toBe(format);
   });
 

@@ -160,13 +160,15 @@ export interface ManifestRow {
   first_motion_check?: number;
   first_motion_pick_used?: string;
   in_paper_range?: boolean;
+  /** The data set a row belongs to (with `event_id` and `network`, a key for confound checks). */
+  dataset?: string;
   /** Columns this module does not know, kept verbatim. */
   extra: Record<string, string>;
 }
 
 const TEXT_COLUMNS = [
   'trace_key', 'channel', 'label', 'p_pick_source', 'distance_source', 'network', 'station', 'event_id',
-  'event_time', 'source', 'original_label', 'first_motion_pick_used',
+  'event_time', 'source', 'original_label', 'first_motion_pick_used', 'dataset',
 ] as const;
 const NUMBER_COLUMNS = [
   'sampling_rate_hz', 'p_arrival_sample', 'p_arrival_sample_estimated', 's_arrival_sample', 'distance_km',
