@@ -4,9 +4,10 @@ import { trivialCueFeatures } from '../cluster/baselines.js';
 import { evaluateClusters, type Evaluation } from '../cluster/evaluation.js';
 import { runExperiment, type ExperimentResult } from '../cluster/experiment.js';
 import type { UpdateRecord } from '../cluster/finetune.js';
+import { evaluateGrouping, type GroupingScore } from '../cluster/grouping.js';
 import { kMeans } from '../cluster/kmeans.js';
 import type { LossForm } from '../cluster/loss.js';
-import type { Prediction } from '../cluster/predict.js';
+import { predict, type Prediction } from '../cluster/predict.js';
 import type { JsonObject } from '../cluster/training.js';
 import type { ModelDescription } from '../model/description.js';
 import { type Figure } from '../report/figures.js';
@@ -15,6 +16,7 @@ import { tsne } from '../report/tsne.js';
 import type { Backend } from '../tensor/backend.js';
 import { Rng } from '../tensor/random.js';
 import { percent, table } from './context.js';
+import { groupingSections } from './grouping-report.js';
 import { Progress } from './progress.js';
 
 /** A data set as the pipeline sees it: inputs, and what is known about each record. */
@@ -31,6 +33,8 @@ export interface PipelineData {
   snr?: ArrayLike<number | null>;
   /** Raw time series (one row per record), for the raw t-SNE map and the k-means-on-raw baseline. */
   raw?: { values: Float32Array; length: number };
+  /** Grouping columns (data set, event, network, station, ...): column -> one value per record, null where unknown. */
+  groups?: Readonly<Record<string, readonly (string | null)[]>>;
   provenance: Provenance;
   preprocessing: JsonObject;
 }
@@ -66,6 +70,12 @@ export interface PipelineResult {
   rows: ResultRow[];
   experiment: Omit<ExperimentResult, 'model' | 'clustering'>;
   evaluation?: Evaluation;
+  /** The final clusters, one per record in the order given (before the permutation). */
+  clusters: Int32Array;
+  /** How the clusters relate to each grouping column; absent when the data carry none. */
+  grouping?: GroupingScore[];
+  /** The trained model's assignment of `predictOn`'s records, when given. */
+  predicted?: Prediction;
   /** Files written. */
   files: string[];
 }
@@ -130,11 +140,11 @@ function scoredSubset(data: PipelineData, clusters: ArrayLike<number>): { labels
   return { labels: index.map((i) => data.labels![i]!), clusters: index.map((i) => clusters[i]!), index };
 }
 
-/** Reorders every per-record array of the data set by `order`. */
-function permuteData(data: PipelineData, order: Int32Array): PipelineData {
+/** The records at `order` (a permutation, or a subset), every per-record array taken alike. */
+export function selectRecords(data: PipelineData, order: Int32Array): PipelineData {
   const size = data.inputShape.reduce((a, b) => a * b, 1);
   const take = <T extends Float32Array | Int32Array>(src: T, width: number): T => {
-    const out = new (src.constructor as new (n: number) => T)(src.length);
+    const out = new (src.constructor as new (n: number) => T)(order.length * width);
     order.forEach((from, to) => out.set(src.subarray(from * width, (from + 1) * width), to * width));
     return out;
   };
@@ -144,6 +154,7 @@ function permuteData(data: PipelineData, order: Int32Array): PipelineData {
     ...(data.labels && { labels: take(data.labels, 1) }),
     ...(data.snr && { snr: Array.from(order, (i) => data.snr![i] ?? null) }),
     ...(data.raw && { raw: { values: take(data.raw.values, data.raw.length), length: data.raw.length } }),
+    ...(data.groups && { groups: Object.fromEntries(Object.entries(data.groups).map(([c, v]) => [c, Array.from(order, (i) => v[i] ?? null)])) }),
   };
 }
 
@@ -153,11 +164,15 @@ function permuteData(data: PipelineData, order: Int32Array): PipelineData {
  * pre-training, k-means on the codes, fine-tuning, and with labels the
  * evaluation; then the checkpoint, a CSV log per update and the report
  * (t-SNE maps, inputs beside codes, loss / delta-label / ACC curves,
- * confusion matrix, accuracy per SNR bin, settings and provenance).
+ * confusion matrix, accuracy per SNR bin, clusters per group, settings and
+ * provenance). With `predictOn`, the trained encoder and clustering layer
+ * also assign those records (as `seiscluster predict` would), which take no
+ * part in training.
  */
-export async function runPipeline(given: PipelineData, s: PipelineSettings): Promise<PipelineResult> {
+export async function runPipeline(given: PipelineData, s: PipelineSettings, predictOn?: Float32Array): Promise<PipelineResult> {
   const n = given.inputs.length / given.inputShape.reduce((a, b) => a * b, 1);
-  const data = s.permute ? permuteData(given, new Rng(s.seed + 4).permutation(n)) : given;
+  const order = s.permute ? new Rng(s.seed + 4).permutation(n) : null;
+  const data = order === null ? given : selectRecords(given, order);
   const size = data.inputShape.reduce((a, b) => a * b, 1);
   const files: string[] = [];
   if (s.outDir !== null) await mkdir(s.outDir, { recursive: true });
@@ -212,8 +227,13 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings): Pro
   });
   (bar as Progress | null)?.finish();
   const { model, clustering, ...experiment } = result;
-  model.dispose();
-  clustering.dispose();
+  let predicted: Prediction | undefined;
+  try {
+    if (predictOn !== undefined) predicted = await predict(model, clustering, predictOn);
+  } finally {
+    model.dispose();
+    clustering.dispose();
+  }
   if (s.outDir !== null) files.push(join(s.outDir, 'model.ckpt'));
 
   const final = result.fineTune.prediction;
@@ -221,14 +241,17 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings): Pro
   rows.push(rowOf('fine-tuning', data, final.clusters, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}`));
   const scored = scoredSubset(data, final.clusters);
   const evaluation = scored === null ? undefined : evaluateClusters(scored.labels, scored.clusters, data.snr ? scored.index.map((i) => data.snr![i] ?? null) : undefined);
+  const grouping = data.groups === undefined ? undefined : evaluateGrouping(final.clusters, data.groups, data.labels);
+  const clusters = new Int32Array(n);
+  final.clusters.forEach((c, i) => (clusters[order === null ? i : order[i]!] = c));
 
   if (s.outDir !== null) {
     files.push(await writeLog(join(s.outDir, 'fine-tuning.csv'), result.fineTune.history));
-    const report = await buildReport(data, s, rows, result, snapshots, evaluation);
+    const report = await buildReport(data, s, rows, result, snapshots, evaluation, grouping);
     const written = await writeReport(join(s.outDir, 'report'), report);
     files.push(written.html);
   }
-  return { rows, experiment, ...(evaluation && { evaluation }), files };
+  return { rows, experiment, ...(evaluation && { evaluation }), clusters, ...(grouping && { grouping }), ...(predicted && { predicted }), files };
 }
 
 async function writeLog(path: string, history: readonly UpdateRecord[]): Promise<string> {
@@ -259,6 +282,7 @@ async function buildReport(
   result: ExperimentResult,
   snapshots: readonly { iteration: number; codes: Float32Array; clusters: Int32Array; acc?: number }[],
   evaluation: Evaluation | undefined,
+  grouping: readonly GroupingScore[] | undefined,
 ): Promise<import('../report/html.js').Report> {
   const n = result.fineTune.prediction.n;
   const size = data.inputShape.reduce((a, b) => a * b, 1);
@@ -377,6 +401,8 @@ async function buildReport(
       figures,
     });
   }
+  const byGroup = groupingSections(grouping ?? [], s.k);
+  sections.push(...byGroup.sections);
   const settings: Record<string, JsonValue> = {
     command: s.command,
     seed: s.seed,
@@ -396,6 +422,7 @@ async function buildReport(
     subtitle: `${s.command} — ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC`,
     settings,
     provenance: data.provenance,
+    ...(byGroup.alerts.length > 0 && { alerts: byGroup.alerts }),
     results: rows,
     sections,
   };

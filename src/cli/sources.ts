@@ -45,6 +45,7 @@ export async function preparedData(path: string): Promise<PipelineData> {
     ...(set.labels && { labels: set.labels }),
     ...(h.labelNames && { classNames: h.labelNames }),
     ...(h.snr && { snr: h.snr }),
+    ...(h.groups && { groups: h.groups }),
     provenance: {
       sources: [{ path, records: h.rows, note: `task ${h.task}, ${h.inputShape.join(' x ')} per record, window ${h.window.length} samples from ${h.window.startFromP} relative to P at ${h.samplingRate} Hz` }],
       countsPerLabel: counts,

@@ -17,7 +17,9 @@
  * finished file from a truncated one. Labels are an array of their own, never
  * part of the inputs: training reads the inputs alone. A label is an index
  * into `labelNames`; -1 marks an unlabelled row. Per-row source ids (the
- * manifest trace id) and SNR (null where unknown) are in the header.
+ * manifest trace id), SNR (null where unknown) and grouping values (data
+ * set, event, network, station: what a clustering must not merely follow)
+ * are in the header.
  *
  * The writer writes to a temporary file beside the target and renames it
  * into place when finished, so a crash never leaves a half-written data set
@@ -78,6 +80,11 @@ export interface DatasetHeader extends DatasetMeta {
   sourceIds: string[];
   /** Signal-to-noise ratio per row, null where unknown; absent when no row has one. */
   snr?: (number | null)[];
+  /**
+   * Grouping columns (e.g. `dataset`, `event_id`, `network`, `station`): column
+   * -> one value per row, null where the row had none; absent when no row has any.
+   */
+  groups?: Record<string, (string | null)[]>;
 }
 
 /** One row to append. */
@@ -87,6 +94,8 @@ export interface DatasetRow {
   sourceId: string;
   label?: string;
   snr?: number;
+  /** The row's grouping values by column (e.g. { event_id: '...', network: 'TA' }). */
+  groups?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -104,6 +113,7 @@ export class DatasetWriter {
   private readonly labelIndex: number[] = [];
   private readonly labelNames: string[] = [];
   private readonly snr: (number | null)[] = [];
+  private readonly groupRows: (Readonly<Record<string, string>> | undefined)[] = [];
 
   private constructor(path: string, tempPath: string, meta: DatasetMeta, handle: FileHandle) {
     this.path = path;
@@ -160,12 +170,18 @@ export class DatasetWriter {
       if (row.snr !== undefined && !Number.isFinite(row.snr)) {
         throw new DataError(this.path, `${where} (${row.sourceId}) snr`, row.snr, 'SNR must be finite');
       }
+      for (const [column, value] of Object.entries(row.groups ?? {})) {
+        if (column === '' || typeof value !== 'string' || value === '') {
+          throw new DataError(this.path, `${where} (${row.sourceId}) groups.${column}`, String(value), 'a grouping needs a column name and a non-empty value');
+        }
+      }
     });
     await handle.write(bytes, 0, bytes.length, DATA_OFFSET + this.written);
     this.written += bytes.length;
     for (const row of rows) {
       this.sourceIds.push(row.sourceId);
       this.snr.push(row.snr ?? null);
+      this.groupRows.push(row.groups);
       if (row.label === undefined) this.labelIndex.push(-1);
       else {
         let index = this.labelNames.indexOf(row.label);
@@ -221,6 +237,8 @@ export class DatasetWriter {
       position += labels.length;
     }
     if (this.snr.some((v) => v !== null)) header.snr = this.snr;
+    const groups = groupColumns(this.groupRows);
+    if (groups !== undefined) header.groups = groups;
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     const trailer = new Uint8Array(TRAILER_BYTES);
     new DataView(trailer.buffer).setBigUint64(0, BigInt(json.length), true);
@@ -242,6 +260,13 @@ export class DatasetWriter {
     if (!this.handle) throw new Error(`DatasetWriter for ${this.path}: already finished or aborted`);
     return this.handle;
   }
+}
+
+/** Per-row grouping values as columns (in the order first met), null where a row has none; undefined when no row has any. */
+function groupColumns(rows: readonly (Readonly<Record<string, string>> | undefined)[]): Record<string, (string | null)[]> | undefined {
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r ?? {})))];
+  if (columns.length === 0) return undefined;
+  return Object.fromEntries(columns.map((c) => [c, rows.map((r) => (r !== undefined && Object.hasOwn(r, c) ? r[c]! : null))]));
 }
 
 function checkMeta(meta: DatasetMeta, file: string): void {
@@ -409,7 +434,20 @@ function checkHeader(parsed: unknown, file: string, jsonStart: number): DatasetH
     const found = Array.isArray(snr) ? snr.length : typeof snr;
     throw new DataError(file, 'header.snr', found, `must give one finite SNR or null per row (${h.rows})`);
   }
+  if (h.groups !== undefined) checkGroups(h.groups, h.rows, file);
   return h;
+}
+
+function checkGroups(groups: unknown, rows: number, file: string): void {
+  if (typeof groups !== 'object' || groups === null || Array.isArray(groups)) {
+    throw new DataError(file, 'header.groups', JSON.stringify(groups), 'must map each grouping column to its values');
+  }
+  for (const [column, values] of Object.entries(groups)) {
+    if (!Array.isArray(values) || values.length !== rows || !values.every((v) => v === null || typeof v === 'string')) {
+      const found = Array.isArray(values) ? `${values.length} values` : typeof values;
+      throw new DataError(file, `header.groups.${column}`, found, `must give one string or null per row (${rows})`);
+    }
+  }
 }
 
 function checkSpec(

@@ -69,6 +69,7 @@ import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promise
 import { basename, dirname, extname, join } from 'node:path';
 import { DatasetWriter, type DatasetMeta, type DatasetRow, type JsonValue, type Task } from './dataset.js';
 import { DataError } from './errors.js';
+import { manifestGroupColumns, manifestGroups } from './groups.js';
 import {
   detectFormat,
   iterateManifestTraces,
@@ -113,6 +114,8 @@ export interface PrepareOptions {
   onError?: 'skip' | 'fail';
   /** Called after each record; `total` is known for manifests only (a file may hold any number of records). */
   onProgress?: (done: number, total?: number) => void;
+  /** Manifest columns to carry as groupings besides `dataset`, `event_id`, `network` and `station`. */
+  groupBy?: readonly string[];
 }
 
 /** Why a record was left out. */
@@ -188,6 +191,8 @@ interface RawRecord {
   /** A pick given by the input, at `samplingRate`; `field` is where it was read from. */
   pick?: { sample: number; source: 'pick' | 'estimated'; field: string };
   label?: string;
+  /** Grouping values (manifest columns, or network and station from the file's header). */
+  groups?: Record<string, string>;
 }
 
 type Item = { kind: 'record'; record: RawRecord } | { kind: 'unreadable'; id: string; error: DataError };
@@ -221,7 +226,13 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareSu
   const context: Context = { task: options.task, params, picks: options.picks, samplingRate: options.samplingRate, gaps: [] };
   const manifest = manifestInput(options.inputs);
   const total = manifest === undefined ? undefined : (await readManifest(manifest)).length;
-  const items = manifest === undefined ? fileItems(await collectFiles(options.inputs), context) : manifestItems(manifest);
+  if (manifest === undefined && (options.groupBy?.length ?? 0) > 0) {
+    throw new DataError(options.inputs.join(', '), 'group-by', options.groupBy!.join(','), 'grouping columns come from a manifest CSV');
+  }
+  const items =
+    manifest === undefined
+      ? fileItems(await collectFiles(options.inputs), context)
+      : manifestItems(manifest, await manifestGroupColumns(manifest, options.groupBy ?? []));
 
   await mkdir(dirname(options.out), { recursive: true });
   const staging = await RowStaging.create(options.out, options.task === 'A' ? SPECTROGRAM.bins * SPECTROGRAM.frames : P_WINDOW.length);
@@ -238,7 +249,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareSu
         const { record } = item;
         try {
           const row = prepareRecord(record, context);
-          await staging.add(row.input, { sourceId: record.id, label: record.label, snr: row.snr });
+          await staging.add(row.input, { sourceId: record.id, label: record.label, snr: row.snr, groups: record.groups });
           pickSources[row.pickSource]++;
           if (record.label !== undefined) labelCounts[record.label] = (labelCounts[record.label] ?? 0) + 1;
         } catch (error) {
@@ -489,7 +500,7 @@ function manifestInput(inputs: string[]): string | undefined {
   return csv[0];
 }
 
-async function* manifestItems(manifest: string): AsyncGenerator<Item> {
+async function* manifestItems(manifest: string, groupColumns: readonly string[]): AsyncGenerator<Item> {
   for await (const trace of iterateManifestTraces(manifest)) {
     const record: RawRecord = {
       id: trace.id,
@@ -502,6 +513,8 @@ async function* manifestItems(manifest: string): AsyncGenerator<Item> {
       record.pick = { sample: trace.pArrivalSample, source: trace.pPickSource, field };
     }
     if (trace.label !== undefined) record.label = trace.label;
+    const groups = manifestGroups(trace.meta, groupColumns);
+    if (Object.keys(groups).length > 0) record.groups = groups;
     yield { kind: 'record', record };
   }
 }
@@ -612,6 +625,8 @@ const SAC_PICKS = [
 function sacRecord(file: string, sac: SacTrace): RawRecord {
   const record: RawRecord = { id: file, file, samples: sac.samples, samplingRate: sac.samplingRate };
   const { header } = sac;
+  const groups = stationGroups(header.knetwk, header.kstnm);
+  if (groups !== undefined) record.groups = groups;
   let pick: { time: number; field: string } | undefined;
   if (header.a !== undefined && (header.ka === undefined || header.ka.startsWith('P'))) pick = { time: header.a, field: 'a' };
   for (let n = 0; n < SAC_PICKS.length && pick === undefined; n++) {
@@ -624,6 +639,14 @@ function sacRecord(file: string, sac: SacTrace): RawRecord {
   return record;
 }
 
+/** A file header's network and station codes as groupings (blank codes left out). */
+function stationGroups(network: string | undefined, station: string | undefined): Record<string, string> | undefined {
+  const groups: Record<string, string> = {};
+  if (network !== undefined && network.trim() !== '') groups.network = network.trim();
+  if (station !== undefined && station.trim() !== '') groups.station = station.trim();
+  return Object.keys(groups).length > 0 ? groups : undefined;
+}
+
 async function miniSeedRecords(file: string, context: Context): Promise<RawRecord[]> {
   const traces = await readMiniSeed(file);
   const vertical = traces.filter((t) => t.channel.endsWith('Z'));
@@ -632,7 +655,8 @@ async function miniSeedRecords(file: string, context: Context): Promise<RawRecor
     for (const gap of trace.gaps) context.gaps.push({ id: `${file}#${trace.id}`, ...gap });
     trace.segments.forEach((segment, k) => {
       const name = trace.segments.length === 1 ? trace.id : `${trace.id}[${k}]`;
-      records.push({ id: `${file}#${name}`, file, trace: name, samples: segment.samples, samplingRate: trace.samplingRate });
+      const groups = stationGroups(trace.network, trace.station);
+      records.push({ id: `${file}#${name}`, file, trace: name, samples: segment.samples, samplingRate: trace.samplingRate, ...(groups && { groups }) });
     });
   }
   return records;
@@ -780,6 +804,7 @@ interface StagedRow {
   sourceId: string;
   label: string | undefined;
   snr: number | undefined;
+  groups: Record<string, string> | undefined;
 }
 
 /**
@@ -840,8 +865,9 @@ class RowStaging {
         }
         const rows: DatasetRow[] = [];
         for (let r = 0; r < count; r++) {
-          const { sourceId, label, snr: ratio } = this.staged[start + r]!;
+          const { sourceId, label, snr: ratio, groups } = this.staged[start + r]!;
           const row: DatasetRow = { input: chunk.subarray(r * this.rowSize, (r + 1) * this.rowSize), sourceId };
+          if (groups !== undefined) row.groups = groups;
           if (label !== undefined) row.label = label;
           if (ratio !== undefined) row.snr = ratio;
           rows.push(row);

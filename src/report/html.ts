@@ -73,6 +73,8 @@ export interface Report {
   /** The run's settings, shown as a key / value table (non-strings as JSON). */
   settings: Readonly<Record<string, JsonValue>>;
   provenance: Provenance;
+  /** What a reader must see before the results (e.g. clusters that follow the event instead of the class), at the top. */
+  alerts?: readonly Section[];
   /** The results table: stage, ACC, NMI, ARI (and the paper's ACC). */
   results: readonly ResultRow[];
   /** Figures and tables, in order; figures are numbered through the report. */
@@ -181,6 +183,8 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid #e
 figcaption { color: #444; font-size: 14px; margin-top: 6px; max-width: 900px; }
 figcaption a { color: #0072b2; }
 ol, ul { padding-left: 22px; }
+section.alert { border-left: 5px solid #d55e00; background: #fdf3ec; padding: 4px 16px 8px; margin-top: 16px; }
+section.alert h2 { color: #a33f00; border-bottom-color: #f0c8ae; }
 footer { color: #777; font-size: 13px; margin-top: 40px; }
 `;
 
@@ -223,15 +227,16 @@ export function renderReport(report: Report): RenderedReport {
     .join('\n');
   const resultsHead = ['stage', 'ACC', 'NMI', 'ARI', ...(showPaper ? ['paper ACC'] : []), 'note'].map((c) => `<th>${c}</th>`).join('');
 
-  const sections = report.sections
-    .map((s) => {
-      const parts = [`<h2>${escapeHtml(s.title)}</h2>`];
-      if (s.text) parts.push(paragraphs(s.text));
-      for (const t of s.tables ?? []) parts.push(table(t));
-      for (const f of s.figures ?? []) parts.push(figureHtml(f));
-      return `<section>\n${parts.join('\n')}\n</section>`;
-    })
-    .join('\n');
+  const sectionHtml = (s: Section, className?: string): string => {
+    const parts = [`<h2>${escapeHtml(s.title)}</h2>`];
+    if (s.text) parts.push(paragraphs(s.text));
+    for (const t of s.tables ?? []) parts.push(table(t));
+    for (const f of s.figures ?? []) parts.push(figureHtml(f));
+    return `<section${className ? ` class="${className}"` : ''}>\n${parts.join('\n')}\n</section>`;
+  };
+  // Alerts come first in the page, so their figures are numbered first.
+  const alerts = (report.alerts ?? []).map((s) => sectionHtml(s, 'alert')).join('\n');
+  const sections = report.sections.map((s) => sectionHtml(s)).join('\n');
 
   const p = report.provenance;
   const sources = table({
@@ -262,6 +267,7 @@ export function renderReport(report: Report): RenderedReport {
 <main>
 <h1>${escapeHtml(report.title)}</h1>
 ${report.subtitle ? `<p class="subtitle">${escapeHtml(report.subtitle)}</p>` : ''}
+${alerts}
 <section>
 <h2>Results</h2>
 <table><thead><tr>${resultsHead}</tr></thead><tbody>

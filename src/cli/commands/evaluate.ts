@@ -1,14 +1,17 @@
 import { extname } from 'node:path';
 import { evaluateClusters, type Evaluation } from '../../cluster/evaluation.js';
+import { evaluateGrouping, groupingWarnings } from '../../cluster/grouping.js';
 import { readDataset } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
+import { GROUP_COLUMNS, manifestGroups } from '../../data/groups.js';
 import { manifestTraceId, readCsv, readManifest } from '../../data/readers/manifest.js';
 import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
-import { output, percent, table } from '../context.js';
+import { note, output, percent, table } from '../context.js';
+import { formatGrouping } from '../grouping-report.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
-  summary: 'score predicted clusters against known labels: ACC, NMI, ARI, per-class precision / recall / F, confusion matrix, accuracy per SNR bin',
+  summary: 'score predicted clusters against known labels: ACC, NMI, ARI, per-class precision / recall / F, confusion matrix, accuracy per SNR bin, and per group (data set, event, network, station) where the labels file has them',
   usage: 'seiscluster evaluate --predictions <predictions.csv> --labels <prepared set | manifest.csv> [--json]',
   options: [
     { name: 'predictions', type: 'path', required: true, help: 'the CSV written by `seiscluster predict` (columns source_id, cluster, ...)' },
@@ -21,31 +24,43 @@ export const evaluateSpec: CommandSpec = {
   ],
 };
 
+interface Known {
+  label: number;
+  snr: number | null;
+  /** Grouping column -> value, where the record has one. */
+  groups: Readonly<Record<string, string>>;
+}
+
 interface Truth {
   classNames: string[];
-  /** source id -> class index and SNR (null when unknown). */
-  byId: Map<string, { label: number; snr: number | null }>;
+  /** Grouping columns of the labels file (none when it has none). */
+  groupColumns: string[];
+  /** source id -> what is known about the record. */
+  byId: Map<string, Known>;
 }
 
 async function readTruth(path: string): Promise<Truth> {
-  const byId = new Map<string, { label: number; snr: number | null }>();
+  const byId = new Map<string, Known>();
   if (extname(path).toLowerCase() === '.csv') {
     const rows = await readManifest(path);
     const classNames = [...new Set(rows.map((r) => r.label).filter((l): l is string => l !== undefined))].sort();
+    const groupColumns = GROUP_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
     for (const r of rows) {
       if (r.label === undefined) continue;
-      byId.set(manifestTraceId(r), { label: classNames.indexOf(r.label), snr: null });
+      byId.set(manifestTraceId(r), { label: classNames.indexOf(r.label), snr: null, groups: manifestGroups(r, groupColumns) });
     }
-    return { classNames, byId };
+    return { classNames, groupColumns, byId };
   }
   const set = await readDataset(path);
   const names = set.header.labelNames;
   if (set.labels === undefined || names === undefined) throw new DataError(path, 'labels', 'none', 'the data set has no labels to evaluate against');
+  const columns = Object.entries(set.header.groups ?? {});
   set.header.sourceIds.forEach((id, i) => {
     const label = set.labels![i]!;
-    if (label >= 0) byId.set(id, { label, snr: set.header.snr?.[i] ?? null });
+    const groups = Object.fromEntries(columns.flatMap(([c, values]) => (values[i] === null ? [] : [[c, values[i]!]])));
+    if (label >= 0) byId.set(id, { label, snr: set.header.snr?.[i] ?? null, groups });
   });
-  return { classNames: names, byId };
+  return { classNames: names, groupColumns: columns.map(([c]) => c), byId };
 }
 
 export async function evaluate(args: ParsedArgs): Promise<void> {
@@ -57,6 +72,7 @@ export async function evaluate(args: ParsedArgs): Promise<void> {
   const labels: number[] = [];
   const clusters: number[] = [];
   const snr: (number | null)[] = [];
+  const groups: Record<string, (string | null)[]> = Object.fromEntries(truth.groupColumns.map((c) => [c, []]));
   let unmatched = 0;
   for (const { line, values } of table_.records) {
     const t = truth.byId.get(values.source_id!);
@@ -69,12 +85,18 @@ export async function evaluate(args: ParsedArgs): Promise<void> {
     labels.push(t.label);
     clusters.push(c);
     snr.push(t.snr);
+    for (const c of truth.groupColumns) groups[c]!.push(t.groups[c] ?? null);
   }
   if (labels.length === 0)
     throw new DataError(predictionsPath, 'source_id', `${table_.records.length} rows`, 'no prediction matches a labelled record of the labels file');
   const hasSnr = snr.some((s) => s !== null);
   const result = evaluateClusters(labels, clusters, hasSnr ? snr : undefined);
-  output(args, { ...result, classNames: truth.classNames, unmatched }, () => formatEvaluation(result, truth.classNames, unmatched));
+  const grouping = evaluateGrouping(clusters, groups, labels);
+  const warnings = groupingWarnings(grouping);
+  for (const w of warnings) note(`warning: ${w}`);
+  output(args, { ...result, classNames: truth.classNames, unmatched, grouping, warnings }, () =>
+    [formatEvaluation(result, truth.classNames, unmatched), ...(grouping.length > 0 ? ['', formatGrouping(grouping)] : [])].join('\n'),
+  );
 }
 
 export function formatEvaluation(e: Evaluation, classNames: readonly string[], unmatched = 0): string {

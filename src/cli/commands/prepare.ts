@@ -14,6 +14,7 @@ export const prepareSpec: CommandSpec = {
     { name: 'sampling-rate', type: 'number', help: 'sampling rate (Hz) of files that carry none (npy, npz, some HDF5)' },
     { name: 'picks', type: 'string', choices: ['given', 'estimate'], help: "default: the analyst's pick, else the manifest's estimate, else STA/LTA; 'given': never run the picker; 'estimate': STA/LTA on every record" },
     { name: 'on-error', type: 'string', choices: ['skip', 'fail'], default: 'skip', help: 'a record that cannot be prepared is skipped and listed, or stops the run' },
+    { name: 'group-by', type: 'string', help: "manifest columns to keep as groupings, comma-separated, besides dataset, event_id, network and station (kept whenever the manifest has them)" },
     { name: 'causal', type: 'boolean', help: 'causal band-pass (as the paper\'s demo) instead of zero-phase' },
     { name: 'synthetic', type: 'int', help: 'write N records of the embedded synthetic set instead of reading files' },
     { name: 'seed', type: 'int', default: 0, help: 'seed of the synthetic set' },
@@ -22,6 +23,7 @@ export const prepareSpec: CommandSpec = {
   examples: [
     'seiscluster prepare --task A --out distance.scds ../shared/data/real/distance/manifest.csv',
     'seiscluster prepare --task B --out polarity.scds ../shared/data/real/polarity/manifest.csv',
+    'seiscluster prepare --task A --out distance.scds --group-by channel,distance_source ../shared/data/real/distance/manifest.csv',
     'seiscluster prepare --task A --out mine.scds --sampling-rate 100 waveforms/',
     'seiscluster prepare --task A --out synthetic-a.scds --synthetic 9200 --seed 1',
   ],
@@ -41,12 +43,15 @@ export async function prepare(args: ParsedArgs): Promise<void> {
     const progress = new Progress('preparing', 0, { unit: 'records' });
     const rate = num(args, 'sampling-rate');
     const picks = str(args, 'picks') as 'given' | 'estimate' | undefined;
+    const groupBy = str(args, 'group-by')?.split(',').map((c) => c.trim());
+    if (groupBy?.some((c) => c === '')) throw new UsageError(`prepare: --group-by expects column names separated by commas, got '${str(args, 'group-by')}'`);
     summary = await prepareDataset({
       task,
       inputs: [...args.positionals],
       out,
       ...(rate !== undefined && { samplingRate: rate }),
       ...(picks !== undefined && { picks }),
+      ...(groupBy !== undefined && { groupBy }),
       ...(args.options.causal === true && { preprocess: { bandpass: { lowHz: 1, highHz: 20, order: 4, zeroPhase: false } } }),
       onError: str(args, 'on-error') as 'skip' | 'fail',
       onProgress: (done, total) => progress.update(done, '', total),

@@ -1,16 +1,21 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../cluster/checkpoint.js';
+import { groupingWarnings } from '../../cluster/grouping.js';
 import type { Metric, ResultRow } from '../../report/html.js';
 import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
-import { note, openBackend, output, percent, table } from '../context.js';
+import { note, openBackend, output, table } from '../context.js';
+import { aggregateGrouping, formatGrouping } from '../grouping-report.js';
+import { formatLeaveOut, leaveOneGroupOut } from '../leave-out.js';
 import { formatRows, paperClassText, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
 import { preparedData, syntheticData } from '../sources.js';
+import { percentSpread, summarise, type Spread } from '../spread.js';
 import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
   summary: "the paper's comparison (k-means on raw series, on spectrograms, on pre-trained codes, deep clustering) plus a trivial-cue baseline, as mean and spread over several seeds",
-  usage: 'seiscluster reproduce --task A|B [--data synthetic | <set.scds>] [--seeds 5] [options]',
+  usage: 'seiscluster reproduce --task A|B [--data synthetic | <set.scds>] [--seeds 5] [--leave-out <column>] [options]',
   options: [
     { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: local vs teleseismic; B: first-motion polarity' },
     { name: 'data', type: 'string', default: 'synthetic', help: "'synthetic' (the embedded set) or a prepared data set with labels" },
@@ -18,6 +23,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'data-seed', type: 'int', default: 0, help: 'seed of the synthetic set (fixed across the training seeds)' },
     { name: 'pick-error', type: 'number', help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
     { name: 'seeds', type: 'int', default: 5, help: 'training seeds: seed, seed + 1, ...' },
+    { name: 'leave-out', type: 'string', help: 'leave-one-group-out by this grouping column of a prepared set (e.g. dataset, event_id, network): each group held out in turn, trained on the others' },
     { name: 'out', type: 'path', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
     ...trainingOptions.filter((o) => !o.name.startsWith('tsne')),
     ...commonOptions,
@@ -27,6 +33,7 @@ export const reproduceSpec: CommandSpec = {
     'seiscluster reproduce --task A --data distance.scds --seeds 5 --out runs/reproduce-distance',
     'seiscluster reproduce --task B --data polarity.scds --epochs 50',
     'seiscluster reproduce --task B --pick-error 0.5',
+    'seiscluster reproduce --task A --data distance.scds --leave-out dataset --seeds 3',
   ],
 };
 
@@ -42,18 +49,6 @@ async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData
   return data;
 }
 
-/** Mean, sample standard deviation and count; null for no values. */
-type Spread = Exclude<Metric, number>;
-
-/** Over the runs that have a number (a stage, bin or class without a score in a run is left out). */
-function summarise(all: readonly (Metric | undefined)[]): Spread {
-  const values = all.filter((v): v is number => typeof v === 'number');
-  if (values.length === 0) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
-  return { mean, sd, runs: values.length };
-}
-
 /** Mean and sample standard deviation of each stage's scores over the runs. */
 export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRow[] {
   const first = runs[0] ?? [];
@@ -67,16 +62,27 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   const task = str(args, 'task') as 'A' | 'B';
   const seeds = num(args, 'seeds')!;
   if (seeds < 1) throw new UsageError(`reproduce: --seeds must be at least 1, got ${seeds}`);
+  const column = str(args, 'leave-out');
+  if (column !== undefined && str(args, 'data') === 'synthetic') throw new UsageError('reproduce: --leave-out needs a prepared set with grouping columns (--data <set.scds>)');
   const data = await loadData(args, task);
   const description = await modelFor(args, task);
   const { backend, description: where } = await openBackend(args);
   const base = num(args, 'seed')!;
+  const seedList = Array.from({ length: seeds }, (_, i) => base + i);
+  if (column !== undefined) {
+    const result = await leaveOneGroupOut(data, column, (seed) => ({ ...settingsFrom(args, description, backend, null, args.commandLine), seed }), seedList);
+    const summary = { task, data: data.name, backend: where, seeds: seedList, leaveOut: column, ...result };
+    await writeSummary(str(args, 'out'), summary);
+    output(args, summary, () => [`${data.name}, task ${task}, ${seeds} seeds`, formatLeaveOut(result)].join('\n'));
+    return;
+  }
   const runs: PipelineResult[] = [];
   for (let i = 0; i < seeds; i++) {
     note(`seed ${base + i} (${i + 1} of ${seeds})`);
     const settings = { ...settingsFrom(args, description, backend, null, args.commandLine), seed: base + i };
     const result = await runPipeline(data, settings);
     note(formatRows(result.rows));
+    for (const w of groupingWarnings(result.grouping ?? [])) note(`warning: seed ${base + i}: ${w}`);
     runs.push(result);
   }
   const rows = aggregateRows(runs.map((r) => r.rows));
@@ -92,19 +98,16 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
     recall: summarise(runs.map((r) => r.evaluation?.perClass[j]?.recall)),
     f1: summarise(runs.map((r) => r.evaluation?.perClass[j]?.f1)),
   }));
-  const summary = { task, data: data.name, backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, perClass, runs: runs.map((r) => r.rows) };
+  const grouping = data.groups === undefined ? undefined : aggregateGrouping(runs.map((r) => r.grouping ?? []));
+  const warnings = runs.flatMap((r, i) => groupingWarnings(r.grouping ?? []).map((w) => `seed ${base + i}: ${w}`));
+  const summary = { task, data: data.name, backend: where, seeds: seedList, rows, bySnr: bins, perClass, ...(grouping && { grouping }), warnings, runs: runs.map((r) => r.rows) };
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
-  const out = str(args, 'out');
-  if (out !== undefined) {
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'reproduce.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    note(`wrote ${join(out, 'reproduce.json')}`);
-  }
+  await writeSummary(str(args, 'out'), summary);
   output(args, summary, () =>
     [
       `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
-      ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
+      ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]))] : []),
       ...(perClass
         ? [
             '',
@@ -115,6 +118,15 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
             ),
           ]
         : []),
+      ...(grouping ? ['', 'deep clustering per group (mean ± sd over seeds)', formatGrouping(grouping)] : []),
     ].join('\n'),
   );
+}
+
+/** Writes `out`/reproduce.json when a folder was given. */
+async function writeSummary(out: string | undefined, summary: object): Promise<void> {
+  if (out === undefined) return;
+  await mkdir(out, { recursive: true });
+  await writeFileAtomic(join(out, 'reproduce.json'), Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
+  note(`wrote ${join(out, 'reproduce.json')}`);
 }

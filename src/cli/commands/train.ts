@@ -1,7 +1,9 @@
+import { groupingWarnings } from '../../cluster/grouping.js';
 import { DataError } from '../../data/errors.js';
 import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
 import { formatEvaluation } from './evaluate.js';
+import { formatGrouping } from '../grouping-report.js';
 import { formatRows, runPipeline } from '../pipeline.js';
 import { preparedData } from '../sources.js';
 import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
@@ -35,7 +37,14 @@ export async function train(args: ParsedArgs): Promise<void> {
   const settings = settingsFrom(args, description, backend, out, args.commandLine);
   const result = await runPipeline(data, settings);
   note(`wrote ${result.files.join(', ')}`);
-  output(args, { backend: where, rows: result.rows, evaluation: result.evaluation, files: result.files }, () =>
-    [formatRows(result.rows), ...(result.evaluation ? ['', formatEvaluation(result.evaluation, data.classNames ?? [])] : [])].join('\n'),
+  const warnings = groupingWarnings(result.grouping ?? []);
+  for (const w of warnings) note(`warning: ${w}`);
+  const json = { backend: where, rows: result.rows, evaluation: result.evaluation, ...(result.grouping && { grouping: result.grouping }), warnings, files: result.files };
+  output(args, json, () =>
+    [
+      formatRows(result.rows),
+      ...(result.evaluation ? ['', formatEvaluation(result.evaluation, data.classNames ?? [])] : []),
+      ...(result.grouping ? ['', formatGrouping(result.grouping)] : []),
+    ].join('\n'),
   );
 }
