@@ -444,7 +444,7 @@ function checkGroups(groups: unknown, rows: number, file: string): void {
   }
   for (const [column, values] of Object.entries(groups)) {
     if (!Array.isArray(values) || values.length !== rows || !values.every((v) => v === null || typeof v === 'string')) {
-      const found = Array.isArray(values) ? `${values.length} values` : typeof values;
+      const found = Array.isArray(values) ? values.length : typeof values;
       throw new DataError(file, `header.groups.${column}`, found, `must give one string or null per row (${rows})`);
     }
   }

@@ -1,10 +1,11 @@
 /** Shared by the data-layer tests: where the real data lives, scratch folders, and DataError checks. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
+import { parseCsv } from '../../src/data/readers/manifest.js';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
 /** The labelled development set; CI sees it at ../shared as well. */
@@ -42,4 +43,22 @@ export async function expectDataError(
   expect(error.message).toContain(expected.value);
   if (expected.problem) expect(error.message).toMatch(expected.problem);
   return error;
+}
+
+/**
+ * Writes to `path` a manifest of the first `perSet` rows of each named data
+ * set of the real distance manifest, with absolute paths; `extraColumn`, if
+ * given, is added with the values site-0, site-1, site-0, ...
+ */
+export async function distanceSlice(path: string, sets: readonly string[], perSet: number, extraColumn?: string): Promise<string> {
+  const source = join(realData, 'distance', 'manifest.csv');
+  const { columns, records } = parseCsv(await readFile(source, 'utf8'), source);
+  const chosen = sets.flatMap((set) => records.filter((r) => r.values.dataset === set).slice(0, perSet));
+  const quote = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const header = [...columns, ...(extraColumn ? [extraColumn] : [])];
+  const lines = chosen.map((r, i) =>
+    [...columns.map((c) => (c === 'path' ? join(realData, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])].map(quote).join(','),
+  );
+  await writeFile(path, `${header.join(',')}\n${lines.join('\n')}\n`);
+  return path;
 }
