@@ -2,30 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from './run.js';
 import { DatasetWriter } from '../../src/data/dataset.js';
 import { TASK_B_CLASSES, syntheticTaskB } from '../../src/data/synthetic.js';
-
-/** Runs the command line in-process; returns the exit code and what it printed. */
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join('\n'), stderr: err.join('') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    write.mockRestore();
-  }
-}
 
 const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2', '--tsne-points', '60', '--tsne-iterations', '100'];
 const commands = ['demo', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];

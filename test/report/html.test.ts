@@ -107,3 +107,20 @@ describe('writeReport', () => {
     expect(() => renderReport(report)).toThrow(/report table "per class": row 0 has 1 cells, 2 columns/);
   });
 });
+
+describe('report alerts', () => {
+  it('come before the results table, with their text escaped and their figures numbered first', () => {
+    const report: Report = {
+      ...sampleReport(),
+      alerts: [{ title: 'Warning: the clusters follow <b>event</b>', text: 'the clusters follow `event_id` of <script>x</script>', figures: [sampleReport().sections[0]!.figures![0]!] }],
+    };
+    const html = renderReport(report).html;
+    expect(html.indexOf('class="alert"')).toBeGreaterThan(0);
+    expect(html.indexOf('class="alert"')).toBeLessThan(html.indexOf('<h2>Results</h2>'));
+    expect(html).not.toContain('<script>x</script>');
+    expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(html).toContain('Warning: the clusters follow &lt;b&gt;event&lt;/b&gt;');
+    expect(html.indexOf('<figure id="figure-1">')).toBeGreaterThan(html.indexOf('class="alert"'));
+    expect(html.indexOf('<figure id="figure-1">')).toBeLessThan(html.indexOf('<h2>Results</h2>'));
+  });
+});
