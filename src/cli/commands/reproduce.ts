@@ -92,7 +92,8 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
     recall: summarise(runs.map((r) => r.evaluation?.perClass[j]?.recall)),
     f1: summarise(runs.map((r) => r.evaluation?.perClass[j]?.f1)),
   }));
-  const summary = { task, data: data.name, backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, perClass, runs: runs.map((r) => r.rows) };
+  const preset = data.preprocessing['preset'];
+  const summary = { task, data: data.name, ...(typeof preset === 'string' && { preset }), backend: where, seeds: Array.from({ length: seeds }, (_, i) => base + i), rows, bySnr: bins, perClass, runs: runs.map((r) => r.rows) };
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
   const out = str(args, 'out');
   if (out !== undefined) {
@@ -102,7 +103,7 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   }
   output(args, summary, () =>
     [
-      `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
+      `${data.name}, task ${task}${typeof preset === 'string' ? `, preset ${preset}` : ''}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
       ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
       ...(perClass
