@@ -102,7 +102,7 @@ describe('bad choices', () => {
       file: 'prepare options',
       field: 'spectrogram.hop',
       value: '5',
-      problem: /leave the end of the 2000-sample window unseen/,
+      problem: /leave the end of the 600-sample window unseen/,
     });
     await expectDataError(prepareDataset({ task: 'A', inputs: [sac], out, preset: 'paper', spectrogram: { hop: 40 } }), {
       file: 'prepare options',
