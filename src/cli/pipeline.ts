@@ -51,6 +51,8 @@ export interface PipelineSettings {
   updateInterval: number;
   tol: number;
   nInit: number;
+  /** Whole training runs from derived seeds; the one the others agree with most is kept (src/cluster/selection.ts). */
+  restarts: number;
   loss: LossForm;
   /** Fine-tuning takes shuffled batches instead of in-order ones. */
   shuffleFineTune: boolean;
@@ -185,7 +187,7 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings, pred
   }
 
   // Codes at the fine-tuning updates, for the t-SNE maps (a few kept).
-  const snapshots: { iteration: number; codes: Float32Array; clusters: Int32Array; acc?: number }[] = [];
+  const snapshotsByRestart: { iteration: number; codes: Float32Array; clusters: Int32Array; acc?: number }[][] = [];
   let bar: Progress | null = null;
   const result = await runExperiment({
     description: s.description,
@@ -201,6 +203,8 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings, pred
       onProgress: (p) => bar?.update(p.epoch ?? 0, `loss ${p.loss.toExponential(3)}`),
     },
     kMeans: { nInit: s.nInit },
+    restarts: s.restarts,
+    onRestart: () => snapshotsByRestart.push([]),
     fineTune: {
       batchSize: s.fineTuneBatchSize,
       maxIter: s.maxIter,
@@ -210,7 +214,7 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings, pred
       shuffle: s.shuffleFineTune,
       onProgress: (p) => bar?.update(p.iteration, `loss ${p.loss.toExponential(3)}`),
       onUpdate: (record: UpdateRecord, prediction: Prediction) => {
-        snapshots.push({ iteration: record.iteration, codes: prediction.codes, clusters: prediction.clusters, ...(record.acc !== undefined && { acc: record.acc }) });
+        snapshotsByRestart.at(-1)!.push({ iteration: record.iteration, codes: prediction.codes, clusters: prediction.clusters, ...(record.acc !== undefined && { acc: record.acc }) });
       },
     },
     ...(s.outDir !== null && { checkpointPath: join(s.outDir, 'model.ckpt') }),
@@ -226,6 +230,7 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings, pred
     },
   });
   (bar as Progress | null)?.finish();
+  const snapshots = snapshotsByRestart[result.restarts?.chosen ?? 0]!;
   const { model, clustering, ...experiment } = result;
   let predicted: Prediction | undefined;
   try {

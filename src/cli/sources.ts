@@ -1,18 +1,20 @@
 import { readDataset } from '../data/dataset.js';
-import { PAPER_PREPROCESS } from '../data/signal/preprocess.js';
+import { PAPER_PREPARATION, preparationRecord } from '../data/preparation.js';
 import { syntheticTaskA, syntheticTaskB, TASK_A_CLASSES, TASK_B_CLASSES } from '../data/synthetic.js';
 import type { PipelineData } from './pipeline.js';
 
 /**
  * The embedded synthetic set of a task as pipeline data (task A with raw
  * waveforms for the raw baseline and map); `pickErrorSamples` changes task
- * B's pick error from its default.
+ * B's pick error from its default. Its difficulty is calibrated to the
+ * paper's preparation, so that is what it is made with (preset 'paper').
  */
 export function syntheticData(task: 'A' | 'B', n: number, seed: number, pickErrorSamples?: number): PipelineData {
   const set = task === 'A' ? syntheticTaskA({ n, seed, waveforms: true }) : syntheticTaskB({ n, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }) });
   const generator = `syntheticTask${task}({ n: ${n}, seed: ${seed}${pickErrorSamples !== undefined ? `, pickErrorSamples: ${pickErrorSamples}` : ''} })`;
   const waveforms = task === 'A' ? (set as ReturnType<typeof syntheticTaskA>).waveforms : undefined;
   const classes = task === 'A' ? TASK_A_CLASSES : TASK_B_CLASSES;
+  const preparation = preparationRecord(PAPER_PREPARATION, task);
   return {
     task,
     name: `synthetic task ${task} (${task === 'A' ? 'local vs teleseismic' : 'first-motion polarity'})`,
@@ -25,9 +27,9 @@ export function syntheticData(task: 'A' | 'B', n: number, seed: number, pickErro
     provenance: {
       sources: [{ path: generator, records: n, note: 'generated; labels kept apart and used for evaluation only' }],
       countsPerLabel: Object.fromEntries(classes.map((c, i) => [c, set.labels.filter((l) => l === i).length])),
-      preprocessing: Object.entries(PAPER_PREPROCESS).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+      preprocessing: ["preset: \"paper\" (the paper's preparation, which the synthetic sets are calibrated to)", ...Object.entries(preparation).map(([k, v]) => `${k}: ${JSON.stringify(v)}`)],
     },
-    preprocessing: { synthetic: true, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }), ...(JSON.parse(JSON.stringify(PAPER_PREPROCESS)) as Record<string, never>) },
+    preprocessing: { synthetic: true, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }), preset: 'paper', ...(JSON.parse(JSON.stringify(preparation)) as Record<string, never>) },
   };
 }
 

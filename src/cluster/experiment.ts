@@ -1,13 +1,14 @@
 import { Autoencoder } from '../model/autoencoder.js';
 import type { ModelDescription } from '../model/description.js';
 import { defaultBackend, tensor, type Backend } from '../index.js';
-import type { CheckpointTarget } from './checkpoint.js';
+import { captureCheckpoint, saveCheckpoint, type CheckpointTarget } from './checkpoint.js';
 import { ClusteringLayer } from './clustering.js';
 import { fineTune, type FineTuneOptions, type FineTuneResult } from './finetune.js';
 import { kMeans, type KMeansOptions } from './kmeans.js';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo } from './metrics.js';
 import { encodeRecords } from './predict.js';
 import { pretrain, type PretrainOptions, type PretrainResult } from './pretrain.js';
+import { chooseByConsensus, restartSeed, type RestartChoice } from './selection.js';
 import { recordCount, secondsSince, type JsonObject } from './training.js';
 
 /** ACC, NMI and ARI of clusters against classes. */
@@ -59,8 +60,16 @@ export interface ExperimentOptions {
   readonly checkpointPath?: string;
   /** How the inputs were prepared; stored in the checkpoint. */
   readonly preprocessing?: JsonObject;
+  /**
+   * Whole runs (pre-training, k-means, fine-tuning) from different seeds, of
+   * which the one whose final clustering agrees most with the others is kept
+   * (selection.ts; no labels involved). Default 1: the run alone.
+   */
+  readonly restarts?: number;
   /** Called when a stage starts, for logs. */
   readonly onStage?: (stage: StageName) => void;
+  /** Called when a restart starts (0, 1, ...), before its stages. */
+  readonly onRestart?: (restart: number, of: number) => void;
 }
 
 export interface ExperimentResult {
@@ -72,6 +81,55 @@ export interface ExperimentResult {
   readonly model: Autoencoder;
   readonly clustering: ClusteringLayer;
   readonly seconds: number;
+  /** With restarts: their seeds, their agreement and the one kept (whose stages, model and clustering these are). */
+  readonly restarts?: RestartChoice & { readonly seeds: readonly number[] };
+}
+
+/**
+ * The method, run `restarts` times from seeds derived from `seed`, keeping
+ * the run whose clustering the others agree with most (see `restarts`).
+ * With one restart this is exactly `runExperiment`'s single run. The kept
+ * run's model and clustering go to the checkpoint at the end; the others are
+ * freed.
+ */
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const restarts = options.restarts ?? 1;
+  if (!Number.isInteger(restarts) || restarts < 1) throw new Error(`runExperiment: restarts must be a positive integer, got ${restarts}`);
+  if (restarts === 1) {
+    options.onRestart?.(0, 1);
+    return runOnce(options);
+  }
+  const started = performance.now();
+  const seed = options.seed ?? 0;
+  const seeds = Array.from({ length: restarts }, (_, r) => restartSeed(seed, r));
+  const runs: ExperimentResult[] = [];
+  try {
+    for (const [r, s] of seeds.entries()) {
+      options.onRestart?.(r, restarts);
+      // Each restart writes no checkpoint of its own: only the kept one is saved, below.
+      runs.push(await runOnce({ ...options, seed: s, checkpointPath: undefined }));
+    }
+    const choice = chooseByConsensus(runs.map((run) => run.fineTune.prediction.clusters));
+    const kept = runs[choice.chosen]!;
+    if (options.checkpointPath !== undefined) {
+      const settings = { seed, k: options.k ?? 2, alpha: options.alpha ?? 1, restarts, restartSeeds: seeds, chosen: choice.chosen };
+      const checkpoint = await captureCheckpoint({ model: kept.model, clustering: kept.clustering, ...(options.preprocessing && { preprocessing: options.preprocessing }), settings });
+      await saveCheckpoint(options.checkpointPath, checkpoint);
+    }
+    for (const run of runs) {
+      if (run !== kept) {
+        run.model.dispose();
+        run.clustering.dispose();
+      }
+    }
+    return { ...kept, seconds: secondsSince(started), restarts: { ...choice, seeds } };
+  } catch (err) {
+    for (const run of runs) {
+      run.model.dispose();
+      run.clustering.dispose();
+    }
+    throw err;
+  }
 }
 
 /**
@@ -80,7 +138,7 @@ export interface ExperimentResult {
  * decoder and centroids on gamma KL + MSE. With labels, every stage is
  * scored: the rows of the paper's table.
  */
-export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+async function runOnce(options: ExperimentOptions): Promise<ExperimentResult> {
   const started = performance.now();
   const seed = options.seed ?? 0;
   const k = options.k ?? 2;

@@ -21,10 +21,14 @@
  *      (records with no pick are skipped); `picks: 'estimate'` ignores given
  *      picks and runs it on every record. A given pick is mapped to 100 Hz
  *      with `mapSampleIndex`;
- *   4. the rest of the paper's preprocessing (demean, detrend, taper,
- *      band-pass, normalisation; `options.preprocess` overrides single steps);
+ *   4. the rest of the preprocessing (demean, detrend, taper, band-pass,
+ *      normalisation);
  *   5. `spectrogram` (A) or `pWindow` (B) at the pick, and `snr` (null where
  *      its windows do not fit in the trace).
+ * Steps 4 and 5 follow `options.preset` (preparation.ts: 'default', or
+ * 'paper' for the paper's choices), with single choices overridden by
+ * `options.preprocess`, `options.spectrogram` and `options.pWindow`; the
+ * header records the result.
  *
  * A record that cannot be prepared (no pick, a pick outside the trace, a
  * window that runs past either end of the trace, a trace or window of all
@@ -90,7 +94,8 @@ import {
   type SeisBenchTrace,
 } from './readers/index.js';
 import { PICKER_DEFAULTS, pickP } from './signal/picker.js';
-import { PAPER_PREPROCESS, preprocess, type PreprocessParams } from './signal/preprocess.js';
+import { PAPER_PREPARATION, inputWindow, preparationRecord, resolvePreparation, type Preparation, type PreparationOverrides, type PresetName } from './preparation.js';
+import { preprocess } from './signal/preprocess.js';
 import { DEFAULT_RESAMPLE, TARGET_RATE_HZ, mapSampleIndex, resample } from './signal/resample.js';
 import { SNR_WINDOWS, snr } from './signal/snr.js';
 import { P_WINDOW, SPECTROGRAM, pWindow, spectrogram } from './signal/spectrogram.js';
@@ -99,14 +104,14 @@ import { TASK_A_CLASSES, TASK_B_CLASSES, syntheticTaskA, syntheticTaskB } from '
 /** Which P picks to use: see the file comment. Absent: given picks, else STA/LTA. */
 export type PickPolicy = 'given' | 'estimate';
 
-export interface PrepareOptions {
+export interface PrepareOptions extends PreparationOverrides {
   task: Task;
   /** One manifest `.csv`, or seismogram files and folders (recursed). */
   inputs: string[];
   /** The data set file to write (its folder is created if missing). */
   out: string;
-  /** Overrides of the paper's preprocessing; `targetRateHz` must stay 100, the rate the networks' inputs are defined at. */
-  preprocess?: Partial<PreprocessParams>;
+  /** The choices to start from (default 'default'); `preprocess`, `spectrogram` and `pWindow` override single ones ('preprocess.targetRateHz' must stay 100, the rate the networks' inputs are defined at). */
+  preset?: PresetName;
   /** Sampling rate (Hz) of files that carry none (npy, npz, HDF5 without a rate); never overrides a file's own. */
   samplingRate?: number;
   picks?: PickPolicy;
@@ -211,7 +216,7 @@ class RecordProblem extends Error {
 
 interface Context {
   task: Task;
-  params: PreprocessParams;
+  preparation: Preparation;
   picks: PickPolicy | undefined;
   samplingRate: number | undefined;
   gaps: PrepareGap[];
@@ -222,8 +227,8 @@ interface Context {
 /** Prepares a data set from seismograms; see the file comment. */
 export async function prepareDataset(options: PrepareOptions): Promise<PrepareSummary> {
   const started = performance.now();
-  const params = checkOptions(options);
-  const context: Context = { task: options.task, params, picks: options.picks, samplingRate: options.samplingRate, gaps: [] };
+  const preparation = checkOptions(options);
+  const context: Context = { task: options.task, preparation, picks: options.picks, samplingRate: options.samplingRate, gaps: [] };
   const manifest = manifestInput(options.inputs);
   const total = manifest === undefined ? undefined : (await readManifest(manifest)).length;
   if (manifest === undefined && (options.groupBy?.length ?? 0) > 0) {
@@ -269,10 +274,11 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareSu
       const why = done === 0 ? 'no records found' : `all ${done} skipped (${listed.join(', ')})`;
       throw new DataError(options.inputs.join(', '), 'inputs', options.inputs.length, `no record could be prepared: ${why}`);
     }
-    const meta = datasetMeta(options.task, {
+    const meta = datasetMeta(options.task, preparation, {
       source: manifest === undefined ? 'files' : 'manifest',
       inputs: options.inputs,
-      ...preprocessingRecord(options.task, params, pickSources),
+      preset: options.preset ?? 'default',
+      ...preprocessingRecord(options.task, preparation, pickSources),
       picks: options.picks === 'given' ? 'given only' : options.picks === 'estimate' ? 'STA/LTA only' : 'given, else STA/LTA',
       picker: {
         ...PICKER_DEFAULTS,
@@ -308,12 +314,13 @@ export async function prepareSynthetic(options: PrepareSyntheticOptions): Promis
   const classes: readonly string[] = options.task === 'A' ? TASK_A_CLASSES : TASK_B_CLASSES;
   const set = generator({ n: options.n, seed: options.seed });
   const rowSize = set.inputs.length / set.n;
-  const meta = datasetMeta(options.task, {
+  const meta = datasetMeta(options.task, PAPER_PREPARATION, {
     source: 'synthetic',
     generator: options.task === 'A' ? 'syntheticTaskA' : 'syntheticTaskB',
     n: set.n,
     seed: options.seed ?? 0,
-    ...preprocessingRecord(options.task, PAPER_PREPROCESS, { pick: set.n, estimated: 0, staLta: 0 }),
+    preset: 'paper',
+    ...preprocessingRecord(options.task, PAPER_PREPARATION, { pick: set.n, estimated: 0, staLta: 0 }),
     picks: options.task === 'A' ? "the generator's P onset" : "the generator's P onset plus an analyst-like error (1.5 samples s.d.)",
   });
   await mkdir(dirname(options.out), { recursive: true });
@@ -348,49 +355,39 @@ export async function prepareSynthetic(options: PrepareSyntheticOptions): Promis
 
 /* ------------------------------------------------------- options and meta */
 
-/** Rejects options that would fail every record, before any work; returns the full preprocessing parameters. */
-function checkOptions(options: PrepareOptions): PreprocessParams {
+/** Rejects options that would fail every record, before any work; returns the full preparation. */
+function checkOptions(options: PrepareOptions): Preparation {
   const where = 'prepare options';
   if (options.inputs.length === 0) throw new DataError(where, 'inputs', 0, 'name a manifest .csv or seismogram files or folders');
-  const params: PreprocessParams = { ...PAPER_PREPROCESS, ...options.preprocess };
-  if (params.targetRateHz !== TARGET_RATE_HZ) {
-    throw new DataError(where, 'preprocess.targetRateHz', params.targetRateHz, `the networks' inputs are defined at ${TARGET_RATE_HZ} Hz`);
-  }
-  if (params.bandpass !== null && !(params.bandpass.highHz < TARGET_RATE_HZ / 2)) {
-    const problem = `must be below the Nyquist frequency, ${TARGET_RATE_HZ / 2} Hz`;
-    throw new DataError(where, 'preprocess.bandpass.highHz', params.bandpass.highHz, problem);
-  }
+  const overrides: PreparationOverrides = {
+    ...(options.preprocess && { preprocess: options.preprocess }),
+    ...(options.spectrogram && { spectrogram: options.spectrogram }),
+    ...(options.pWindow && { pWindow: options.pWindow }),
+  };
+  const preparation = resolvePreparation(options.preset ?? 'default', overrides, where);
   if (options.samplingRate !== undefined && !(options.samplingRate > 0 && Number.isFinite(options.samplingRate))) {
     throw new DataError(where, 'samplingRate', options.samplingRate, 'must be a positive number of Hz');
   }
-  return params;
+  return preparation;
 }
 
-function datasetMeta(task: Task, preprocessing: { [key: string]: JsonValue }): DatasetMeta {
-  return task === 'A'
-    ? {
-        task,
-        inputShape: [SPECTROGRAM.bins, SPECTROGRAM.frames],
-        samplingRate: TARGET_RATE_HZ,
-        window: { startFromP: -SPECTROGRAM.preP, length: SPECTROGRAM.windowSamples },
-        preprocessing,
-      }
-    : {
-        task,
-        inputShape: [P_WINDOW.length],
-        samplingRate: TARGET_RATE_HZ,
-        window: { startFromP: -P_WINDOW.preP, length: P_WINDOW.length },
-        preprocessing,
-      };
+function datasetMeta(task: Task, preparation: Preparation, preprocessing: { [key: string]: JsonValue }): DatasetMeta {
+  const { preP, length } = inputWindow(preparation, task);
+  return {
+    task,
+    inputShape: task === 'A' ? [SPECTROGRAM.bins, SPECTROGRAM.frames] : [P_WINDOW.length],
+    samplingRate: TARGET_RATE_HZ,
+    window: { startFromP: -preP, length },
+    preprocessing,
+  };
 }
 
 /** What the header records about how every row was made, real or synthetic. */
-function preprocessingRecord(task: Task, params: PreprocessParams, counts: PickSourceCounts): { [key: string]: JsonValue } {
+function preprocessingRecord(task: Task, preparation: Preparation, counts: PickSourceCounts): { [key: string]: JsonValue } {
   return {
-    preprocess: { ...params, bandpass: params.bandpass === null ? null : { ...params.bandpass } },
+    ...(preparationRecord(preparation, task) as { [key: string]: JsonValue }),
     resample: { ...DEFAULT_RESAMPLE },
     pickSources: { ...counts },
-    ...(task === 'A' ? { spectrogram: { ...SPECTROGRAM, normalize: 'max' } } : { pWindow: { ...P_WINDOW, normalize: 'maxabs' } }),
     snr: { ...SNR_WINDOWS },
   };
 }
@@ -440,7 +437,7 @@ function prepareRecord(record: RawRecord, context: Context): { input: Float32Arr
     pickSource = 'staLta';
   }
 
-  const [preP, length] = context.task === 'A' ? [SPECTROGRAM.preP, SPECTROGRAM.windowSamples] : [P_WINDOW.preP, P_WINDOW.length];
+  const { preP, length } = inputWindow(context.preparation, context.task);
   const start = pick - preP;
   if (start < 0 || start + length > x100.length) {
     const problem = `the input window (samples ${start}..${start + length - 1}) runs past the trace's ${x100.length} samples at 100 Hz`;
@@ -449,7 +446,7 @@ function prepareRecord(record: RawRecord, context: Context): { input: Float32Arr
 
   let prepared: Float64Array;
   try {
-    prepared = preprocess(x100, TARGET_RATE_HZ, { ...context.params, targetRateHz: null }, record.id).samples;
+    prepared = preprocess(x100, TARGET_RATE_HZ, { ...context.preparation.preprocess, targetRateHz: null }, record.id).samples;
   } catch (error) {
     throw new RecordProblem('preprocessing failed', 'samples', '', error instanceof Error ? error.message : String(error));
   }
@@ -460,8 +457,10 @@ function prepareRecord(record: RawRecord, context: Context): { input: Float32Arr
     throw new RecordProblem('all zeros', 'P pick (100 Hz sample)', pick, problem);
   }
 
-  const cut = { record: record.id };
-  const input = context.task === 'A' ? spectrogram(prepared, pick, cut) : pWindow(prepared, pick, cut);
+  const input =
+    context.task === 'A'
+      ? spectrogram(prepared, pick, { ...context.preparation.spectrogram, record: record.id })
+      : pWindow(prepared, pick, { ...context.preparation.pWindow, record: record.id });
   let ratio: number | undefined;
   try {
     ratio = snr(prepared, pick, TARGET_RATE_HZ, {}, record.id).snr;

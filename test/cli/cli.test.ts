@@ -166,8 +166,8 @@ describe('demo and reproduce', () => {
     const out = join(dir, 'demo');
     const r = await run('demo', '--out', out, '--records-a', '120', '--records-b', '120', ...tiny);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('task A (local vs teleseismic)');
-    expect(r.stdout).toContain('task B (polarity)');
+    expect(r.stdout).toContain('task A (local vs teleseismic; synthetic, preset paper)');
+    expect(r.stdout).toContain('task B (polarity; synthetic, preset paper)');
     expect(existsSync(join(out, 'task-a', 'report', 'report.html'))).toBe(true);
     expect(existsSync(join(out, 'task-b', 'report', 'report.html'))).toBe(true);
   });

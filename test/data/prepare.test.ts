@@ -108,6 +108,7 @@ describe('prepareDataset on the real manifests', () => {
       task: 'A',
       inputs: [manifest],
       out: tmp.path('distance.ds'),
+      preset: 'paper',
       onProgress: (done, total) => progress.push([done, total]),
     });
     const seconds = (performance.now() - started) / 1000;
@@ -132,7 +133,7 @@ describe('prepareDataset on the real manifests', () => {
 
   it('task B: the 50 polarity traces to 32-sample P windows labelled up and down', async () => {
     const manifest = join(realData, 'polarity/manifest.csv');
-    const summary = await prepareDataset({ task: 'B', inputs: [manifest], out: tmp.path('polarity.ds') });
+    const summary = await prepareDataset({ task: 'B', inputs: [manifest], out: tmp.path('polarity.ds'), preset: 'paper' });
     console.log(
       `polarity/manifest.csv, task B: ${summary.rows} rows ${JSON.stringify(summary.labelCounts)}, ` +
         `skipped ${JSON.stringify(countReasons(summary))}, picks ${JSON.stringify(summary.pickSources)}, ${summary.seconds.toFixed(2)} s`,
@@ -164,7 +165,7 @@ describe('prepareDataset on SAC files', () => {
   });
 
   it('recurses folders, takes the pick from a or a t<n> marked P, else STA/LTA, and explains every skip', async () => {
-    const summary = await prepareDataset({ task: 'A', inputs: [folder], out: tmp.path('sac.ds') });
+    const summary = await prepareDataset({ task: 'A', inputs: [folder], out: tmp.path('sac.ds'), preset: 'paper' });
     expect(summary.skipped.map((s) => [s.id, s.reason])).toEqual([
       [join(folder, 'edge.sac'), 'window past the edge'],
       [join(folder, 'flat.sac'), 'all zeros'],

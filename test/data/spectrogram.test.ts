@@ -209,3 +209,46 @@ describe('the real development set', () => {
     expect(Object.fromEntries(counts)).toEqual({ local: 221, teleseismic: 608, up: 16, down: 34 });
   });
 });
+
+describe('spectrogram choices beyond the paper', () => {
+  const sine = (hz: number, amplitude = 1): Float64Array => Float64Array.from({ length: 4000 }, (_, i) => amplitude * Math.sin((2 * Math.PI * hz * i) / 100));
+
+  it('a 64-sample segment puts 10 Hz in bin 6 or 7 (1.5625 Hz steps), and its 16 bins stop at 23.4 Hz', () => {
+    const s = spectrogram(sine(10), 1500, { segment: 64, hop: 42, windowSamples: 2000, preP: 200 });
+    const column = Array.from({ length: bins }, (_, f) => at(s, f, 24));
+    const strongest = column.indexOf(Math.max(...column));
+    expect(strongest).toBe(6); // 6 x 1.5625 = 9.4 Hz is the nearest bin to 10 Hz
+    expect(s).toHaveLength(16 * 48);
+  });
+
+  it('decibels: the peak reads 1, anything floorDb or more below it reads 0, in between linearly in dB', () => {
+    const x = sine(5);
+    for (let i = 0; i < 1500; i++) x[i]! *= 1e-4; // 80 dB quieter before P
+    const s = spectrogram(x, 1500, { scale: 'db', floorDb: 60 });
+    expect(Math.max(...s)).toBe(1);
+    expect(Math.min(...s)).toBe(0);
+    const linear = spectrogram(x, 1500);
+    for (let i = 0; i < s.length; i++) {
+      const db = 20 * Math.log10(linear[i]!);
+      expect(s[i]!).toBeCloseTo(Math.max(db, -60) / 60 + 1, 4);
+    }
+  });
+
+  it('standardize: each spectrogram has zero mean and unit standard deviation', () => {
+    const rng = new Rng(5);
+    const x = Float64Array.from({ length: 3000 }, () => rng.normal());
+    for (const scale of ['linear', 'db'] as const) {
+      const s = spectrogram(x, 1000, { scale, normalize: 'standardize' });
+      const mean = s.reduce((a, v) => a + v, 0) / s.length;
+      const sd = Math.sqrt(s.reduce((a, v) => a + (v - mean) ** 2, 0) / s.length);
+      expect(mean).toBeCloseTo(0, 5);
+      expect(sd).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('explicit options equal to the paper give the paper spectrogram bit for bit', () => {
+    const rng = new Rng(9);
+    const x = Float64Array.from({ length: 3000 }, () => rng.normal());
+    expect(spectrogram(x, 1000, { preP, windowSamples, segment, hop, scale: 'linear', normalize: 'max' })).toEqual(spectrogram(x, 1000));
+  });
+});

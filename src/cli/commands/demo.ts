@@ -33,7 +33,7 @@ export async function demo(given: ParsedArgs): Promise<void> {
   const results: { task: string; result: PipelineResult }[] = [];
   for (const task of ['A', 'B'] as const) {
     const n = num(args, task === 'A' ? 'records-a' : 'records-b')!;
-    note(`task ${task}: making ${n} synthetic records (seed ${seed})`);
+    note(`task ${task}: making ${n} synthetic records (seed ${seed}; the paper's preparation, preset paper, which they are calibrated to)`);
     const data = syntheticData(task, n, seed);
     const settings = settingsFrom(args, task === 'A' ? networkA() : networkB(), backend, join(out, `task-${task.toLowerCase()}`), args.commandLine);
     const result = await runPipeline(data, settings);
@@ -41,6 +41,6 @@ export async function demo(given: ParsedArgs): Promise<void> {
     results.push({ task, result });
   }
   output(args, { backend: where, tasks: results.map(({ task, result }) => ({ task, rows: result.rows, evaluation: result.evaluation, files: result.files })) }, () =>
-    results.map(({ task, result }) => `task ${task} (${task === 'A' ? 'local vs teleseismic' : 'polarity'})\n${formatRows(result.rows)}`).join('\n\n'),
+    results.map(({ task, result }) => `task ${task} (${task === 'A' ? 'local vs teleseismic' : 'polarity'}; synthetic, preset paper)\n${formatRows(result.rows)}`).join('\n\n'),
   );
 }

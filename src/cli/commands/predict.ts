@@ -6,7 +6,7 @@ import { predict as predictRecords } from '../../cluster/predict.js';
 import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
 import { prepareDataset } from '../../data/prepare.js';
-import type { PreprocessParams } from '../../data/signal/preprocess.js';
+import { recordedPreparation } from '../../data/preparation.js';
 import { commonOptions, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend } from '../context.js';
 import { Progress } from '../progress.js';
@@ -44,7 +44,7 @@ export async function predict(args: ParsedArgs): Promise<void> {
   const checkpoint = await readCheckpoint(checkpointPath);
   const scratch = given === undefined ? await mkdtemp(join(tmpdir(), 'seiscluster-predict-')) : null;
   try {
-    const dataPath = given ?? (await prepareLikeTraining(args, checkpoint, join(scratch!, 'inputs.scds')));
+    const dataPath = given ?? (await prepareLikeTraining(args, checkpoint, checkpointPath, join(scratch!, 'inputs.scds')));
     await predictSet(args, checkpoint, checkpointPath, dataPath, out, format, chunk);
   } finally {
     if (scratch !== null) await rm(scratch, { recursive: true, force: true });
@@ -54,18 +54,22 @@ export async function predict(args: ParsedArgs): Promise<void> {
 /**
  * Seismograms to a prepared set the way the checkpoint's training data were
  * made: the task from the network's input (2-D: A, 1-D: B) and the
- * preprocessing the checkpoint recorded (the paper's defaults otherwise).
+ * preprocessing, spectrogram and P window the checkpoint recorded (the
+ * paper's where it recorded none: it was made before they were options).
  */
-async function prepareLikeTraining(args: ParsedArgs, checkpoint: Checkpoint, path: string): Promise<string> {
+async function prepareLikeTraining(args: ParsedArgs, checkpoint: Checkpoint, checkpointPath: string, path: string): Promise<string> {
   const task = checkpoint.description.input.length === 3 ? 'A' : 'B';
-  const recorded = checkpoint.preprocessing?.preprocess;
+  const { preprocess, spectrogram, pWindow } = recordedPreparation(checkpoint.preprocessing, checkpointPath);
   const rate = num(args, 'sampling-rate');
   const progress = new Progress('preparing', 0, { unit: 'records' });
   const summary = await prepareDataset({
     task,
     inputs: [...args.positionals],
     out: path,
-    ...(recorded !== undefined && recorded !== null && typeof recorded === 'object' && { preprocess: recorded as Partial<PreprocessParams> }),
+    preset: 'paper',
+    preprocess,
+    spectrogram,
+    pWindow,
     ...(rate !== undefined && { samplingRate: rate }),
     onProgress: (done, total) => progress.update(done, '', total),
   });

@@ -2,6 +2,7 @@ import { prepareDataset, prepareSynthetic, type PrepareSummary } from '../../dat
 import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
 import { note, output, table } from '../context.js';
 import { Progress } from '../progress.js';
+import { preparationFrom, preparationOptions } from './preparation-options.js';
 
 export const prepareSpec: CommandSpec = {
   name: 'prepare',
@@ -15,7 +16,7 @@ export const prepareSpec: CommandSpec = {
     { name: 'picks', type: 'string', choices: ['given', 'estimate'], help: "default: the analyst's pick, else the manifest's estimate, else STA/LTA; 'given': never run the picker; 'estimate': STA/LTA on every record" },
     { name: 'on-error', type: 'string', choices: ['skip', 'fail'], default: 'skip', help: 'a record that cannot be prepared is skipped and listed, or stops the run' },
     { name: 'group-by', type: 'string', help: "manifest columns to keep as groupings, comma-separated, besides dataset, event_id, network and station (kept whenever the manifest has them)" },
-    { name: 'causal', type: 'boolean', help: 'causal band-pass (as the paper\'s demo) instead of zero-phase' },
+    ...preparationOptions,
     { name: 'synthetic', type: 'int', help: 'write N records of the embedded synthetic set instead of reading files' },
     { name: 'seed', type: 'int', default: 0, help: 'seed of the synthetic set' },
     ...commonOptions.filter((o) => o.name === 'json'),
@@ -25,6 +26,8 @@ export const prepareSpec: CommandSpec = {
     'seiscluster prepare --task B --out polarity.scds ../shared/data/real/polarity/manifest.csv',
     'seiscluster prepare --task A --out distance.scds --group-by channel,distance_source ../shared/data/real/distance/manifest.csv',
     'seiscluster prepare --task A --out mine.scds --sampling-rate 100 waveforms/',
+    'seiscluster prepare --task A --out distance-paper.scds --preset paper ../shared/data/real/distance/manifest.csv',
+    'seiscluster prepare --task A --out wide.scds --bandpass 0.5-20 --spectrogram-scale db --db-floor 50 --window-length 30 --stft-hop 63 manifest.csv',
     'seiscluster prepare --task A --out synthetic-a.scds --synthetic 9200 --seed 1',
   ],
 };
@@ -36,6 +39,11 @@ export async function prepare(args: ParsedArgs): Promise<void> {
   let summary: PrepareSummary;
   if (synthetic !== undefined) {
     if (args.positionals.length > 0) throw new UsageError('prepare: --synthetic takes no input files');
+    // The generators are calibrated to the paper's preparation (src/data/synthetic.ts).
+    const changed = preparationOptions.filter((o) => args.given.has(o.name) && !(o.name === 'preset' && str(args, 'preset') === 'paper'));
+    if (changed.length > 0) {
+      throw new UsageError(`prepare: the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`);
+    }
     if (synthetic < 1) throw new UsageError(`prepare: --synthetic expects a positive count, got ${synthetic}`);
     summary = await prepareSynthetic({ task, n: synthetic, seed: num(args, 'seed')!, out });
   } else {
@@ -52,7 +60,7 @@ export async function prepare(args: ParsedArgs): Promise<void> {
       ...(rate !== undefined && { samplingRate: rate }),
       ...(picks !== undefined && { picks }),
       ...(groupBy !== undefined && { groupBy }),
-      ...(args.options.causal === true && { preprocess: { bandpass: { lowHz: 1, highHz: 20, order: 4, zeroPhase: false } } }),
+      ...preparationFrom(args),
       onError: str(args, 'on-error') as 'skip' | 'fail',
       onProgress: (done, total) => progress.update(done, '', total),
     });

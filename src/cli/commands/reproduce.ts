@@ -100,12 +100,13 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   }));
   const grouping = data.groups === undefined ? undefined : aggregateGrouping(runs.map((r) => r.grouping ?? []));
   const warnings = runs.flatMap((r, i) => groupingWarnings(r.grouping ?? []).map((w) => `seed ${base + i}: ${w}`));
-  const summary = { task, data: data.name, backend: where, seeds: seedList, rows, bySnr: bins, perClass, ...(grouping && { grouping }), warnings, runs: runs.map((r) => r.rows) };
+  const preset = data.preprocessing['preset'];
+  const summary = { task, data: data.name, ...(typeof preset === 'string' && { preset }), backend: where, seeds: seedList, rows, bySnr: bins, perClass, ...(grouping && { grouping }), warnings, runs: runs.map((r) => r.rows) };
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
   await writeSummary(str(args, 'out'), summary);
   output(args, summary, () =>
     [
-      `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
+      `${data.name}, task ${task}${typeof preset === 'string' ? `, preset ${preset}` : ''}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
       ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]))] : []),
       ...(perClass

@@ -27,8 +27,19 @@
  * autoencoder should see the shape, not the size; `normalize: 'none'` keeps
  * scipy's scaling.
  *
+ * Those are the paper's choices (PAPER_SPECTROGRAM). `SpectrogramParams`
+ * makes each one explicit, keeping network A's 16 x 48 input: the window
+ * around P (`preP`, `windowSamples`), the Hann segment (its first 16 one-sided
+ * bins are kept: 0 to 16 * 100 / segment Hz) and the hop (frame t is centred
+ * on window sample t * hop, zeros outside the window, as above), the amplitude
+ * scale (linear magnitude, or decibels below the record's peak clipped at
+ * `floorDb`, so that where a record has energy at all counts more than how
+ * peaked it is in time) and the normalisation of each input.
+ *
  * Task B, `pWindow`: 32 samples, P_WINDOW.preP = 10 before the pick and 22 from
- * it on (the pick is element 10), divided by its maximum absolute value.
+ * it on (the pick is element 10), divided by its maximum absolute value (the
+ * paper's; `PWindowParams` moves the pick and can divide by the window's
+ * root-mean-square instead, which one large late sample does not set).
  *
  * Both windows are zero-padded where they run past the ends of the trace (a
  * short record still gives an input; the padding is silent, scipy pads the
@@ -62,15 +73,59 @@ export const P_WINDOW = Object.freeze({
   preP: 10,
 });
 
+/** How a spectrogram's magnitudes are put on the input's scale. */
+export type SpectrogramScale = 'linear' | 'db';
+/** How each spectrogram is normalised: by its maximum, to zero mean and unit s.d., or not at all. */
+export type SpectrogramNormalization = 'max' | 'standardize' | 'none';
+
+/** The choices behind a task A input; 16 bins x 48 frames whatever they are. */
+export interface SpectrogramParams {
+  /** Window start, in samples before the P pick. */
+  preP: number;
+  /** Window length in samples. */
+  windowSamples: number;
+  /** Hann segment (DFT length) in samples; at least 30, so that 16 one-sided bins exist. */
+  segment: number;
+  /** Samples between frame centres. */
+  hop: number;
+  scale: SpectrogramScale;
+  /** With scale 'db': magnitudes more than this many dB below the record's peak read as the floor. */
+  floorDb: number;
+  normalize: SpectrogramNormalization;
+}
+
+/** The paper's spectrogram (the reconstruction above). */
+export const PAPER_SPECTROGRAM: Readonly<SpectrogramParams> = Object.freeze({
+  preP: SPECTROGRAM.preP,
+  windowSamples: SPECTROGRAM.windowSamples,
+  segment: SPECTROGRAM.segment,
+  hop: SPECTROGRAM.hop,
+  scale: 'linear',
+  floorDb: 60,
+  normalize: 'max',
+});
+
+/** How a P window is normalised: by its largest absolute value, or by its root-mean-square (no mean removed: that would move the first motion). */
+export type PWindowNormalization = 'maxabs' | 'rms';
+
+/** The choices behind a task B input; 32 samples whatever they are. */
+export interface PWindowParams {
+  /** Samples before the pick; the pick is element preP. */
+  preP: number;
+  normalize: PWindowNormalization;
+}
+
+/** The paper's P window. */
+export const PAPER_P_WINDOW: Readonly<PWindowParams> = Object.freeze({ preP: P_WINDOW.preP, normalize: 'maxabs' });
+
 export interface WindowOptions {
   /** Names the record in error messages (e.g. its file path). */
   record?: string;
 }
 
-export interface SpectrogramOptions extends WindowOptions {
-  /** 'max': divide by the largest magnitude (default); 'none': scipy's 'spectrum' scaling. */
-  normalize?: 'max' | 'none';
-}
+export interface SpectrogramOptions extends WindowOptions, Partial<SpectrogramParams> {}
+
+export interface PWindowOptions extends WindowOptions, Partial<PWindowParams> {}
 
 function checkPick(samples: Float64Array, pSample: number, record: string, what: string): number {
   if (!Number.isFinite(pSample) || pSample < 0 || pSample > samples.length - 1)
@@ -155,8 +210,18 @@ class BluesteinDft {
   }
 }
 
-let dft: BluesteinDft | undefined;
-let hann: Float64Array | undefined;
+/** One DFT and Hann window per segment length, made on first use. */
+const transforms = new Map<number, { dft: BluesteinDft; hann: Float64Array; windowSum: number }>();
+
+function transformFor(segment: number): { dft: BluesteinDft; hann: Float64Array; windowSum: number } {
+  let t = transforms.get(segment);
+  if (t === undefined) {
+    const hann = hannWindow(segment);
+    t = { dft: new BluesteinDft(segment), hann, windowSum: hann.reduce((a, b) => a + b, 0) };
+    transforms.set(segment, t);
+  }
+  return t;
+}
 
 /** Periodic Hann window of SPECTROGRAM.segment samples (scipy get_window('hann', 30)). */
 export function hannWindow(length: number = SPECTROGRAM.segment): Float64Array {
@@ -166,23 +231,19 @@ export function hannWindow(length: number = SPECTROGRAM.segment): Float64Array {
 }
 
 /**
- * STFT magnitude of a 6 s window around the P arrival: Float32Array of
+ * STFT magnitude of a window around the P arrival: Float32Array of
  * 16 * 48 values, row-major [freq][time]. `samples` must be at 100 Hz and
- * preprocessed; `pSample` indexes them.
+ * preprocessed; `pSample` indexes them. Options absent: the paper's.
  */
 export function spectrogram(samples: Float64Array, pSample: number, options: SpectrogramOptions = {}): Float32Array {
   const record = options.record ?? 'trace';
-  const normalizeMode = options.normalize ?? 'max';
+  const { preP, windowSamples, segment, hop, scale, floorDb, normalize } = { ...PAPER_SPECTROGRAM, ...definedFields(options) };
   const p = checkPick(samples, pSample, record, 'spectrogram');
-  const { windowSamples, preP, segment, hop, bins, frames } = SPECTROGRAM;
+  const { bins, frames } = SPECTROGRAM;
   const window = cut(samples, p - preP, windowSamples);
+  const { dft, hann, windowSum } = transformFor(segment);
 
-  dft ??= new BluesteinDft(segment);
-  hann ??= hannWindow(segment);
-  let windowSum = 0;
-  for (let i = 0; i < segment; i++) windowSum += hann[i]!;
-
-  const half = segment / 2;
+  const half = Math.floor(segment / 2);
   const frame = new Float64Array(segment);
   const mags = new Float64Array(bins);
   const values = new Float64Array(bins * frames);
@@ -200,25 +261,58 @@ export function spectrogram(samples: Float64Array, pSample: number, options: Spe
       peak = Math.max(peak, v);
     }
   }
-  let scale = 1;
-  if (normalizeMode === 'max') {
+  if (normalize !== 'none' || scale === 'db') {
     if (!(peak > 0))
       throw new Error(`spectrogram: ${record}: the window around the P pick (sample ${p}) is all zeros`);
-    scale = 1 / peak;
   }
+  if (scale === 'db') return Float32Array.from(decibelScale(values, peak, floorDb, normalize));
+  if (normalize === 'standardize') return Float32Array.from(standardized(values));
   // Scaled in float64 before the float32 rounding, so the peak is exactly 1.
-  return Float32Array.from(values, (v) => v * scale);
+  const factor = normalize === 'max' ? 1 / peak : 1;
+  return Float32Array.from(values, (v) => v * factor);
 }
 
-/** 32 samples around the P arrival (10 before, 22 from the pick), scaled to unit max |x|. */
-export function pWindow(samples: Float64Array, pSample: number, options: WindowOptions = {}): Float32Array {
+/**
+ * Magnitudes in dB below `peak`, clipped at -floorDb; 'max' maps the range
+ * to [0, 1] (the floor at 0, the peak at 1), 'standardize' to zero mean and
+ * unit s.d., 'none' leaves dB re the peak.
+ */
+function decibelScale(values: Float64Array, peak: number, floorDb: number, normalize: SpectrogramNormalization): Float64Array {
+  const floor = peak * 10 ** (-floorDb / 20);
+  const db = values.map((v) => 20 * Math.log10(Math.max(v, floor) / peak));
+  if (normalize === 'max') return db.map((d) => (d + floorDb) / floorDb);
+  if (normalize === 'standardize') return standardized(db);
+  return db;
+}
+
+/** Zero mean, unit standard deviation (a constant input stays zero). */
+function standardized(values: Float64Array): Float64Array {
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= values.length;
+  let variance = 0;
+  for (const v of values) variance += (v - mean) ** 2;
+  const sd = Math.sqrt(variance / values.length);
+  return values.map((v) => (sd > 0 ? (v - mean) / sd : 0));
+}
+
+/** The fields of `options` that are set: an explicit `undefined` does not hide a default. */
+function definedFields<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** 32 samples around the P arrival (by default 10 before, 22 from the pick), scaled to unit max |x| or unit RMS. */
+export function pWindow(samples: Float64Array, pSample: number, options: PWindowOptions = {}): Float32Array {
   const record = options.record ?? 'trace';
+  const { preP, normalize } = { ...PAPER_P_WINDOW, ...definedFields(options) };
   const p = checkPick(samples, pSample, record, 'pWindow');
-  const w = cut(samples, p - P_WINDOW.preP, P_WINDOW.length);
+  const w = cut(samples, p - preP, P_WINDOW.length);
   let peak = 0;
   for (let i = 0; i < w.length; i++) peak = Math.max(peak, Math.abs(w[i]!));
   if (!(peak > 0)) throw new Error(`pWindow: ${record}: the 32 samples around the P pick (sample ${p}) are all zeros`);
+  let scale = peak;
+  if (normalize === 'rms') scale = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
   const out = new Float32Array(P_WINDOW.length);
-  for (let i = 0; i < w.length; i++) out[i] = w[i]! / peak;
+  for (let i = 0; i < w.length; i++) out[i] = w[i]! / scale;
   return out;
 }
