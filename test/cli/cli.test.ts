@@ -28,7 +28,7 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2', '--tsne-points', '60', '--tsne-iterations', '100'];
-const commands = ['demo', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
+const commands = ['demo', 'synthesize', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
 const polarityManifest = resolve(__dirname, '../../../shared/data/real/polarity/manifest.csv');
 
 let dir: string;

@@ -6,6 +6,7 @@ import { predict as predictRecords } from '../../cluster/predict.js';
 import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
 import { prepareDataset } from '../../data/prepare.js';
+import { csvField } from '../../data/readers/manifest.js';
 import type { PreprocessParams } from '../../data/signal/preprocess.js';
 import { commonOptions, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend } from '../context.js';
@@ -124,8 +125,4 @@ async function predictSet(args: ParsedArgs, checkpoint: Checkpoint, checkpointPa
     model.dispose();
     clustering.dispose();
   }
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
