@@ -10,10 +10,12 @@ import { info, infoSpec } from './commands/info.js';
 import { predict, predictSpec } from './commands/predict.js';
 import { prepare, prepareSpec } from './commands/prepare.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
+import { synthesize, synthesizeSpec } from './commands/synthesize.js';
 import { train, trainSpec } from './commands/train.js';
 
 const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise<void> }[] = [
   { spec: demoSpec, run: demo },
+  { spec: synthesizeSpec, run: synthesize },
   { spec: prepareSpec, run: prepare },
   { spec: trainSpec, run: train },
   { spec: predictSpec, run: predict },

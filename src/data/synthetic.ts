@@ -134,20 +134,20 @@ export interface SyntheticTaskASet extends SyntheticSet {
   waveforms?: Float32Array;
 }
 
-const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
-const logUniform = (rng: Rng, lo: number, hi: number): number => Math.exp(uniform(rng, Math.log(lo), Math.log(hi)));
-const sign = (rng: Rng): number => (rng.uniform() < 0.5 ? -1 : 1);
+export const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
+export const logUniform = (rng: Rng, lo: number, hi: number): number => Math.exp(uniform(rng, Math.log(lo), Math.log(hi)));
+export const sign = (rng: Rng): number => (rng.uniform() < 0.5 ? -1 : 1);
 /**
  * Unit-variance white noise sample, uniform rather than Gaussian: one 32-bit
  * draw instead of Box-Muller's four, and every use is filtered or enveloped
  * afterwards, which makes it Gaussian to the eye (central limit) anyway.
  */
 const SQRT12 = Math.sqrt(12);
-const white = (rng: Rng): number => (rng.nextUint32() / 4294967296 - 0.5) * SQRT12;
+export const white = (rng: Rng): number => (rng.nextUint32() / 4294967296 - 0.5) * SQRT12;
 
-/** One-pole causal low-pass at fc Hz, in place. */
-function lowpass1(x: Float64Array, fc: number): void {
-  const a = 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * FS)) / FS);
+/** One-pole causal low-pass at fc Hz, in place (samples at `rate` Hz). */
+export function lowpass1(x: Float64Array, fc: number, rate: number = FS): void {
+  const a = 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * rate)) / rate);
   let y = 0;
   for (let i = 0; i < x.length; i++) {
     y += a * (x[i]! - y);
@@ -156,8 +156,8 @@ function lowpass1(x: Float64Array, fc: number): void {
 }
 
 /** Causal two-pole resonator at f0 Hz with quality q, in place, unit peak gain. */
-function resonator(x: Float64Array, f0: number, q: number): void {
-  const w = (2 * Math.PI * f0) / FS;
+export function resonator(x: Float64Array, f0: number, q: number, rate: number = FS): void {
+  const w = (2 * Math.PI * f0) / rate;
   const r = Math.exp(-w / (2 * q));
   const a1 = -2 * r * Math.cos(w);
   const a2 = r * r;
@@ -173,28 +173,28 @@ function resonator(x: Float64Array, f0: number, q: number): void {
 }
 
 /** First difference times the rate: displacement-like pulse to velocity. */
-function differentiate(x: Float64Array): void {
-  for (let i = x.length - 1; i > 0; i--) x[i] = (x[i]! - x[i - 1]!) * FS;
-  x[0] = x[0]! * FS;
+export function differentiate(x: Float64Array, rate: number = FS): void {
+  for (let i = x.length - 1; i > 0; i--) x[i] = (x[i]! - x[i - 1]!) * rate;
+  x[0] = x[0]! * rate;
 }
 
-function rmsOf(x: Float64Array): number {
+export function rmsOf(x: Float64Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]! * x[i]!;
   return Math.sqrt(s / x.length);
 }
 
-/** Seismic noise, the same model for every class (see the file comment). */
-function noise(rng: Rng, n: number): Float64Array {
+/** Seismic noise, the same model for every class (see the file comment), `n` samples at `rate` Hz. */
+export function noise(rng: Rng, n: number, rate: number = FS): Float64Array {
   const broadband = new Float64Array(n);
   for (let i = 0; i < n; i++) broadband[i] = white(rng);
-  lowpass1(broadband, logUniform(rng, 0.5, 15));
+  lowpass1(broadband, logUniform(rng, 0.5, 15), rate);
   const floor = uniform(rng, 0.05, 0.5) * rmsOf(broadband);
   for (let i = 0; i < n; i++) broadband[i] = broadband[i]! + floor * white(rng);
 
   const micro = new Float64Array(n);
   for (let i = 0; i < n; i++) micro[i] = white(rng);
-  resonator(micro, uniform(rng, 0.12, 0.3), 4);
+  resonator(micro, uniform(rng, 0.12, 0.3), 4, rate);
   const microScale = (logUniform(rng, 3, 30) * rmsOf(broadband)) / (rmsOf(micro) || 1);
 
   const out = new Float64Array(n);
@@ -203,14 +203,14 @@ function noise(rng: Rng, n: number): Float64Array {
   if (rng.uniform() < 0.2) {
     const hum = new Float64Array(n);
     for (let i = 0; i < n; i++) hum[i] = white(rng);
-    resonator(hum, uniform(rng, 2, 18), 30);
+    resonator(hum, uniform(rng, 2, 18), 30, rate);
     const humScale = (uniform(rng, 0.2, 1) * rmsOf(broadband)) / (rmsOf(hum) || 1);
     for (let i = 0; i < n; i++) out[i] = out[i]! + humScale * hum[i]!;
   }
   return out;
 }
 
-interface Phase {
+export interface Phase {
   /** Arrival, seconds from the trace start. */
   at: number;
   /** Signed amplitude of the direct spike. */
@@ -223,23 +223,23 @@ interface Phase {
   rise: number;
 }
 
-/** Excitation of a list of phases: spikes plus enveloped white-noise codas. */
-function excitation(rng: Rng, n: number, phases: readonly Phase[]): Float64Array {
+/** Excitation of a list of phases: spikes plus enveloped white-noise codas, `n` samples at `rate` Hz. */
+export function excitation(rng: Rng, n: number, phases: readonly Phase[], rate: number = FS): Float64Array {
   const x = new Float64Array(n);
   for (const ph of phases) {
-    const i0 = Math.round(ph.at * FS);
+    const i0 = Math.round(ph.at * rate);
     if (i0 >= n) continue;
     const amp = Math.abs(ph.amplitude);
     if (ph.rise > 0) {
       // Emergent: the spike is spread over the rise time as a half-sine of the same area.
-      const nRise = Math.max(1, Math.round(ph.rise * FS));
+      const nRise = Math.max(1, Math.round(ph.rise * rate));
       const scale = (ph.amplitude * Math.PI) / (2 * nRise);
       for (let k = 0; k < nRise && i0 + k < n; k++) x[i0 + k] = x[i0 + k]! + scale * Math.sin((Math.PI * k) / nRise);
     } else {
       x[i0] = x[i0]! + ph.amplitude;
     }
     for (let i = i0; i < n; i++) {
-      const t = (i - i0) / FS;
+      const t = (i - i0) / rate;
       const env = (ph.rise > 0 ? 1 - Math.exp(-t / ph.rise) : 1) * Math.exp(-t / ph.decay);
       if (env < 1e-4 && t > ph.rise) break;
       x[i] = x[i]! + amp * ph.coda * env * white(rng);
@@ -384,9 +384,9 @@ export function syntheticTaskA(options: SyntheticTaskAOptions = {}): SyntheticTa
   };
 }
 
-/** Source time function of one of four shapes, `width` seconds long, unit area. */
-function sourceTimeFunction(rng: Rng, width: number): Float64Array {
-  const m = Math.max(2, Math.round(width * FS));
+/** Source time function of one of four shapes, `width` seconds long, unit area, at `rate` Hz. */
+export function sourceTimeFunction(rng: Rng, width: number, rate: number = FS): Float64Array {
+  const m = Math.max(2, Math.round(width * rate));
   const stf = new Float64Array(m);
   const kind = rng.int(4);
   for (let k = 0; k < m; k++) {

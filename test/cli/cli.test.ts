@@ -8,7 +8,7 @@ import { DatasetWriter } from '../../src/data/dataset.js';
 import { TASK_B_CLASSES, syntheticTaskB } from '../../src/data/synthetic.js';
 
 const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2', '--tsne-points', '60', '--tsne-iterations', '100'];
-const commands = ['demo', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
+const commands = ['demo', 'synthesize', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
 const polarityManifest = resolve(__dirname, '../../../shared/data/real/polarity/manifest.csv');
 
 let dir: string;

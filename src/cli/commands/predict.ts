@@ -7,6 +7,7 @@ import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
 import { DataError } from '../../data/errors.js';
 import { prepareDataset } from '../../data/prepare.js';
 import { recordedPreparation } from '../../data/preparation.js';
+import { csvField } from '../../data/readers/manifest.js';
 import { commonOptions, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend } from '../context.js';
 import { Progress } from '../progress.js';
@@ -128,8 +129,4 @@ async function predictSet(args: ParsedArgs, checkpoint: Checkpoint, checkpointPa
     model.dispose();
     clustering.dispose();
   }
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -117,6 +117,11 @@ export function parseCsv(text: string, file: string): CsvTable {
   return { columns, records };
 }
 
+/** One CSV field, quoted (with doubled quotes) only when it holds a quote, a comma or a newline. */
+export function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 /** Reads and parses a CSV file (see `parseCsv`). */
 export async function readCsv(path: string): Promise<CsvTable> {
   return parseCsv(await readFile(path, 'utf8'), path);
