@@ -33,11 +33,11 @@ export async function prepare(args: ParsedArgs): Promise<void> {
   const synthetic = num(args, 'synthetic');
   let summary: PrepareSummary;
   if (synthetic !== undefined) {
-    if (args.positionals.length > 0) throw new UsageError('prepare: --synthetic takes no input files');
-    if (synthetic < 1) throw new UsageError(`prepare: --synthetic expects a positive count, got ${synthetic}`);
+    if (args.positionals.length > 0) throw new UsageError('--synthetic takes no input files');
+    if (synthetic < 1) throw new UsageError(`--synthetic expects a positive count, got ${synthetic}`);
     summary = await prepareSynthetic({ task, n: synthetic, seed: num(args, 'seed')!, out });
   } else {
-    if (args.positionals.length === 0) throw new UsageError('prepare: name a manifest CSV or seismogram files / folders (or --synthetic N)');
+    if (args.positionals.length === 0) throw new UsageError('name a manifest CSV or seismogram files / folders (or --synthetic N)');
     const progress = new Progress('preparing', 0, { unit: 'records' });
     const rate = num(args, 'sampling-rate');
     const picks = str(args, 'picks') as 'given' | 'estimate' | undefined;
