@@ -1,4 +1,7 @@
-import { open, rename, unlink, readFile } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
+import { DataError, oneLine } from '../data/errors.js';
+import { readRegularFile } from '../data/files.js';
+import { MAX_JSON_DEPTH, jsonDepth } from '../data/json.js';
 import { Autoencoder } from '../model/autoencoder.js';
 import { ModelDescriptionError, parseModelDescription, planModel, type ModelDescription } from '../model/description.js';
 import { parameterShapes } from '../model/layers.js';
@@ -26,6 +29,13 @@ import type { UpdateRecord } from './finetune.js';
  * `clustering.centroids`, the optimiser's moments `optimizer.m.<parameter>`
  * and `optimizer.v.<parameter>`, and `progress.previousLabels` (I32) during
  * fine-tuning. Any safetensors reader opens the file.
+ *
+ * Loading trusts nothing: the header may nest at most `MAX_JSON_DEPTH`
+ * levels, every metadata field is type-checked before use, tensors must tile
+ * the data section exactly (so memory is bounded by the file's size), and
+ * every float must be finite, model weights and centroids no larger than
+ * `MAX_ABS_WEIGHT` in magnitude: a NaN weight would otherwise turn every
+ * prediction into NaN without a word.
  */
 export const CHECKPOINT_FORMAT = 'seiscluster-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -68,7 +78,7 @@ export interface Checkpoint {
 /** A file that is not a readable seiscluster checkpoint; the message names the file and the problem. */
 export class CheckpointError extends Error {
   constructor(source: string, problem: string) {
-    super(`checkpoint ${source}: ${problem}`);
+    super(oneLine(`checkpoint ${source}: ${problem}`));
     this.name = 'CheckpointError';
   }
 }
@@ -155,6 +165,18 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 /** Largest header accepted: real checkpoints have a few kilobytes; a huge length means a foreign file. */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Largest magnitude a model weight or centroid may have. Trained weights are
+ * of order 1 and codes of order 10; 1e6 leaves ample room and still refuses
+ * the float32 extremes (3.4e38) that overflow the first layer to Infinity.
+ */
+export const MAX_ABS_WEIGHT = 1e6;
+
+/** A JSON object (not null, not an array), or undefined. */
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 /** Parses and checks a checkpoint's bytes; `source` names the file in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpoint {
   const fail = (problem: string): never => {
@@ -166,9 +188,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} is implausible (not a safetensors file)`);
   const n = Number(headerLength);
   if (8 + n > bytes.length) fail(`the header needs ${n} bytes but only ${bytes.length - 8} follow the length field (truncated file)`);
+  const headerText = Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8');
+  if (jsonDepth(headerText) < 0) fail(`the header nests deeper than ${MAX_JSON_DEPTH} levels (corrupt or not a checkpoint)`);
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8'));
+    header = JSON.parse(headerText);
   } catch {
     fail('the header is not JSON (not a safetensors file)');
   }
@@ -185,6 +209,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
     const text = metadata[key];
     if (text === undefined) return undefined;
     if (typeof text !== 'string') fail(`__metadata__.${key} is not a string`);
+    if (jsonDepth(text as string) < 0) fail(`__metadata__.${key} nests deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       return JSON.parse(text as string) as unknown;
     } catch {
@@ -216,7 +241,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   }
   if (end !== dataLength) fail(`${dataLength - end} bytes after the last tensor (corrupt or not a checkpoint)`);
 
-  const read = (name: string, dtype: DTypeName, shape?: Shape): Float32Array | Int32Array => {
+  const read = (name: string, dtype: DTypeName, shape?: Shape, maxAbs = Number.MAX_VALUE): Float32Array | Int32Array => {
     const t = tensors.get(name);
     if (t === undefined) return fail(`tensor ${name} is missing`);
     if (t.dtype !== dtype) fail(`tensor ${name} is ${t.dtype}, expected ${dtype}`);
@@ -225,7 +250,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
     const count = t.shape.reduce((p, d) => p * d, 1);
     const out = dtype === 'F32' ? new Float32Array(count) : new Int32Array(count);
     const base = dataStart + t.begin;
-    for (let i = 0; i < count; i++) out[i] = dtype === 'F32' ? view.getFloat32(base + 4 * i, true) : view.getInt32(base + 4 * i, true);
+    for (let i = 0; i < count; i++) {
+      const v = dtype === 'F32' ? view.getFloat32(base + 4 * i, true) : view.getInt32(base + 4 * i, true);
+      if (!(Math.abs(v) <= maxAbs)) fail(`tensor ${name} [${i}] = ${v}: ${Number.isFinite(v) ? `larger in magnitude than ${maxAbs}` : 'not finite'}`);
+      out[i] = v;
+    }
     return out;
   };
 
@@ -238,21 +267,24 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   }
   const plan = planModel(description!);
   const weights = new Map<string, Float32Array>();
-  for (const p of plan.layers.flatMap(parameterShapes)) weights.set(p.name, read(p.name, 'F32', p.shape) as Float32Array);
+  for (const p of plan.layers.flatMap(parameterShapes)) weights.set(p.name, read(p.name, 'F32', p.shape, MAX_ABS_WEIGHT) as Float32Array);
   const codeSize = plan.codeSize;
 
   const result: {
     -readonly [K in keyof Checkpoint]: Checkpoint[K];
   } = { description: description!, weights };
-  const clustering = metaJson('clustering') as { k?: unknown; alpha?: unknown } | undefined;
-  if (clustering !== undefined) {
+  const clusteringText = metaJson('clustering');
+  if (clusteringText !== undefined) {
+    const clustering = asObject(clusteringText) ?? fail(`__metadata__.clustering is not an object: ${JSON.stringify(clusteringText).slice(0, 200)}`);
     const k = clustering.k;
     const alpha = clustering.alpha;
-    if (!Number.isInteger(k) || (k as number) < 1 || typeof alpha !== 'number' || !(alpha > 0)) fail('__metadata__.clustering needs an integer k >= 1 and alpha > 0');
-    result.clustering = { k: k as number, alpha: alpha as number, centroids: read('clustering.centroids', 'F32', [k as number, codeSize]) as Float32Array };
+    if (!Number.isInteger(k) || (k as number) < 1 || typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha))
+      fail('__metadata__.clustering needs an integer k >= 1 and a finite alpha > 0');
+    result.clustering = { k: k as number, alpha: alpha as number, centroids: read('clustering.centroids', 'F32', [k as number, codeSize], MAX_ABS_WEIGHT) as Float32Array };
   }
-  const optimizer = metaJson('optimizer') as { step?: unknown; parameters?: unknown } | undefined;
-  if (optimizer !== undefined) {
+  const optimizerText = metaJson('optimizer');
+  if (optimizerText !== undefined) {
+    const optimizer = asObject(optimizerText) ?? fail(`__metadata__.optimizer is not an object: ${JSON.stringify(optimizerText).slice(0, 200)}`);
     const { step, parameters } = optimizer;
     if (!Number.isInteger(step) || (step as number) < 0 || !Array.isArray(parameters) || !parameters.every((p) => typeof p === 'string'))
       fail('__metadata__.optimizer needs an integer step and a list of parameter names');
@@ -264,25 +296,39 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
       v: names.map((p) => read(`optimizer.v.${p}`, 'F32') as Float32Array),
     };
   }
-  const progress = metaJson('progress') as Record<string, unknown> | undefined;
-  if (progress !== undefined) {
-    if (progress.stage === 'pretrain' && Number.isInteger(progress.epochsDone)) result.progress = { stage: 'pretrain', epochsDone: progress.epochsDone as number };
-    else if (progress.stage === 'finetune' && [progress.iteration, progress.batchIndex, progress.pass].every(Number.isInteger) && Array.isArray(progress.history))
+  const progressText = metaJson('progress');
+  if (progressText !== undefined) {
+    const progress = asObject(progressText) ?? fail(`__metadata__.progress is not an object: ${JSON.stringify(progressText).slice(0, 200)}`);
+    const counts = (values: unknown[]): boolean => values.every((v) => Number.isInteger(v) && (v as number) >= 0);
+    if (progress.stage === 'pretrain' && counts([progress.epochsDone])) result.progress = { stage: 'pretrain', epochsDone: progress.epochsDone as number };
+    else if (
+      progress.stage === 'finetune' &&
+      counts([progress.iteration, progress.batchIndex, progress.pass]) &&
+      Array.isArray(progress.history) &&
+      progress.history.every((r) => asObject(r) !== undefined)
+    )
       result.progress = {
         stage: 'finetune',
         iteration: progress.iteration as number,
         batchIndex: progress.batchIndex as number,
         pass: progress.pass as number,
         history: progress.history as UpdateRecord[],
-        previousLabels: read('progress.previousLabels', 'I32') as Int32Array,
+        previousLabels: clusterIndices(read('progress.previousLabels', 'I32') as Int32Array, result.clustering?.k ?? 0, fail),
       };
-    else fail(`__metadata__.progress is not a pre-training or fine-tuning state: ${metadata.progress as string}`);
+    else fail(`__metadata__.progress is not a pre-training or fine-tuning state: ${(metadata.progress as string).slice(0, 200)}`);
   }
   const preprocessing = metaJson('preprocessing');
-  if (preprocessing !== undefined) result.preprocessing = preprocessing as JsonObject;
+  if (preprocessing !== undefined) result.preprocessing = asObject(preprocessing) as JsonObject ?? fail('__metadata__.preprocessing is not a JSON object');
   const settings = metaJson('settings');
-  if (settings !== undefined) result.settings = settings as JsonObject;
+  if (settings !== undefined) result.settings = asObject(settings) as JsonObject ?? fail('__metadata__.settings is not a JSON object');
   return result;
+}
+
+/** The fine-tuning state's cluster per record: -1 (none yet) or an index below k. */
+function clusterIndices(labels: Int32Array, k: number, fail: (problem: string) => never): Int32Array {
+  const bad = labels.findIndex((c) => c < -1 || c >= k);
+  if (bad >= 0) fail(`tensor progress.previousLabels [${bad}] = ${labels[bad]}: not -1 (none yet) or a cluster index below k = ${k}`);
+  return labels;
 }
 
 /**
@@ -312,9 +358,10 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (err) {
-    throw new CheckpointError(path, `cannot be read: ${(err as Error).message}`);
+    if (!(err instanceof DataError)) throw err;
+    throw new CheckpointError(path, `cannot be read: ${err.message.slice(err.message.lastIndexOf(': ') + 2)}`);
   }
   return decodeCheckpoint(bytes, path);
 }

@@ -24,10 +24,18 @@
  * The writer writes to a temporary file beside the target and renames it
  * into place when finished, so a crash never leaves a half-written data set
  * under the real name.
+ *
+ * The reader trusts nothing in the file: every header field it uses is
+ * type-checked (unknown fields are ignored, so newer writers can add some),
+ * the header may nest at most `MAX_JSON_DEPTH` levels, and the arrays it
+ * declares must exactly fill the bytes before it. Reads are therefore
+ * bounded by the file's size: a chunk of rows holds its rows as float32.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { DataError } from './errors.js';
+import { openRegularFile, readAt } from './files.js';
+import { MAX_JSON_DEPTH, jsonDepth } from './json.js';
 
 const MAGIC = 'SEISCLDS';
 const VERSION = 1;
@@ -269,36 +277,47 @@ function groupColumns(rows: readonly (Readonly<Record<string, string>> | undefin
   return Object.fromEntries(columns.map((c) => [c, rows.map((r) => (r !== undefined && Object.hasOwn(r, c) ? r[c]! : null))]));
 }
 
-function checkMeta(meta: DatasetMeta, file: string): void {
-  if (meta.task !== 'A' && meta.task !== 'B') throw new DataError(file, 'task', String(meta.task), "must be 'A' or 'B'");
+function checkMeta(meta: DatasetMeta, file: string, prefix = ''): void {
+  if (meta.task !== 'A' && meta.task !== 'B') throw new DataError(file, `${prefix}task`, meta.task, "must be 'A' or 'B'");
   if (!Array.isArray(meta.inputShape) || meta.inputShape.length === 0 || !meta.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new DataError(file, 'inputShape', meta.inputShape, 'must be a non-empty list of positive integers');
+    throw new DataError(file, `${prefix}inputShape`, meta.inputShape, 'must be a non-empty list of positive integers');
   }
-  if (!Number.isFinite(meta.samplingRate) || meta.samplingRate <= 0) {
-    throw new DataError(file, 'samplingRate', meta.samplingRate, 'must be a positive number of Hz');
+  if (typeof meta.samplingRate !== 'number' || !Number.isFinite(meta.samplingRate) || meta.samplingRate <= 0) {
+    throw new DataError(file, `${prefix}samplingRate`, meta.samplingRate, 'must be a positive number of Hz');
   }
-  if (!meta.window || !Number.isInteger(meta.window.startFromP) || !Number.isInteger(meta.window.length) || meta.window.length <= 0) {
-    throw new DataError(file, 'window', JSON.stringify(meta.window), 'startFromP must be an integer and length a positive integer');
+  const window: unknown = meta.window;
+  if (
+    typeof window !== 'object' ||
+    window === null ||
+    !Number.isInteger(meta.window.startFromP) ||
+    !Number.isInteger(meta.window.length) ||
+    meta.window.length <= 0
+  ) {
+    throw new DataError(file, `${prefix}window`, window, 'startFromP must be an integer and length a positive integer');
   }
   if (typeof meta.preprocessing !== 'object' || meta.preprocessing === null || Array.isArray(meta.preprocessing)) {
-    throw new DataError(file, 'preprocessing', String(meta.preprocessing), 'must be a JSON object');
+    throw new DataError(file, `${prefix}preprocessing`, meta.preprocessing, 'must be a JSON object');
   }
-  checkJson(meta.preprocessing, file, 'preprocessing');
+  checkJson(meta.preprocessing, file, `${prefix}preprocessing`, 1);
 }
 
-/** JSON.stringify would turn NaN into null and drop undefined or a Map without a word; refuse them instead. */
-function checkJson(value: unknown, file: string, field: string): void {
+/**
+ * JSON.stringify would turn NaN into null and drop undefined or a Map without
+ * a word; refuse them instead. The walk stops at `MAX_JSON_DEPTH` levels.
+ */
+function checkJson(value: unknown, file: string, field: string, depth: number): void {
+  if (depth > MAX_JSON_DEPTH) throw new DataError(file, field, depth, `nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new DataError(file, field, value, 'JSON numbers must be finite');
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJson(v, file, `${field}[${i}]`));
+    value.forEach((v, i) => checkJson(v, file, `${field}[${i}]`, depth + 1));
     return;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value)) checkJson(v, file, `${field}.${k}`);
+    for (const [k, v] of Object.entries(value)) checkJson(v, file, `${field}.${k}`, depth + 1);
     return;
   }
   throw new DataError(file, field, String(value), 'not a JSON value');
@@ -326,9 +345,9 @@ export interface DatasetChunk {
 
 /** Reads and checks the header of a data set file. */
 export async function readDatasetHeader(path: string): Promise<DatasetHeader> {
-  const handle = await open(path, 'r');
+  const { handle, size } = await openRegularFile(path);
   try {
-    return await readHeader(handle, path);
+    return await readHeader(handle, path, size);
   } finally {
     await handle.close();
   }
@@ -336,9 +355,9 @@ export async function readDatasetHeader(path: string): Promise<DatasetHeader> {
 
 /** Reads a whole data set. */
 export async function readDataset(path: string): Promise<Dataset> {
-  const handle = await open(path, 'r');
+  const { handle, size } = await openRegularFile(path);
   try {
-    const header = await readHeader(handle, path);
+    const header = await readHeader(handle, path, size);
     const chunk = await readRows(handle, path, header, 0, header.rows);
     const out: Dataset = { header, inputs: chunk.inputs };
     if (chunk.labels) out.labels = chunk.labels;
@@ -351,9 +370,9 @@ export async function readDataset(path: string): Promise<Dataset> {
 /** Reads a data set `chunkRows` rows at a time, holding one chunk in memory. */
 export async function* iterateDataset(path: string, chunkRows: number): AsyncGenerator<DatasetChunk> {
   if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw new DataError(path, 'chunkRows', chunkRows, 'must be a positive integer');
-  const handle = await open(path, 'r');
+  const { handle, size } = await openRegularFile(path);
   try {
-    const header = await readHeader(handle, path);
+    const header = await readHeader(handle, path, size);
     for (let start = 0; start < header.rows; start += chunkRows) {
       yield await readRows(handle, path, header, start, Math.min(chunkRows, header.rows - start));
     }
@@ -362,19 +381,7 @@ export async function* iterateDataset(path: string, chunkRows: number): AsyncGen
   }
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return bytes.subarray(0, done);
-}
-
-async function readHeader(handle: FileHandle, file: string): Promise<DatasetHeader> {
-  const { size } = await handle.stat();
+async function readHeader(handle: FileHandle, file: string, size: number): Promise<DatasetHeader> {
   if (size < DATA_OFFSET + TRAILER_BYTES) {
     throw new DataError(file, 'file size', size, 'too small to be a seiscluster data set');
   }
@@ -391,47 +398,59 @@ async function readHeader(handle: FileHandle, file: string): Promise<DatasetHead
   const jsonLength = Number(new DataView(trailer.buffer).getBigUint64(0, true));
   const jsonStart = size - TRAILER_BYTES - jsonLength;
   if (jsonStart < DATA_OFFSET) throw new DataError(file, 'header length', jsonLength, `larger than the ${size}-byte file allows`);
+  const text = Buffer.from(await readAt(handle, jsonStart, jsonLength)).toString('utf8');
+  if (jsonDepth(text) < 0) throw new DataError(file, 'header', `${jsonLength} bytes`, `nested deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(await readAt(handle, jsonStart, jsonLength)).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new DataError(file, 'header', error instanceof Error ? error.message : String(error), 'not valid JSON');
   }
   return checkHeader(parsed, file, jsonStart);
 }
 
-/** Checks every header field a reader relies on, and that the arrays exactly fill the space before the header. */
+/**
+ * Checks every header field a reader relies on (type and value; unknown
+ * fields are left alone), and that the arrays exactly fill the space before
+ * the header.
+ */
 function checkHeader(parsed: unknown, file: string, jsonStart: number): DatasetHeader {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new DataError(file, 'header', typeof parsed, 'must be a JSON object');
+    throw new DataError(file, 'header', parsed === null ? 'null' : typeof parsed, 'must be a JSON object');
   }
   const h = parsed as DatasetHeader;
-  if (h.format !== FORMAT_NAME) throw new DataError(file, 'header.format', String(h.format), `expected "${FORMAT_NAME}"`);
-  checkMeta(h, file);
-  if (!Number.isInteger(h.rows) || h.rows < 0) throw new DataError(file, 'header.rows', String(h.rows), 'must be a whole number');
+  if (h.format !== FORMAT_NAME) throw new DataError(file, 'header.format', h.format, `expected "${FORMAT_NAME}"`);
+  if (h.version !== VERSION) throw new DataError(file, 'header.version', h.version, `expected ${VERSION}`);
+  checkMeta(h, file, 'header.');
+  if (!Number.isInteger(h.rows) || h.rows < 0) throw new DataError(file, 'header.rows', h.rows, 'must be a whole number');
   const rowSize = h.inputShape.reduce((n, d) => n * d, 1);
-  const inputs = h.arrays?.inputs;
-  checkSpec(inputs, 'float32', [h.rows, ...h.inputShape], DATA_OFFSET, h.rows * rowSize * 4, file, 'inputs');
+  const arrays: unknown = h.arrays;
+  if (typeof arrays !== 'object' || arrays === null || Array.isArray(arrays)) {
+    throw new DataError(file, 'header.arrays', arrays, 'must be an object of array specs');
+  }
+  checkSpec(h.arrays.inputs, 'float32', [h.rows, ...h.inputShape], DATA_OFFSET, h.rows * rowSize * 4, file, 'inputs');
   let end = DATA_OFFSET + h.rows * rowSize * 4;
   if (h.arrays.labels !== undefined) {
     checkSpec(h.arrays.labels, 'int32', [h.rows], end, h.rows * 4, file, 'labels');
     end += h.rows * 4;
     if (!Array.isArray(h.labelNames) || !h.labelNames.every((n) => typeof n === 'string')) {
-      throw new DataError(file, 'header.labelNames', JSON.stringify(h.labelNames), 'a labelled set needs a list of class names');
+      throw new DataError(file, 'header.labelNames', h.labelNames, 'a labelled set needs a list of class names');
     }
+  } else if (h.labelNames !== undefined) {
+    throw new DataError(file, 'header.labelNames', h.labelNames, 'class names without a labels array');
   }
   if (end !== jsonStart) {
     const problem = `the arrays end at byte ${end} but the header starts at ${jsonStart} (truncated or corrupt)`;
     throw new DataError(file, 'file size', jsonStart, problem);
   }
-  const ids = h.sourceIds;
+  const ids: unknown = h.sourceIds;
   if (!Array.isArray(ids) || ids.length !== h.rows || !ids.every((s) => typeof s === 'string')) {
-    const found = Array.isArray(ids) ? ids.length : typeof ids;
+    const found = Array.isArray(ids) ? ids.length : ids === null ? 'null' : typeof ids;
     throw new DataError(file, 'header.sourceIds', found, `must list one source id per row (${h.rows})`);
   }
-  const snr = h.snr;
+  const snr: unknown = h.snr;
   if (snr !== undefined && (!Array.isArray(snr) || snr.length !== h.rows || !snr.every((v) => v === null || Number.isFinite(v)))) {
-    const found = Array.isArray(snr) ? snr.length : typeof snr;
+    const found = Array.isArray(snr) ? snr.length : snr === null ? 'null' : typeof snr;
     throw new DataError(file, 'header.snr', found, `must give one finite SNR or null per row (${h.rows})`);
   }
   if (h.groups !== undefined) checkGroups(h.groups, h.rows, file);
@@ -440,7 +459,7 @@ function checkHeader(parsed: unknown, file: string, jsonStart: number): DatasetH
 
 function checkGroups(groups: unknown, rows: number, file: string): void {
   if (typeof groups !== 'object' || groups === null || Array.isArray(groups)) {
-    throw new DataError(file, 'header.groups', JSON.stringify(groups), 'must map each grouping column to its values');
+    throw new DataError(file, 'header.groups', groups, 'must map each grouping column to its values');
   }
   for (const [column, values] of Object.entries(groups)) {
     if (!Array.isArray(values) || values.length !== rows || !values.every((v) => v === null || typeof v === 'string')) {
@@ -451,7 +470,7 @@ function checkGroups(groups: unknown, rows: number, file: string): void {
 }
 
 function checkSpec(
-  spec: ArraySpec | undefined,
+  spec: unknown,
   dtype: ArraySpec['dtype'],
   shape: number[],
   offset: number,
@@ -459,16 +478,16 @@ function checkSpec(
   file: string,
   name: string,
 ): void {
-  const found = JSON.stringify(spec ?? null);
-  const expected = JSON.stringify({ dtype, shape, offset, byteLength });
+  const expected: ArraySpec = { dtype, shape, offset, byteLength };
+  const found = typeof spec === 'object' && spec !== null ? (spec as Partial<ArraySpec>) : undefined;
   const matches =
-    spec !== undefined &&
-    spec.dtype === dtype &&
-    JSON.stringify(spec.shape) === JSON.stringify(shape) &&
-    spec.offset === offset &&
-    spec.byteLength === byteLength;
+    found !== undefined &&
+    found.dtype === dtype &&
+    JSON.stringify(found.shape) === JSON.stringify(shape) &&
+    found.offset === offset &&
+    found.byteLength === byteLength;
   if (!matches) {
-    throw new DataError(file, `header.arrays.${name}`, found, `expected ${expected}`);
+    throw new DataError(file, `header.arrays.${name}`, spec, `expected ${JSON.stringify(expected)}`);
   }
 }
 

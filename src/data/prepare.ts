@@ -610,7 +610,7 @@ async function* fileItems(files: string[], context: Context): AsyncGenerator<Ite
 /** `options.samplingRate`, for a file that carries no rate of its own. */
 function requireRate(file: string, context: Context): number {
   if (context.samplingRate === undefined) {
-    throw new DataError(file, 'samplingRate', '', 'the file carries no sampling rate: give samplingRate (--samplingRate)');
+    throw new DataError(file, 'sampling rate', '', 'the file carries no sampling rate: give one with --sampling-rate (option samplingRate)');
   }
   return context.samplingRate;
 }

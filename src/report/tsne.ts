@@ -29,7 +29,11 @@ import { Rng } from '../tensor/random.js';
 export type TsneMethod = 'auto' | 'exact' | 'barnes-hut';
 
 export interface TsneOptions {
-  /** Effective number of neighbours of each point; 5 to 50 is usual. Must be below n. Default 30. */
+  /**
+   * Effective number of neighbours of each point; 5 to 50 is usual. Default
+   * 30. Clamped to (n - 1) / 3 for fewer points: calibrating a point takes
+   * 3 * perplexity neighbours (bhtsne's condition), so 10 points allow 3.
+   */
   perplexity?: number;
   /** Gradient-descent iterations. Default 1000. */
   iterations?: number;
@@ -141,11 +145,9 @@ function resolveOptions(n: number, d: number, data: Float32Array | Float64Array,
   if (!Number.isInteger(n) || n < 2) throw new Error(`tsne: need at least 2 points, got n = ${n}`);
   if (!Number.isInteger(d) || d < 1) throw new Error(`tsne: need at least 1 dimension, got d = ${d}`);
   if (data.length !== n * d) throw new Error(`tsne: data has ${data.length} values, n * d = ${n} * ${d} = ${n * d}`);
-  const perplexity = options.perplexity ?? 30;
-  if (!(Number.isFinite(perplexity) && perplexity > 0)) throw new Error(`tsne: perplexity must be a positive number, got ${perplexity}`);
-  if (perplexity >= n) {
-    throw new Error(`tsne: perplexity ${perplexity} must be less than the number of points (${n}); use at most ${n - 1}`);
-  }
+  const asked = options.perplexity ?? 30;
+  if (!(Number.isFinite(asked) && asked > 0)) throw new Error(`tsne: perplexity must be a positive number, got ${asked}`);
+  const perplexity = Math.min(asked, (n - 1) / 3);
   const positiveInt = (name: string, v: number, min: number): number => {
     if (!Number.isInteger(v) || v < min) throw new Error(`tsne: ${name} must be an integer >= ${min}, got ${v}`);
     return v;

@@ -169,7 +169,8 @@ describe('bad checkpoint files', () => {
 
   it('names the file that cannot be read', async () => {
     const dir = tempDir();
-    await expect(readCheckpoint(join(dir, 'nope.safetensors'))).rejects.toThrow(/checkpoint .*nope.safetensors: cannot be read: ENOENT/);
+    await expect(readCheckpoint(join(dir, 'nope.safetensors'))).rejects.toThrow(/checkpoint .*nope.safetensors: cannot be read: no such file$/);
+    await expect(readCheckpoint(dir)).rejects.toThrow(/cannot be read: a folder, not a data file$/);
     writeFileSync(join(dir, 'empty.safetensors'), '');
     await expect(readCheckpoint(join(dir, 'empty.safetensors'))).rejects.toThrow(/0 bytes is too short/);
     expect(readFileSync(join(dir, 'empty.safetensors')).length).toBe(0);

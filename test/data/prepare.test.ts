@@ -234,15 +234,15 @@ describe('prepareDataset on other formats', () => {
     expect(summary.gaps[0]!.seconds).toBeCloseTo(10, 6);
   });
 
-  it('a bare npy needs samplingRate: without it, a DataError names the file and the field', async () => {
+  it('a bare npy needs a sampling rate: without it, a DataError names the file, the field and the --sampling-rate flag', async () => {
     const file = tmp.path('traces.npy');
     const rows = [1, 2, 3].map((seed) => onsetTrace(seed, 1500, 700, 100));
     await writeNpy(file, Float32Array.from(rows.flatMap((r) => [...r])), [3, 1500]);
     await expectDataError(prepareDataset({ task: 'B', inputs: [file], out: tmp.path('npy.ds') }), {
       file,
-      field: 'samplingRate',
+      field: 'sampling rate',
       value: '""',
-      problem: /carries no sampling rate/,
+      problem: /carries no sampling rate: give one with --sampling-rate /,
     });
     const summary = await prepareDataset({ task: 'B', inputs: [file], out: tmp.path('npy.ds'), samplingRate: 100 });
     expect((await readDataset(summary.out)).header.sourceIds).toEqual([0, 1, 2].map((r) => `${file}[${r}]`));

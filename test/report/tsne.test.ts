@@ -191,9 +191,12 @@ describe('bad input', () => {
     data[9 * 4 + 3] = -Infinity;
     expect(() => tsne(data, 10, 4, { perplexity: 3 })).toThrow(/data\[row 9, column 3\] = -Infinity/);
   });
-  it('needs a perplexity below the number of points', () => {
-    expect(() => tsne(new Float64Array(20), 10, 2)).toThrow(/perplexity 30 must be less than the number of points \(10\)/);
-    expect(() => tsne(new Float64Array(20), 10, 2, { perplexity: 10 })).toThrow(/perplexity 10 must be less/);
+  it('clamps the perplexity to (n - 1) / 3 for few points: 10 points map as with perplexity 3', () => {
+    const data = Float64Array.from({ length: 20 }, (_, i) => Math.sin(i * 1.7));
+    const clamped = tsne(data, 10, 2, { seed: 2, iterations: 60 });
+    expect(clamped.every(Number.isFinite)).toBe(true);
+    expect(clamped).toEqual(tsne(data, 10, 2, { seed: 2, iterations: 60, perplexity: 3 }));
+    expect(tsne(new Float64Array(4), 2, 2, { iterations: 20 }).every(Number.isFinite)).toBe(true);
     expect(() => tsne(new Float64Array(20), 10, 2, { perplexity: 0 })).toThrow(/perplexity must be a positive number/);
   });
   it('rejects options out of range', () => {

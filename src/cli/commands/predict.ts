@@ -37,7 +37,7 @@ export async function predict(args: ParsedArgs): Promise<void> {
   const checkpointPath = str(args, 'checkpoint')!;
   const given = str(args, 'data');
   if ((given === undefined) === (args.positionals.length === 0))
-    throw new UsageError('predict: give either --data <prepared set> or seismogram files / folders / a manifest, not both');
+    throw new UsageError('give either --data <prepared set> or seismogram files / folders / a manifest, not both');
   const out = str(args, 'out')!;
   const format = str(args, 'format') ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
   const chunk = num(args, 'chunk')!;

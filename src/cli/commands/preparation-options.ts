@@ -29,7 +29,7 @@ export function preparationFrom(args: ParsedArgs): { preset: PresetName } & Prep
   const band = str(args, 'bandpass');
   const causal = args.options.causal === true;
   if (band === 'none') {
-    if (causal) throw new UsageError('prepare: --causal needs a band-pass; it cannot go with --bandpass none');
+    if (causal) throw new UsageError('--causal needs a band-pass; it cannot go with --bandpass none');
     preprocess.bandpass = null;
   } else if (band !== undefined || causal) {
     // --causal alone keeps the preset's corners and order.
@@ -70,7 +70,7 @@ function parseBand(text: string): { lowHz: number; highHz: number } {
   const lowHz = Number(match?.[1]);
   const highHz = Number(match?.[2]);
   if (match === null || !Number.isFinite(lowHz) || !Number.isFinite(highHz)) {
-    throw new UsageError(`prepare: --bandpass expects LOW-HIGH in Hz (e.g. 0.5-20) or 'none', got '${text}'`);
+    throw new UsageError(`--bandpass expects LOW-HIGH in Hz (e.g. 0.5-20) or 'none', got '${text}'`);
   }
   return { lowHz, highHz };
 }
@@ -79,7 +79,7 @@ function parseBand(text: string): { lowHz: number; highHz: number } {
 function samples(seconds: number, option: string): number {
   const n = Math.round(seconds * SAMPLES_PER_SECOND);
   if (!(seconds >= 0) || Math.abs(n - seconds * SAMPLES_PER_SECOND) > 1e-6) {
-    throw new UsageError(`prepare: --${option} expects a non-negative number of seconds in steps of 0.01 s, got ${seconds}`);
+    throw new UsageError(`--${option} expects a non-negative number of seconds in steps of 0.01 s, got ${seconds}`);
   }
   return n;
 }

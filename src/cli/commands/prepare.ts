@@ -38,21 +38,21 @@ export async function prepare(args: ParsedArgs): Promise<void> {
   const synthetic = num(args, 'synthetic');
   let summary: PrepareSummary;
   if (synthetic !== undefined) {
-    if (args.positionals.length > 0) throw new UsageError('prepare: --synthetic takes no input files');
+    if (args.positionals.length > 0) throw new UsageError('--synthetic takes no input files');
     // The generators are calibrated to the paper's preparation (src/data/synthetic.ts).
     const changed = preparationOptions.filter((o) => args.given.has(o.name) && !(o.name === 'preset' && str(args, 'preset') === 'paper'));
     if (changed.length > 0) {
-      throw new UsageError(`prepare: the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`);
+      throw new UsageError(`the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`);
     }
-    if (synthetic < 1) throw new UsageError(`prepare: --synthetic expects a positive count, got ${synthetic}`);
+    if (synthetic < 1) throw new UsageError(`--synthetic expects a positive count, got ${synthetic}`);
     summary = await prepareSynthetic({ task, n: synthetic, seed: num(args, 'seed')!, out });
   } else {
-    if (args.positionals.length === 0) throw new UsageError('prepare: name a manifest CSV or seismogram files / folders (or --synthetic N)');
+    if (args.positionals.length === 0) throw new UsageError('name a manifest CSV or seismogram files / folders (or --synthetic N)');
     const progress = new Progress('preparing', 0, { unit: 'records' });
     const rate = num(args, 'sampling-rate');
     const picks = str(args, 'picks') as 'given' | 'estimate' | undefined;
     const groupBy = str(args, 'group-by')?.split(',').map((c) => c.trim());
-    if (groupBy?.some((c) => c === '')) throw new UsageError(`prepare: --group-by expects column names separated by commas, got '${str(args, 'group-by')}'`);
+    if (groupBy?.some((c) => c === '')) throw new UsageError(`--group-by expects column names separated by commas, got '${str(args, 'group-by')}'`);
     summary = await prepareDataset({
       task,
       inputs: [...args.positionals],

@@ -44,8 +44,8 @@ async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData
   if (pickError !== undefined && !(pickError >= 0)) throw new UsageError(`--pick-error must be a number >= 0, got ${pickError}`);
   if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!, pickError);
   const data = await preparedData(source);
-  if (data.task !== task) throw new UsageError(`reproduce: ${source} is a task ${data.task} set, not task ${task}`);
-  if (!data.labels) throw new UsageError(`reproduce: ${source} has no labels to score against`);
+  if (data.task !== task) throw new UsageError(`${source} is a task ${data.task} set, not task ${task}`);
+  if (!data.labels) throw new UsageError(`${source} has no labels to score against`);
   return data;
 }
 
@@ -61,9 +61,9 @@ export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRo
 export async function reproduce(args: ParsedArgs): Promise<void> {
   const task = str(args, 'task') as 'A' | 'B';
   const seeds = num(args, 'seeds')!;
-  if (seeds < 1) throw new UsageError(`reproduce: --seeds must be at least 1, got ${seeds}`);
+  if (seeds < 1) throw new UsageError(`--seeds must be at least 1, got ${seeds}`);
   const column = str(args, 'leave-out');
-  if (column !== undefined && str(args, 'data') === 'synthetic') throw new UsageError('reproduce: --leave-out needs a prepared set with grouping columns (--data <set.scds>)');
+  if (column !== undefined && str(args, 'data') === 'synthetic') throw new UsageError('--leave-out needs a prepared set with grouping columns (--data <set.scds>)');
   const data = await loadData(args, task);
   const description = await modelFor(args, task);
   const { backend, description: where } = await openBackend(args);

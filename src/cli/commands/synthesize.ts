@@ -27,15 +27,15 @@ export const synthesizeSpec: CommandSpec = {
 
 export async function synthesize(args: ParsedArgs): Promise<void> {
   if (!flag(args, 'stress')) {
-    throw new UsageError('synthesize: only the stress set is written as files (--stress); the paper-calibrated set is `prepare --synthetic N`');
+    throw new UsageError('only the stress set is written as files (--stress); the paper-calibrated set is `prepare --synthetic N`');
   }
   const task = str(args, 'task') as StressTask;
   const records = num(args, 'records') ?? STRESS_DEFAULT_RECORDS[task];
-  if (records < 2) throw new UsageError(`synthesize: --records must be at least 2, got ${records}`);
+  if (records < 2) throw new UsageError(`--records must be at least 2, got ${records}`);
   const upPerDown = num(args, 'up-per-down')!;
-  if (!(upPerDown > 0)) throw new UsageError(`synthesize: --up-per-down must be positive, got ${upPerDown}`);
+  if (!(upPerDown > 0)) throw new UsageError(`--up-per-down must be positive, got ${upPerDown}`);
   const localFraction = num(args, 'local-fraction')!;
-  if (!(localFraction > 0 && localFraction < 1)) throw new UsageError(`synthesize: --local-fraction must be between 0 and 1, got ${localFraction}`);
+  if (!(localFraction > 0 && localFraction < 1)) throw new UsageError(`--local-fraction must be between 0 and 1, got ${localFraction}`);
   const progress = new Progress('synthesizing', records, { unit: 'records' });
   const summary = await writeStressArchive({
     task,

@@ -35,6 +35,10 @@ export async function train(args: ParsedArgs): Promise<void> {
   if (want !== have) throw new DataError(path, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
   const { backend, description: where } = await openBackend(args);
   const settings = settingsFrom(args, description, backend, out, args.commandLine);
+  // k-means needs a record per cluster, the t-SNE maps two points; a smaller set is a data problem, not a crash.
+  const rows = data.inputs.length / have;
+  const needed = Math.max(settings.k, 2);
+  if (rows < needed) throw new DataError(path, 'rows', rows, `too few records to train: k = ${settings.k} clusters need at least ${needed}`);
   const result = await runPipeline(data, settings);
   note(`wrote ${result.files.join(', ')}`);
   const warnings = groupingWarnings(result.grouping ?? []);

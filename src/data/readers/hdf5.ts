@@ -16,12 +16,19 @@
  * Samples are returned as float64, one array per component; NaN, infinite
  * and zero-length traces are errors, as are references that point outside
  * the bucket.
+ *
+ * Memory: before the library reads a dataset, a slice of one or an
+ * attribute, the elements its header declares times their width must fit in
+ * `decodedBytesBound(file size)` (16 x the file + 16 MiB), so a header
+ * claiming 1e8 x 1e8 samples is refused instead of allocated. Every library
+ * call goes through `hdf5Call`, which turns HDF5's errors (and an abort of
+ * the WebAssembly module) into a DataError naming the file and the object.
  */
-import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import h5wasm from 'h5wasm/node';
-import type { Dataset, File as H5File, OutputData } from 'h5wasm/node';
+import type { Dataset, File as H5File, Metadata, OutputData } from 'h5wasm/node';
 import { DataError, assertFiniteSamples } from '../errors.js';
+import { decodedBytesBound, openRegularFile, readAt } from '../files.js';
 
 export type Hdf5AttributeValue = string | number | boolean | Hdf5AttributeValue[];
 
@@ -69,18 +76,21 @@ export function looksLikeHdf5(bytes: Uint8Array): boolean {
 export class Hdf5Waveforms {
   readonly path: string;
   private readonly file: H5File;
+  /** Most bytes one read may decode (see the file comment). */
+  private readonly readBound: number;
 
-  private constructor(path: string, file: H5File) {
+  private constructor(path: string, file: H5File, size: number) {
     this.path = path;
     this.file = file;
+    this.readBound = decodedBytesBound(size);
   }
 
-  /** Opens `path` read-only after checking the HDF5 signature. */
+  /** Opens `path` read-only after checking it is a regular file with the HDF5 signature. */
   static async open(path: string): Promise<Hdf5Waveforms> {
     await ready();
-    await checkSignature(path);
+    const size = await checkSignature(path);
     const file = hdf5Call(path, 'file', path, () => new h5wasm.File(resolve(path), 'r'));
-    return new Hdf5Waveforms(path, file);
+    return new Hdf5Waveforms(path, file, size);
   }
 
   /** Paths of the per-trace datasets (STEAD layout): every dataset except SeisBench buckets and `data_format`. */
@@ -98,7 +108,7 @@ export class Hdf5Waveforms {
   bucketNames(): string[] {
     const data = hdf5Call(this.path, 'data', 'data', () => this.file.get('data'));
     if (!(data instanceof h5wasm.Group)) return [];
-    return data.keys().filter((k) => /^bucket\d+$/.test(k));
+    return hdf5Call(this.path, 'data', 'data', () => data.keys()).filter((k) => /^bucket\d+$/.test(k));
   }
 
   /**
@@ -110,26 +120,36 @@ export class Hdf5Waveforms {
   }
 
   close(): void {
-    this.file.close();
+    hdf5Call(this.path, 'file', this.path, () => this.file.close());
   }
 
-  private dataset(path: string, field: string): Dataset {
+  /** Refuses a read whose declared size is past the bound, before the library allocates it. */
+  private checkReadSize(elements: number, metadata: Metadata, field: string, value: unknown): void {
+    const bytes = elements * Math.max(metadata.size, 8);
+    if (!(bytes <= this.readBound)) {
+      const problem = `declares ${elements} elements (${bytes} bytes), more than the ${this.readBound} bytes a read of this file may take (16 x its size + 16 MiB)`;
+      throw new DataError(this.path, field, value, problem);
+    }
+  }
+
+  private dataset(path: string, field: string): { dataset: Dataset; metadata: Metadata; shape: number[] } {
     const entity = hdf5Call(this.path, field, path, () => this.file.get(path));
     if (!(entity instanceof h5wasm.Dataset)) {
       throw new DataError(this.path, field, path, entity === null ? 'no such dataset in the file' : 'not a dataset');
     }
-    const { type } = entity.metadata;
+    const metadata = hdf5Call(this.path, field, path, () => entity.metadata);
+    const { type } = metadata;
     if (type !== H5T_FLOAT && type !== H5T_INTEGER) {
       throw new DataError(this.path, field, path, `not a numeric array (HDF5 type class ${type})`);
     }
-    return entity;
+    return { dataset: entity, metadata, shape: metadata.shape ?? [] };
   }
 
   private readDatasetTrace(key: string): Hdf5Trace {
-    const dataset = this.dataset(key, 'trace');
-    const shape = dataset.shape ?? [];
+    const { dataset, metadata, shape } = this.dataset(key, 'trace');
+    this.checkReadSize(shape.reduce((n, d) => n * d, 1), metadata, `${key} shape`, shape);
     const values = toFloat64(hdf5Call(this.path, key, key, () => dataset.value), this.path, key);
-    const attributes = readAttributes(dataset);
+    const attributes = this.readAttributes(dataset, key);
     let components: Float64Array[];
     if (shape.length === 1) components = [values];
     else if (shape.length === 2) {
@@ -156,12 +176,12 @@ export class Hdf5Waveforms {
     if (!bucket || locator === undefined || extra !== undefined) {
       throw new DataError(this.path, 'trace_name', reference, 'expected "bucket<N>$<index>,<slice>,<slice>"');
     }
-    const dataset = this.dataset(`data/${bucket}`, 'trace_name');
-    const shape = dataset.shape ?? [];
+    const { dataset, metadata, shape } = this.dataset(`data/${bucket}`, 'trace_name');
     if (shape.length !== 3) {
       throw new DataError(this.path, `data/${bucket} shape`, shape, 'a SeisBench bucket must be traces x (components, samples)');
     }
     const ranges = parseLocator(reference, locator, shape, this.path);
+    this.checkReadSize(ranges.reduce((n, [from, to]) => n * (to - from), 1), metadata, 'trace_name', reference);
     const values = toFloat64(
       hdf5Call(this.path, 'trace_name', reference, () => dataset.slice(ranges)),
       this.path,
@@ -186,8 +206,25 @@ export class Hdf5Waveforms {
   }
 
   private formatEntry(name: string): OutputData | null {
-    const entity = hdf5Call(this.path, `data_format/${name}`, name, () => this.file.get(`data_format/${name}`));
-    return entity instanceof h5wasm.Dataset ? hdf5Call(this.path, `data_format/${name}`, name, () => entity.value) : null;
+    const field = `data_format/${name}`;
+    const entity = hdf5Call(this.path, field, name, () => this.file.get(field));
+    if (!(entity instanceof h5wasm.Dataset)) return null;
+    const metadata = hdf5Call(this.path, field, name, () => entity.metadata);
+    this.checkReadSize((metadata.shape ?? []).reduce((n, d) => n * d, 1), metadata, field, metadata.shape ?? []);
+    return hdf5Call(this.path, field, name, () => entity.value);
+  }
+
+  /** The dataset's attributes that are numbers, strings or arrays of them; each read is bounded and wrapped like a dataset read. */
+  private readAttributes(dataset: Dataset, key: string): Record<string, Hdf5AttributeValue> {
+    const out: Record<string, Hdf5AttributeValue> = {};
+    for (const [name, attribute] of Object.entries(hdf5Call(this.path, `${key} attributes`, key, () => dataset.attrs))) {
+      const field = `${key} attribute ${name}`;
+      const metadata = hdf5Call(this.path, field, name, () => attribute.metadata);
+      this.checkReadSize((metadata.shape ?? []).reduce((n, d) => n * d, 1), metadata, field, metadata.shape ?? []);
+      const value = attributeValue(hdf5Call(this.path, field, name, () => attribute.value));
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
   }
 
   private formatString(name: string): string | undefined {
@@ -277,15 +314,6 @@ function splitRows(values: Float64Array, rows: number, columns: number): Float64
   return Array.from({ length: rows }, (_, r) => values.slice(r * columns, (r + 1) * columns));
 }
 
-function readAttributes(dataset: Dataset): Record<string, Hdf5AttributeValue> {
-  const out: Record<string, Hdf5AttributeValue> = {};
-  for (const [name, attribute] of Object.entries(dataset.attrs)) {
-    const value = attributeValue(attribute.value);
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
 function attributeValue(value: OutputData | null): Hdf5AttributeValue | undefined {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
@@ -304,15 +332,13 @@ function attributeValue(value: OutputData | null): Hdf5AttributeValue | undefine
  * errors name no file. The signature sits at offset 0, or after a user block
  * of 512, 1024, 2048, ... bytes.
  */
-async function checkSignature(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+async function checkSignature(path: string): Promise<number> {
+  const { handle, size } = await openRegularFile(path);
   try {
-    const { size } = await handle.stat();
-    const head = new Uint8Array(8);
     let first = '';
     for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
-      await handle.read(head, 0, 8, offset);
-      if (looksLikeHdf5(head)) return;
+      const head = await readAt(handle, offset, 8);
+      if (looksLikeHdf5(head)) return size;
       if (offset === 0) first = Buffer.from(head).toString('latin1');
     }
     throw new DataError(path, 'signature', first, 'not an HDF5 file (expected "\\x89HDF\\r\\n\\x1a\\n")');

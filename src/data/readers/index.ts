@@ -5,9 +5,9 @@
  * then by extension, so that a damaged `.sac` file gets the SAC reader's
  * precise complaint ("nvhdr = 7") rather than "unknown format".
  */
-import { access, open } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { DataError } from '../errors.js';
+import { openRegularFile, readAt, regularFileSize } from '../files.js';
 import { looksLikeHdf5, openHdf5, type Hdf5Trace } from './hdf5.js';
 import { iterateSeisBenchTraces } from './manifest.js';
 import { looksLikeMiniSeed, readMiniSeed, type MiniSeedTrace } from './miniseed.js';
@@ -70,12 +70,10 @@ export async function readSeismogram(path: string): Promise<Seismogram> {
 
 /** The format of a file, from its first bytes, else from its extension. */
 export async function detectFormat(path: string): Promise<SeismogramFormat> {
-  const handle = await open(path, 'r');
+  const { handle } = await openRegularFile(path);
   let head: Uint8Array;
   try {
-    const buffer = new Uint8Array(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    head = buffer.subarray(0, bytesRead);
+    head = await readAt(handle, 0, SNIFF_BYTES);
   } finally {
     await handle.close();
   }
@@ -108,7 +106,7 @@ async function readHdf5Traces(path: string): Promise<Hdf5Trace[]> {
   if (buckets.length === 0) throw new DataError(path, 'datasets', 0, 'no waveform datasets and no SeisBench buckets');
   const metadata = join(dirname(path), 'metadata.csv');
   try {
-    await access(metadata);
+    await regularFileSize(metadata);
   } catch {
     throw new DataError(
       path,

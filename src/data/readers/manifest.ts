@@ -21,9 +21,9 @@
  * inside the trace: a disagreement is an error naming the manifest line, the
  * column and the value, never a silent preference for one side.
  */
-import { access, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError } from '../errors.js';
+import { readRegularText, regularFileSize } from '../files.js';
 import { Hdf5Waveforms, openHdf5, type Hdf5Trace } from './hdf5.js';
 import { readMiniSeed, type MiniSeedTrace } from './miniseed.js';
 import { npyToFloat64, readNpy, readNpz, type NpyArray } from './npy.js';
@@ -124,7 +124,7 @@ export function csvField(s: string): string {
 
 /** Reads and parses a CSV file (see `parseCsv`). */
 export async function readCsv(path: string): Promise<CsvTable> {
-  return parseCsv(await readFile(path, 'utf8'), path);
+  return parseCsv(await readRegularText(path), path);
 }
 
 /* ---------------------------------------------------------------- manifest */
@@ -252,7 +252,7 @@ function checkPick(pick: number | undefined, npts: number, where: string, column
 
 /** Reads and parses a manifest file. */
 export async function readManifest(path: string): Promise<ManifestRow[]> {
-  return parseManifest(await readFile(path, 'utf8'), path);
+  return parseManifest(await readRegularText(path), path);
 }
 
 /** How a trace's `pArrivalSample` was obtained. */
@@ -291,9 +291,11 @@ export async function* iterateManifestTraces(manifestPath: string): AsyncGenerat
       const where = `${manifestPath}:${row.line}`;
       const file = isAbsolute(row.path) ? row.path : join(base, row.path);
       try {
-        await access(file);
-      } catch {
-        throw new DataError(where, 'path', row.path, `no such file (looked for ${file})`);
+        await regularFileSize(file);
+      } catch (error) {
+        if (!(error instanceof DataError)) throw error;
+        const problem = error.message.slice(error.message.lastIndexOf(': ') + 2);
+        throw new DataError(where, 'path', row.path, `${problem} (looked for ${file})`);
       }
       yield await readRowTrace(row, file, where, files);
     }

@@ -23,7 +23,8 @@
  * Times are seconds since 1970-01-01T00:00:00Z (float64: about 0.2 us
  * resolution at present-day epochs, finer than SEED's 1 us).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readRegularFile } from '../files.js';
 import { DataError, assertFiniteSamples } from '../errors.js';
 
 const FIXED_HEADER_BYTES = 48;
@@ -90,7 +91,7 @@ export interface MiniSeedTrace {
 
 /** Reads every waveform record of a miniSEED file and assembles them into traces. */
 export async function readMiniSeed(path: string): Promise<MiniSeedTrace[]> {
-  return decodeMiniSeed(await readFile(path), path);
+  return decodeMiniSeed(await readRegularFile(path), path);
 }
 
 /** Decodes a miniSEED file held in memory; `file` names it in error messages. */

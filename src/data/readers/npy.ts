@@ -14,10 +14,16 @@
  *
  * Float samples are checked: a NaN or infinity anywhere is an error that
  * names the element.
+ *
+ * Memory: the declared shape must match the bytes present before anything is
+ * allocated, so a `.npy` decodes to at most 8 bytes per stored byte; an
+ * `.npz` is checked member by member before inflating (see `zip.ts`: members
+ * may not overlap and inflate to at most 16 x the archive + 16 MiB).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { unzipSync } from 'fflate';
+import { writeFile } from 'node:fs/promises';
 import { DataError } from '../errors.js';
+import { readRegularFile } from '../files.js';
+import { inflateMember, zipMembers } from './zip.js';
 
 export type NpyNumericDtype = '<f4' | '<f8' | '>f4' | '>f8' | '<i2' | '<i4' | '<i8' | '|u1' | '|i1' | '<u2' | '<u4';
 
@@ -93,7 +99,7 @@ function isNumericDtype(descr: string): descr is NpyNumericDtype {
 
 /** Reads a `.npy` file. */
 export async function readNpy(path: string): Promise<NpyArray> {
-  return decodeNpy(await readFile(path), path);
+  return decodeNpy(await readRegularFile(path), path);
 }
 
 /** Whether `bytes` start with the `.npy` magic. */
@@ -133,6 +139,7 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   const count = shape.reduce((n, d) => n * d, 1);
   const stringWidth = /^[<>|]U(\d+)$/.exec(descr);
   const itemSize = stringWidth ? 4 * Number(stringWidth[1]) : isNumericDtype(descr) ? CODECS[descr].size : undefined;
+  if (itemSize === 0) throw new DataError(file, 'descr', descr, 'a string dtype needs a width of at least one character');
   if (itemSize === undefined) {
     throw new DataError(
       file,
@@ -207,32 +214,23 @@ function parseHeader(header: string, file: string): { descr: string; shape: numb
  * `members`, only those are inflated and decoded, and each must be present.
  */
 export async function readNpz(path: string, members?: readonly string[]): Promise<Map<string, NpyArray>> {
-  const bytes = await readFile(path);
+  const bytes = await readRegularFile(path);
   if (!looksLikeZip(bytes)) {
     throw new DataError(path, 'magic', latin1(bytes.subarray(0, 4)), 'not an .npz file (expected a zip archive, "PK\\x03\\x04")');
   }
-  const present: string[] = [];
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes, {
-      filter: (entry) => {
-        const name = memberName(entry.name);
-        present.push(name);
-        return members === undefined || members.includes(name);
-      },
-    });
-  } catch (error) {
-    throw new DataError(path, 'zip archive', error instanceof Error ? error.message : String(error), 'corrupt or truncated archive');
-  }
+  const entries = zipMembers(bytes, path).filter((entry) => !entry.name.endsWith('/')); // directory entries hold nothing
+  const present = entries.map((entry) => memberName(entry.name));
   for (const name of members ?? []) {
     if (!present.includes(name)) {
       throw new DataError(path, 'member', name, `not in the archive (it holds: ${present.join(', ') || 'nothing'})`);
     }
   }
   const arrays = new Map<string, NpyArray>();
-  for (const [entry, content] of Object.entries(entries)) {
-    if (entry.endsWith('/')) continue; // directory entry
-    arrays.set(memberName(entry), decodeNpy(content, `${path}:${entry}`));
+  for (const entry of entries) {
+    const name = memberName(entry.name);
+    if (members !== undefined && !members.includes(name)) continue;
+    if (arrays.has(name)) throw new DataError(path, 'member', name, 'the archive holds two members of this name');
+    arrays.set(name, decodeNpy(inflateMember(bytes, entry, path), `${path}:${entry.name}`));
   }
   return arrays;
 }

@@ -12,9 +12,13 @@
  * those become `undefined` here, so a missing pick can never be taken for a
  * time of -12345 s. Only evenly sampled time series (`iftype` = ITIME,
  * `leven` = true) are accepted: spectra and x-y files are not seismograms.
+ *
+ * Memory: `npts` must match the file's size exactly before the samples are
+ * allocated, so a read holds the file plus 2 bytes per stored byte.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { DataError, assertFiniteSamples } from '../errors.js';
+import { readRegularFile } from '../files.js';
 
 const HEADER_BYTES = 632;
 const UNDEFINED_NUMBER = -12345;
@@ -101,7 +105,7 @@ export type SacHeaderInput = Omit<
 
 /** Reads a SAC file in either byte order. */
 export async function readSac(path: string): Promise<SacTrace> {
-  return decodeSac(await readFile(path), path);
+  return decodeSac(await readRegularFile(path), path);
 }
 
 /** Whether `bytes` (at least the first 632 of a file) look like a version-6 SAC header in either byte order. */
