@@ -1,4 +1,5 @@
-import { open, rename, unlink, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic.js';
 import { Autoencoder } from '../model/autoencoder.js';
 import { ModelDescriptionError, parseModelDescription, planModel, type ModelDescription } from '../model/description.js';
 import { parameterShapes } from '../model/layers.js';
@@ -283,26 +284,6 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   const settings = metaJson('settings');
   if (settings !== undefined) result.settings = settings as JsonObject;
   return result;
-}
-
-/**
- * Writes bytes to `path` atomically: a temporary file beside it, flushed to
- * disk, then renamed over the target, so a crash never leaves half a file
- * (and a previous checkpoint survives a failed write).
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(tmp, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-    await handle.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }
 
 export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {

@@ -23,8 +23,8 @@
  * into place when finished, so a crash never leaves a half-written data set
  * under the real name.
  */
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { tempPathFor } from '../io/atomic.js';
 import { DataError } from './errors.js';
 
 const MAGIC = 'SEISCLDS';
@@ -116,7 +116,7 @@ export class DatasetWriter {
   /** Starts a data set that will appear at `path` when finished. */
   static async create(path: string, meta: DatasetMeta): Promise<DatasetWriter> {
     checkMeta(meta, path);
-    const tempPath = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tempPath = tempPathFor(path);
     const handle = await open(tempPath, 'wx');
     const preamble = new Uint8Array(DATA_OFFSET);
     preamble.set(Buffer.from(MAGIC, 'latin1'), 0);

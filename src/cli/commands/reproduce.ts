@@ -1,11 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { join } from 'node:path';
 import type { Metric, ResultRow } from '../../report/html.js';
-import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
+import { commonOptions, num, SEED_RANGE, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
 import { note, openBackend, output, percent, table } from '../context.js';
 import { formatRows, paperClassText, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
 import { preparedData, syntheticData } from '../sources.js';
-import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
+import { printable } from '../terminal.js';
+import { modelFor, settingsFrom, SYNTHETIC_RECORDS, trainingOptions } from './training-options.js';
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
@@ -14,11 +15,11 @@ export const reproduceSpec: CommandSpec = {
   options: [
     { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: local vs teleseismic; B: first-motion polarity' },
     { name: 'data', type: 'string', default: 'synthetic', help: "'synthetic' (the embedded set) or a prepared data set with labels" },
-    { name: 'records', type: 'int', help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
-    { name: 'data-seed', type: 'int', default: 0, help: 'seed of the synthetic set (fixed across the training seeds)' },
-    { name: 'pick-error', type: 'number', help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
-    { name: 'seeds', type: 'int', default: 5, help: 'training seeds: seed, seed + 1, ...' },
-    { name: 'out', type: 'path', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
+    { name: 'records', type: 'int', ...SYNTHETIC_RECORDS, help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
+    { name: 'data-seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of the synthetic set (fixed across the training seeds)' },
+    { name: 'pick-error', type: 'number', min: 0, max: 16, help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
+    { name: 'seeds', type: 'int', default: 5, min: 1, max: 100, help: 'training seeds: seed, seed + 1, ...' },
+    { name: 'out', type: 'path', role: 'output-folder', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
     ...trainingOptions.filter((o) => !o.name.startsWith('tsne')),
     ...commonOptions,
   ],
@@ -34,7 +35,6 @@ async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData
   const source = str(args, 'data')!;
   const pickError = num(args, 'pick-error');
   if (pickError !== undefined && (task !== 'B' || source !== 'synthetic')) throw new UsageError('--pick-error: only for the synthetic task B set');
-  if (pickError !== undefined && !(pickError >= 0)) throw new UsageError(`--pick-error must be a number >= 0, got ${pickError}`);
   if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!, pickError);
   const data = await preparedData(source);
   if (data.task !== task) throw new UsageError(`reproduce: ${source} is a task ${data.task} set, not task ${task}`);
@@ -66,7 +66,6 @@ export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRo
 export async function reproduce(args: ParsedArgs): Promise<void> {
   const task = str(args, 'task') as 'A' | 'B';
   const seeds = num(args, 'seeds')!;
-  if (seeds < 1) throw new UsageError(`reproduce: --seeds must be at least 1, got ${seeds}`);
   const data = await loadData(args, task);
   const description = await modelFor(args, task);
   const { backend, description: where } = await openBackend(args);
@@ -96,13 +95,12 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
   const out = str(args, 'out');
   if (out !== undefined) {
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'reproduce.json'), `${JSON.stringify(summary, null, 2)}\n`);
-    note(`wrote ${join(out, 'reproduce.json')}`);
+    await writeFileAtomic(join(out, 'reproduce.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    note(`wrote ${printable(join(out, 'reproduce.json'))}`);
   }
   output(args, summary, () =>
     [
-      `${data.name}, task ${task}, ${seeds} seeds (mean ± sd)`,
+      `${printable(data.name)}, task ${task}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
       ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), b.acc ? `${percent(b.acc.mean)} ± ${(100 * b.acc.sd).toFixed(2)}` : '-']))] : []),
       ...(perClass

@@ -3,7 +3,9 @@ import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.j
 import { note, openBackend, output } from '../context.js';
 import { formatEvaluation } from './evaluate.js';
 import { formatRows, runPipeline } from '../pipeline.js';
+import { buildRunFolder } from '../run-folder.js';
 import { preparedData } from '../sources.js';
+import { printable } from '../terminal.js';
 import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
 
 export const trainSpec: CommandSpec = {
@@ -11,8 +13,8 @@ export const trainSpec: CommandSpec = {
   summary: 'pre-train the autoencoder, k-means on its codes, fine-tune (DEC/IDEC); writes a checkpoint, a CSV log per update, predictions and the report',
   usage: 'seiscluster train --data <set.scds> --out <folder> [options]',
   options: [
-    { name: 'data', type: 'path', required: true, help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only' },
-    { name: 'out', type: 'path', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
+    { name: 'data', type: 'path', role: 'input-file', required: true, help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only' },
+    { name: 'out', type: 'path', role: 'run-folder', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
     ...trainingOptions,
     ...commonOptions,
   ],
@@ -32,9 +34,11 @@ export async function train(args: ParsedArgs): Promise<void> {
   const have = data.inputShape.reduce((a, b) => a * b, 1);
   if (want !== have) throw new DataError(path, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
   const { backend, description: where } = await openBackend(args);
-  const settings = settingsFrom(args, description, backend, out, args.commandLine);
-  const result = await runPipeline(data, settings);
-  note(`wrote ${result.files.join(', ')}`);
+  const result = await buildRunFolder(out, async (staging, finalPath) => {
+    const run = await runPipeline(data, settingsFrom(args, description, backend, staging, args.commandLine));
+    return { ...run, files: run.files.map(finalPath) };
+  });
+  note(`wrote ${result.files.map(printable).join(', ')}`);
   output(args, { backend: where, rows: result.rows, evaluation: result.evaluation, files: result.files }, () =>
     [formatRows(result.rows), ...(result.evaluation ? ['', formatEvaluation(result.evaluation, data.classNames ?? [])] : [])].join('\n'),
   );
