@@ -12,6 +12,9 @@ import { prepare, prepareSpec } from './commands/prepare.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
 import { synthesize, synthesizeSpec } from './commands/synthesize.js';
 import { train, trainSpec } from './commands/train.js';
+import { userFileProblem } from './os-errors.js';
+import { checkPaths } from './paths.js';
+import { printable, printableLines } from './terminal.js';
 
 const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise<void> }[] = [
   { spec: demoSpec, run: demo },
@@ -47,9 +50,15 @@ function isBadInput(err: unknown): boolean {
     err instanceof CheckpointError ||
     err instanceof ModelDescriptionError ||
     err instanceof ShapeError ||
-    err instanceof NonFiniteLossError ||
-    (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR'))
+    err instanceof NonFiniteLossError
   );
+}
+
+
+/** The file or folder the command writes (its first output option), to name in a message about a full disk. */
+function outputOf(spec: CommandSpec, args: ParsedArgs): string | undefined {
+  const opt = spec.options.find((o) => o.role !== undefined && o.role !== 'input-file' && typeof args.options[o.name] === 'string');
+  return opt === undefined ? undefined : (args.options[opt.name] as string);
 }
 
 /** Runs the command line; resolves to the exit code. */
@@ -65,22 +74,27 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = commands.find((c) => c.spec.name === name);
+  let output = 'the output';
   try {
-    if (command === undefined) throw new UsageError(`unknown command '${name}' (see seiscluster --help)`);
+    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)} (see seiscluster --help)`);
     const args = parseArgs(command.spec, rest);
+    output = outputOf(command.spec, args) ?? output;
     if (args.help) {
       console.log(formatHelp(command.spec));
       return 0;
     }
+    await checkPaths(command.spec, args);
     await command.run(args);
     return 0;
   } catch (err) {
-    if (isBadInput(err)) {
-      console.error(`seiscluster ${name}: ${(err as Error).message}`);
-      if (err instanceof UsageError && command) console.error(`\n${formatHelp(command.spec)}`);
+    const fileProblem = userFileProblem(err, output);
+    if (fileProblem !== null || isBadInput(err)) {
+      const hint = err instanceof UsageError && command ? ` (seiscluster ${command.spec.name} --help lists the options)` : '';
+      // One line whatever the data in the message: printable() escapes line breaks and control characters.
+      console.error(`seiscluster ${printable(name)}: ${printable(fileProblem ?? (err as Error).message)}${hint}`);
       return 1;
     }
-    console.error(`seiscluster ${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    console.error(`seiscluster ${printable(name)}: internal error: ${printableLines(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
     return 2;
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic.js';
 import { join } from 'node:path';
 import { trivialCueFeatures } from '../cluster/baselines.js';
 import { evaluateClusters, type Evaluation } from '../cluster/evaluation.js';
@@ -15,6 +16,7 @@ import { writeReport, type JsonValue, type Metric, type Provenance, type ResultR
 import { tsne } from '../report/tsne.js';
 import type { Backend } from '../tensor/backend.js';
 import { Rng } from '../tensor/random.js';
+import { DataError } from '../data/errors.js';
 import { percent, table } from './context.js';
 import { groupingSections } from './grouping-report.js';
 import { Progress } from './progress.js';
@@ -81,6 +83,9 @@ export interface PipelineResult {
   /** Files written. */
   files: string[];
 }
+
+/** t-SNE's perplexity of 30 needs more points than that. */
+export const TSNE_MIN_POINTS = 31;
 
 /** The paper's task A and B figures (METHOD.md) beside each stage. */
 const PAPER_ACC: Readonly<Record<'A' | 'B', Readonly<Record<string, number>>>> = {
@@ -173,6 +178,7 @@ export function selectRecords(data: PipelineData, order: Int32Array): PipelineDa
  */
 export async function runPipeline(given: PipelineData, s: PipelineSettings, predictOn?: Float32Array): Promise<PipelineResult> {
   const n = given.inputs.length / given.inputShape.reduce((a, b) => a * b, 1);
+  checkRecordCount(given.name, n, s);
   const order = s.permute ? new Rng(s.seed + 4).permutation(n) : null;
   const data = order === null ? given : selectRecords(given, order);
   const size = data.inputShape.reduce((a, b) => a * b, 1);
@@ -259,12 +265,18 @@ export async function runPipeline(given: PipelineData, s: PipelineSettings, pred
   return { rows, experiment, ...(evaluation && { evaluation }), clusters, ...(grouping && { grouping }), ...(predicted && { predicted }), files };
 }
 
+/** Refuses a data set too small for the settings before any work starts. */
+function checkRecordCount(name: string, n: number, s: PipelineSettings): void {
+  if (n < s.k) throw new DataError(name, 'records', n, `--k ${s.k} clusters need at least ${s.k} records`);
+  if (s.outDir !== null && n < TSNE_MIN_POINTS) throw new DataError(name, 'records', n, `the report's t-SNE maps need at least ${TSNE_MIN_POINTS} records`);
+}
+
 async function writeLog(path: string, history: readonly UpdateRecord[]): Promise<string> {
   const f = (v: number | undefined | null): string => (v === undefined || v === null ? '' : String(v));
   const lines = ['iteration,kind,delta_label,loss_total,loss_kl,loss_reconstruction,acc,nmi,ari,seconds'];
   for (const u of history)
     lines.push([u.iteration, u.kind, u.deltaLabel, f(u.loss?.total), f(u.loss?.kl), f(u.loss?.reconstruction), f(u.acc), f(u.nmi), f(u.ari), u.elapsedSeconds.toFixed(3)].join(','));
-  await writeFile(path, `${lines.join('\n')}\n`);
+  await writeFileAtomic(path, `${lines.join('\n')}\n`);
   return path;
 }
 

@@ -1,3 +1,5 @@
+import { printable } from './terminal.js';
+
 /**
  * A progress bar with rate and ETA on stderr, redrawn at most every 100 ms.
  * Quiet when stderr is not a terminal (logs and CI stay clean).
@@ -44,16 +46,18 @@ export class Progress {
     this.stream.write('\n');
   }
 
-  /** The text of the bar, e.g. `pre-training [#####.....] 5/10 epochs 2.1 epochs/s ETA 2s loss 0.01`. */
-  line(now: number, note: string): string {
-    if (this.total <= 0) return `${this.label} ${this.done} ${this.unit}${note ? ` ${note}` : ''}`;
+  /** The text of the bar, e.g. `pre-training [#####.....] 5/10 epochs 2.1 epochs/s ETA 2s loss 0.01`; names from data in it are escaped. */
+  line(now: number, given: string): string {
+    const label = printable(this.label);
+    const note = printable(given);
+    if (this.total <= 0) return `${label} ${this.done} ${this.unit}${note ? ` ${note}` : ''}`;
     const frac = Math.min(1, this.done / this.total);
     const width = 24;
     const filled = Math.round(frac * width);
     const seconds = (now - this.start) / 1000;
     const rate = seconds > 0 ? this.done / seconds : 0;
     const eta = rate > 0 ? (this.total - this.done) / rate : Number.NaN;
-    return `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${this.unit} ${formatRate(rate)} ${this.unit}/s ETA ${formatSeconds(eta)}${note ? ` ${note}` : ''}`;
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${this.unit} ${formatRate(rate)} ${this.unit}/s ETA ${formatSeconds(eta)}${note ? ` ${note}` : ''}`;
   }
 }
 

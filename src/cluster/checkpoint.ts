@@ -1,7 +1,7 @@
-import { open, rename, unlink } from 'node:fs/promises';
 import { DataError, oneLine } from '../data/errors.js';
 import { readRegularFile } from '../data/files.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../data/json.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { Autoencoder } from '../model/autoencoder.js';
 import { ModelDescriptionError, parseModelDescription, planModel, type ModelDescription } from '../model/description.js';
 import { parameterShapes } from '../model/layers.js';
@@ -329,26 +329,6 @@ function clusterIndices(labels: Int32Array, k: number, fail: (problem: string) =
   const bad = labels.findIndex((c) => c < -1 || c >= k);
   if (bad >= 0) fail(`tensor progress.previousLabels [${bad}] = ${labels[bad]}: not -1 (none yet) or a cluster index below k = ${k}`);
   return labels;
-}
-
-/**
- * Writes bytes to `path` atomically: a temporary file beside it, flushed to
- * disk, then renamed over the target, so a crash never leaves half a file
- * (and a previous checkpoint survives a failed write).
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(tmp, 'wx');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-    await handle.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }
 
 export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {

@@ -14,12 +14,12 @@ export {
   readCheckpoint,
   restoreModel,
   saveCheckpoint,
-  writeFileAtomic,
   type Checkpoint,
   type CheckpointTarget,
   type FineTuneProgress,
   type PretrainProgress,
 } from './checkpoint.js';
+export { writeFileAtomic } from '../io/atomic.js';
 export {
   NonFiniteLossError,
   adamState,

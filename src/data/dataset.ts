@@ -31,8 +31,8 @@
  * declares must exactly fill the bytes before it. Reads are therefore
  * bounded by the file's size: a chunk of rows holds its rows as float32.
  */
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { tempPathFor } from '../io/atomic.js';
 import { DataError } from './errors.js';
 import { openRegularFile, readAt } from './files.js';
 import { MAX_JSON_DEPTH, jsonDepth } from './json.js';
@@ -134,7 +134,7 @@ export class DatasetWriter {
   /** Starts a data set that will appear at `path` when finished. */
   static async create(path: string, meta: DatasetMeta): Promise<DatasetWriter> {
     checkMeta(meta, path);
-    const tempPath = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tempPath = tempPathFor(path);
     const handle = await open(tempPath, 'wx');
     const preamble = new Uint8Array(DATA_OFFSET);
     preamble.set(Buffer.from(MAGIC, 'latin1'), 0);

@@ -68,9 +68,9 @@
  * records are done. Any failure removes the scratch file and the writer's
  * partial file: `out` appears complete or not at all.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
+import { tempPathFor } from '../io/atomic.js';
 import { DatasetWriter, type DatasetMeta, type DatasetRow, type JsonValue, type Task } from './dataset.js';
 import { DataError } from './errors.js';
 import { manifestGroupColumns, manifestGroups } from './groups.js';
@@ -823,7 +823,7 @@ class RowStaging {
   ) {}
 
   static async create(out: string, rowSize: number): Promise<RowStaging> {
-    const path = join(dirname(out), `.${basename(out)}.rows-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const path = tempPathFor(out);
     return new RowStaging(path, await open(path, 'wx+'), rowSize);
   }
 

@@ -7,7 +7,8 @@
  * renders it. All text is escaped, since much of it (file names, class names,
  * settings) comes from the user.
  */
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { removeStaleTemps, tempPathFor } from '../io/atomic.js';
 import { join } from 'node:path';
 import { escapeXml as escapeHtml, renderFigure, type Figure } from './figures.js';
 
@@ -307,9 +308,10 @@ ${settingsRows}
 export async function writeReport(dir: string, report: Report): Promise<WrittenReport> {
   const rendered = renderReport(report);
   await mkdir(dir, { recursive: true });
-  const staging = await mkdtemp(join(dir, '.report-'));
+  await removeStaleTemps(join(dir, HTML_NAME));
+  const staging = tempPathFor(join(dir, HTML_NAME));
   try {
-    await mkdir(join(staging, FIGURE_DIR));
+    await mkdir(join(staging, FIGURE_DIR), { recursive: true });
     for (const f of rendered.files) await writeFile(join(staging, f.path), f.bytes);
     await writeFile(join(staging, HTML_NAME), rendered.html);
     // Swap the figure folder: the old one goes into the staging folder, to be deleted with it.

@@ -39,18 +39,18 @@ describe('bad input exits with code 1 and says what is wrong', () => {
   it('an unknown command', async () => {
     const r = await run('cluster');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("unknown command 'cluster'");
+    expect(r.stderr).toContain('unknown command "cluster"');
   });
-  it('an unknown option, with the usage', async () => {
+  it('an unknown option, on one line pointing to --help', async () => {
     const r = await run('train', '--data', 'x.scds', '--out', dir, '--epoch', '3');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('unknown option --epoch');
-    expect(r.stderr).toContain('Usage: seiscluster train');
+    expect(r.stderr).toContain('seiscluster train --help lists the options');
   });
   it('a value of the wrong type', async () => {
     const r = await run('train', '--data', 'x.scds', '--out', dir, '--epochs', 'many');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("--epochs expects an integer, got 'many'");
+    expect(r.stderr).toContain('--epochs = "many": expects an integer');
   });
   it('a missing input file, named', async () => {
     const missing = join(dir, 'nowhere.csv');
@@ -155,7 +155,7 @@ describe('prepare, train, predict, evaluate', () => {
   });
 
   it('predict wants a prepared set or seismograms, not both', async () => {
-    const r = await run('predict', '--checkpoint', 'model.ckpt', '--out', join(dir, 'p.csv'), '--data', 'set.scds', polarityManifest);
+    const r = await run('predict', '--checkpoint', polarityManifest, '--out', join(dir, 'p.csv'), '--data', polarityManifest, polarityManifest);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('give either --data <prepared set> or seismogram files');
   });
@@ -187,7 +187,7 @@ describe('demo and reproduce', () => {
   it('--threads outside 0 (every core) to 28 is refused, naming the option and the value', async () => {
     const r = await run('reproduce', '--task', 'B', '--threads', '99', '--seeds', '1');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--threads must be 0 (every core) to 28, got 99');
+    expect(r.stderr).toContain('--threads = 99: must be 0 to 28');
   });
   it('reproduce --pick-error changes the synthetic task B set only, and is refused for task A', async () => {
     const refused = await run('reproduce', '--task', 'A', '--pick-error', '1', '--seeds', '1');

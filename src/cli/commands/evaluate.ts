@@ -8,14 +8,15 @@ import { manifestTraceId, readCsv, readManifest } from '../../data/readers/manif
 import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, output, percent, table } from '../context.js';
 import { formatGrouping } from '../grouping-report.js';
+import { printable } from '../terminal.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
   summary: 'score predicted clusters against known labels: ACC, NMI, ARI, per-class precision / recall / F, confusion matrix, accuracy per SNR bin, and per group (data set, event, network, station) where the labels file has them',
   usage: 'seiscluster evaluate --predictions <predictions.csv> --labels <prepared set | manifest.csv> [--json]',
   options: [
-    { name: 'predictions', type: 'path', required: true, help: 'the CSV written by `seiscluster predict` (columns source_id, cluster, ...)' },
-    { name: 'labels', type: 'path', required: true, help: 'a prepared data set with labels, or a manifest CSV (path / trace_key and label columns)' },
+    { name: 'predictions', type: 'path', role: 'input-file', required: true, help: 'the CSV written by `seiscluster predict` (columns source_id, cluster, ...)' },
+    { name: 'labels', type: 'path', role: 'input-file', required: true, help: 'a prepared data set with labels, or a manifest CSV (path / trace_key and label columns)' },
     ...commonOptions.filter((o) => o.name === 'json'),
   ],
   examples: [
@@ -100,7 +101,7 @@ export async function evaluate(args: ParsedArgs): Promise<void> {
 }
 
 export function formatEvaluation(e: Evaluation, classNames: readonly string[], unmatched = 0): string {
-  const name = (c: number): string => classNames[c] ?? String(c);
+  const name = (c: number): string => printable(classNames[c] ?? String(c));
   const lines = [
     `${e.n} records${unmatched > 0 ? ` (${unmatched} predictions without a label skipped)` : ''}`,
     `ACC ${percent(e.acc)}   NMI ${e.nmi.toFixed(4)}   ARI ${e.ari.toFixed(4)}`,

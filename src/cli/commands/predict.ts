@@ -1,6 +1,6 @@
-import { mkdtemp, open, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempPathFor } from '../../io/atomic.js';
 import { readCheckpoint, restoreModel, type Checkpoint } from '../../cluster/checkpoint.js';
 import { predict as predictRecords } from '../../cluster/predict.js';
 import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
@@ -11,6 +11,7 @@ import { csvField } from '../../data/readers/manifest.js';
 import { commonOptions, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend } from '../context.js';
 import { Progress } from '../progress.js';
+import { printable } from '../terminal.js';
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
@@ -18,12 +19,12 @@ export const predictSpec: CommandSpec = {
   usage: 'seiscluster predict --checkpoint <model.ckpt> --out <predictions.csv|.json> (--data <set.scds> | <seismogram files, folders or a manifest>...)',
   positionals: ['inputs...'],
   options: [
-    { name: 'checkpoint', type: 'path', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
-    { name: 'data', type: 'path', help: 'a prepared data set (`seiscluster prepare`); or name seismograms instead, prepared as the checkpoint\'s training data were' },
-    { name: 'sampling-rate', type: 'number', help: 'sampling rate (Hz) of seismogram files that carry none (npy, npz, some HDF5)' },
-    { name: 'out', type: 'path', required: true, help: 'where to write the predictions' },
+    { name: 'checkpoint', type: 'path', role: 'input-file', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
+    { name: 'data', type: 'path', role: 'input-file', help: 'a prepared data set (`seiscluster prepare`); or name seismograms instead, prepared as the checkpoint\'s training data were' },
+    { name: 'sampling-rate', type: 'number', min: 0, aboveMin: true, max: 1_000_000, help: 'sampling rate (Hz) of seismogram files that carry none (npy, npz, some HDF5)' },
+    { name: 'out', type: 'path', role: 'output-file', required: true, help: 'where to write the predictions' },
     { name: 'format', type: 'string', choices: ['csv', 'json'], help: 'output format (default: from the file extension, else csv)' },
-    { name: 'chunk', type: 'int', default: 4096, help: 'records read, predicted and written at a time (bounds memory)' },
+    { name: 'chunk', type: 'int', default: 4096, min: 1, max: 1_000_000, help: 'records read, predicted and written at a time (bounds memory)' },
     ...commonOptions.filter((o) => o.name === 'backend' || o.name === 'threads'),
   ],
   examples: [
@@ -41,9 +42,10 @@ export async function predict(args: ParsedArgs): Promise<void> {
   const out = str(args, 'out')!;
   const format = str(args, 'format') ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
   const chunk = num(args, 'chunk')!;
-  if (chunk < 1) throw new DataError('--chunk', 'chunk', chunk, 'must be a positive integer');
   const checkpoint = await readCheckpoint(checkpointPath);
-  const scratch = given === undefined ? await mkdtemp(join(tmpdir(), 'seiscluster-predict-')) : null;
+  // Seismograms are prepared into a temporary folder beside the output, removed at the end or, after a kill, by the next run.
+  const scratch = given === undefined ? tempPathFor(out) : null;
+  if (scratch !== null) await mkdir(scratch);
   try {
     const dataPath = given ?? (await prepareLikeTraining(args, checkpoint, checkpointPath, join(scratch!, 'inputs.scds')));
     await predictSet(args, checkpoint, checkpointPath, dataPath, out, format, chunk);
@@ -75,7 +77,7 @@ async function prepareLikeTraining(args: ParsedArgs, checkpoint: Checkpoint, che
     onProgress: (done, total) => progress.update(done, '', total),
   });
   progress.finish();
-  if (summary.skipped.length > 0) note(`skipped ${summary.skipped.length} records that could not be prepared (e.g. ${summary.skipped[0]!.id}: ${summary.skipped[0]!.detail})`);
+  if (summary.skipped.length > 0) note(`skipped ${summary.skipped.length} records that could not be prepared (e.g. ${printable(summary.skipped[0]!.id)}: ${printable(summary.skipped[0]!.detail)})`);
   return path;
 }
 
@@ -89,7 +91,7 @@ async function predictSet(args: ParsedArgs, checkpoint: Checkpoint, checkpointPa
     throw new DataError(dataPath, 'inputShape', header.inputShape.join('x'), `the checkpoint's model expects ${model.inputShape.join('x')}`);
 
   // Written beside the target and renamed at the end: a failed run leaves no half file.
-  const tmp = `${out}.partial-${process.pid}`;
+  const tmp = tempPathFor(out);
   const file = await open(tmp, 'w');
   const progress = new Progress('predicting', header.rows, { unit: 'records' });
   try {
@@ -120,7 +122,7 @@ async function predictSet(args: ParsedArgs, checkpoint: Checkpoint, checkpointPa
     await file.close();
     await rename(tmp, out);
     progress.finish();
-    note(`wrote ${header.rows} predictions to ${out}`);
+    note(`wrote ${header.rows} predictions to ${printable(out)}`);
   } catch (err) {
     await file.close().catch(() => undefined);
     await rm(tmp, { force: true });

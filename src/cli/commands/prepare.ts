@@ -1,6 +1,8 @@
 import { prepareDataset, prepareSynthetic, type PrepareSummary } from '../../data/prepare.js';
-import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
+import { commonOptions, num, SEED_RANGE, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
+import { SYNTHETIC_RECORDS } from './training-options.js';
 import { note, output, table } from '../context.js';
+import { printable } from '../terminal.js';
 import { Progress } from '../progress.js';
 import { preparationFrom, preparationOptions } from './preparation-options.js';
 
@@ -11,14 +13,14 @@ export const prepareSpec: CommandSpec = {
   positionals: ['inputs...'],
   options: [
     { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: 16 x 48 spectrograms around P (local vs teleseismic); B: 32-sample P windows (first-motion polarity)' },
-    { name: 'out', type: 'path', required: true, help: 'the prepared data set to write' },
-    { name: 'sampling-rate', type: 'number', help: 'sampling rate (Hz) of files that carry none (npy, npz, some HDF5)' },
+    { name: 'out', type: 'path', role: 'output-file', required: true, help: 'the prepared data set to write' },
+    { name: 'sampling-rate', type: 'number', min: 0, aboveMin: true, max: 1_000_000, help: 'sampling rate (Hz) of files that carry none (npy, npz, some HDF5)' },
     { name: 'picks', type: 'string', choices: ['given', 'estimate'], help: "default: the analyst's pick, else the manifest's estimate, else STA/LTA; 'given': never run the picker; 'estimate': STA/LTA on every record" },
     { name: 'on-error', type: 'string', choices: ['skip', 'fail'], default: 'skip', help: 'a record that cannot be prepared is skipped and listed, or stops the run' },
     { name: 'group-by', type: 'string', help: "manifest columns to keep as groupings, comma-separated, besides dataset, event_id, network and station (kept whenever the manifest has them)" },
     ...preparationOptions,
-    { name: 'synthetic', type: 'int', help: 'write N records of the embedded synthetic set instead of reading files' },
-    { name: 'seed', type: 'int', default: 0, help: 'seed of the synthetic set' },
+    { name: 'synthetic', type: 'int', min: 2, max: SYNTHETIC_RECORDS.max, help: 'write N records of the embedded synthetic set instead of reading files' },
+    { name: 'seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of the synthetic set' },
     ...commonOptions.filter((o) => o.name === 'json'),
   ],
   examples: [
@@ -44,7 +46,6 @@ export async function prepare(args: ParsedArgs): Promise<void> {
     if (changed.length > 0) {
       throw new UsageError(`the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`);
     }
-    if (synthetic < 1) throw new UsageError(`--synthetic expects a positive count, got ${synthetic}`);
     summary = await prepareSynthetic({ task, n: synthetic, seed: num(args, 'seed')!, out });
   } else {
     if (args.positionals.length === 0) throw new UsageError('name a manifest CSV or seismogram files / folders (or --synthetic N)');
@@ -74,14 +75,14 @@ function formatSummary(s: PrepareSummary): string {
   const reasons = new Map<string, number>();
   for (const k of s.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
   const lines = [
-    `wrote ${s.rows} records to ${s.out} in ${s.seconds.toFixed(1)} s`,
-    `labels: ${Object.entries(s.labelCounts).map(([l, c]) => `${l} ${c}`).join(', ') || 'none'}`,
+    `wrote ${s.rows} records to ${printable(s.out)} in ${s.seconds.toFixed(1)} s`,
+    `labels: ${Object.entries(s.labelCounts).map(([l, c]) => `${printable(l)} ${c}`).join(', ') || 'none'}`,
     `P picks: ${s.pickSources.pick} given, ${s.pickSources.estimated} manifest estimates, ${s.pickSources.staLta} STA/LTA`,
   ];
   if (s.gaps.length > 0) lines.push(`gaps: ${s.gaps.length} (largest ${Math.max(...s.gaps.map((g) => g.seconds)).toFixed(2)} s)`);
   if (s.skipped.length > 0) {
     lines.push('', table(['skipped because', 'records'], [...reasons].map(([r, c]) => [r, String(c)])));
-    for (const k of s.skipped.slice(0, 10)) lines.push(`  ${k.id}: ${k.detail}`);
+    for (const k of s.skipped.slice(0, 10)) lines.push(`  ${printable(k.id)}: ${printable(k.detail)}`);
     if (s.skipped.length > 10) lines.push(`  ... and ${s.skipped.length - 10} more (--json lists them all)`);
   }
   return lines.join('\n');

@@ -1,16 +1,16 @@
-import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../cluster/checkpoint.js';
 import { groupingWarnings } from '../../cluster/grouping.js';
 import type { Metric, ResultRow } from '../../report/html.js';
-import { commonOptions, num, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
+import { commonOptions, num, SEED_RANGE, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
 import { note, openBackend, output, table } from '../context.js';
 import { aggregateGrouping, formatGrouping } from '../grouping-report.js';
 import { formatLeaveOut, leaveOneGroupOut } from '../leave-out.js';
 import { formatRows, paperClassText, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
 import { preparedData, syntheticData } from '../sources.js';
 import { percentSpread, summarise, type Spread } from '../spread.js';
-import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
+import { printable } from '../terminal.js';
+import { modelFor, settingsFrom, SYNTHETIC_RECORDS, trainingOptions } from './training-options.js';
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
@@ -19,12 +19,12 @@ export const reproduceSpec: CommandSpec = {
   options: [
     { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: local vs teleseismic; B: first-motion polarity' },
     { name: 'data', type: 'string', default: 'synthetic', help: "'synthetic' (the embedded set) or a prepared data set with labels" },
-    { name: 'records', type: 'int', help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
-    { name: 'data-seed', type: 'int', default: 0, help: 'seed of the synthetic set (fixed across the training seeds)' },
-    { name: 'pick-error', type: 'number', help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
-    { name: 'seeds', type: 'int', default: 5, help: 'training seeds: seed, seed + 1, ...' },
+    { name: 'records', type: 'int', ...SYNTHETIC_RECORDS, help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
+    { name: 'data-seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of the synthetic set (fixed across the training seeds)' },
+    { name: 'pick-error', type: 'number', min: 0, max: 16, help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
+    { name: 'seeds', type: 'int', default: 5, min: 1, max: 100, help: 'training seeds: seed, seed + 1, ...' },
     { name: 'leave-out', type: 'string', help: 'leave-one-group-out by this grouping column of a prepared set (e.g. dataset, event_id, network): each group held out in turn, trained on the others' },
-    { name: 'out', type: 'path', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
+    { name: 'out', type: 'path', role: 'output-folder', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
     ...trainingOptions.filter((o) => !o.name.startsWith('tsne')),
     ...commonOptions,
   ],
@@ -41,7 +41,6 @@ async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData
   const source = str(args, 'data')!;
   const pickError = num(args, 'pick-error');
   if (pickError !== undefined && (task !== 'B' || source !== 'synthetic')) throw new UsageError('--pick-error: only for the synthetic task B set');
-  if (pickError !== undefined && !(pickError >= 0)) throw new UsageError(`--pick-error must be a number >= 0, got ${pickError}`);
   if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!, pickError);
   const data = await preparedData(source);
   if (data.task !== task) throw new UsageError(`${source} is a task ${data.task} set, not task ${task}`);
@@ -61,7 +60,6 @@ export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRo
 export async function reproduce(args: ParsedArgs): Promise<void> {
   const task = str(args, 'task') as 'A' | 'B';
   const seeds = num(args, 'seeds')!;
-  if (seeds < 1) throw new UsageError(`--seeds must be at least 1, got ${seeds}`);
   const column = str(args, 'leave-out');
   if (column !== undefined && str(args, 'data') === 'synthetic') throw new UsageError('--leave-out needs a prepared set with grouping columns (--data <set.scds>)');
   const data = await loadData(args, task);
@@ -106,7 +104,7 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   await writeSummary(str(args, 'out'), summary);
   output(args, summary, () =>
     [
-      `${data.name}, task ${task}${typeof preset === 'string' ? `, preset ${preset}` : ''}, ${seeds} seeds (mean ± sd)`,
+      `${printable(data.name)}, task ${task}${typeof preset === 'string' ? `, preset ${preset}` : ''}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
       ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]))] : []),
       ...(perClass
@@ -127,7 +125,6 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
 /** Writes `out`/reproduce.json when a folder was given. */
 async function writeSummary(out: string | undefined, summary: object): Promise<void> {
   if (out === undefined) return;
-  await mkdir(out, { recursive: true });
-  await writeFileAtomic(join(out, 'reproduce.json'), Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
+  await writeFileAtomic(join(out, 'reproduce.json'), `${JSON.stringify(summary, null, 2)}\n`);
   note(`wrote ${join(out, 'reproduce.json')}`);
 }

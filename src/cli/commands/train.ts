@@ -5,7 +5,9 @@ import { note, openBackend, output } from '../context.js';
 import { formatEvaluation } from './evaluate.js';
 import { formatGrouping } from '../grouping-report.js';
 import { formatRows, runPipeline } from '../pipeline.js';
+import { buildRunFolder } from '../run-folder.js';
 import { preparedData } from '../sources.js';
+import { printable } from '../terminal.js';
 import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
 
 export const trainSpec: CommandSpec = {
@@ -13,8 +15,8 @@ export const trainSpec: CommandSpec = {
   summary: 'pre-train the autoencoder, k-means on its codes, fine-tune (DEC/IDEC); writes a checkpoint, a CSV log per update, predictions and the report',
   usage: 'seiscluster train --data <set.scds> --out <folder> [options]',
   options: [
-    { name: 'data', type: 'path', required: true, help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only' },
-    { name: 'out', type: 'path', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
+    { name: 'data', type: 'path', role: 'input-file', required: true, help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only' },
+    { name: 'out', type: 'path', role: 'run-folder', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
     ...trainingOptions,
     ...commonOptions,
   ],
@@ -35,12 +37,11 @@ export async function train(args: ParsedArgs): Promise<void> {
   if (want !== have) throw new DataError(path, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
   const { backend, description: where } = await openBackend(args);
   const settings = settingsFrom(args, description, backend, out, args.commandLine);
-  // k-means needs a record per cluster, the t-SNE maps two points; a smaller set is a data problem, not a crash.
-  const rows = data.inputs.length / have;
-  const needed = Math.max(settings.k, 2);
-  if (rows < needed) throw new DataError(path, 'rows', rows, `too few records to train: k = ${settings.k} clusters need at least ${needed}`);
-  const result = await runPipeline(data, settings);
-  note(`wrote ${result.files.join(', ')}`);
+  const result = await buildRunFolder(out, async (staging, finalPath) => {
+    const run = await runPipeline(data, { ...settings, outDir: staging });
+    return { ...run, files: run.files.map(finalPath) };
+  });
+  note(`wrote ${result.files.map(printable).join(', ')}`);
   const warnings = groupingWarnings(result.grouping ?? []);
   for (const w of warnings) note(`warning: ${w}`);
   const json = { backend: where, rows: result.rows, evaluation: result.evaluation, ...(result.grouping && { grouping: result.grouping }), warnings, files: result.files };

@@ -5,27 +5,30 @@ import { parseModelDescription, type ModelDescription } from '../../model/descri
 import { networkA, networkB } from '../../model/networks.js';
 import type { Backend } from '../../tensor/backend.js';
 import { num, str, type OptionSpec, type ParsedArgs } from '../args.js';
-import type { PipelineSettings } from '../pipeline.js';
+import { TSNE_MIN_POINTS, type PipelineSettings } from '../pipeline.js';
+
+/** Synthetic set sizes: enough records for the report's maps, few enough to stay in memory (100,000 spectrograms take about 300 MB). */
+export const SYNTHETIC_RECORDS = { min: TSNE_MIN_POINTS, max: 100_000 } as const;
 
 /** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md) but the paper's 100 pre-training epochs. */
 export const trainingOptions: readonly OptionSpec[] = [
-  { name: 'model', type: 'path', help: 'a model description (JSON); default the paper\'s network A (task A) or B (task B)' },
-  { name: 'epochs', type: 'int', default: 100, help: 'pre-training epochs (the paper\'s 100; its notebook ran 50)' },
-  { name: 'batch', type: 'int', default: 128, help: 'pre-training batch size' },
-  { name: 'k', type: 'int', default: 2, help: 'clusters' },
-  { name: 'n-init', type: 'int', default: 20, help: 'k-means restarts (best inertia wins)' },
-  { name: 'restarts', type: 'int', default: 1, help: 'whole training runs from seeds derived from --seed; with 3 or more, the run whose clusters agree most with the others (mean ARI, no labels) is kept' },
-  { name: 'ft-batch', type: 'int', default: 256, help: 'fine-tuning batch size' },
-  { name: 'max-iter', type: 'int', default: 5000, help: 'fine-tuning iterations at most' },
-  { name: 'update-interval', type: 'int', default: 150, help: 'iterations between target-distribution updates' },
-  { name: 'tol', type: 'number', default: 0.001, help: 'stop when fewer records than this fraction change cluster between updates' },
+  { name: 'model', type: 'path', role: 'input-file', help: 'a model description (JSON); default the paper\'s network A (task A) or B (task B)' },
+  { name: 'epochs', type: 'int', default: 100, min: 1, max: 10_000, help: 'pre-training epochs (the paper\'s 100; its notebook ran 50)' },
+  { name: 'batch', type: 'int', default: 128, min: 1, max: 65_536, help: 'pre-training batch size' },
+  { name: 'k', type: 'int', default: 2, min: 2, max: 256, help: 'clusters (at most the number of records)' },
+  { name: 'n-init', type: 'int', default: 20, min: 1, max: 1000, help: 'k-means restarts (best inertia wins)' },
+  { name: 'restarts', type: 'int', default: 1, min: 1, max: 100, help: 'whole training runs from seeds derived from --seed; with 3 or more, the run whose clusters agree most with the others (mean ARI, no labels) is kept' },
+  { name: 'ft-batch', type: 'int', default: 256, min: 1, max: 65_536, help: 'fine-tuning batch size' },
+  { name: 'max-iter', type: 'int', default: 5000, min: 1, max: 1_000_000, help: 'fine-tuning iterations at most' },
+  { name: 'update-interval', type: 'int', default: 150, min: 1, max: 1_000_000, help: 'iterations between target-distribution updates' },
+  { name: 'tol', type: 'number', default: 0.001, min: 0, max: 1, help: 'stop when fewer records than this fraction change cluster between updates' },
   { name: 'loss', type: 'string', choices: ['notebook', 'paper'], default: 'notebook', help: 'notebook: gamma KL + MSE; paper: (1 - lambda) MSE + lambda KL' },
-  { name: 'gamma', type: 'number', default: 0.1, help: 'KL weight of the notebook form' },
-  { name: 'lambda', type: 'number', default: 0.1, help: 'KL weight of the paper form' },
+  { name: 'gamma', type: 'number', default: 0.1, min: 0, max: 1000, help: 'KL weight of the notebook form' },
+  { name: 'lambda', type: 'number', default: 0.1, min: 0, max: 1, help: 'KL weight of the paper form' },
   { name: 'shuffle', type: 'boolean', help: 'fine-tune on shuffled batches (default: in order with wrap-around, as the notebook)' },
   { name: 'keep-order', type: 'boolean', help: 'train on the records in the order given (default: one seeded random permutation first, since prepared sets are often sorted by class)' },
-  { name: 'tsne-points', type: 'int', default: 2000, help: 'records in each t-SNE map of the report (a seeded subset)' },
-  { name: 'tsne-iterations', type: 'int', default: 1000, help: 't-SNE iterations per map' },
+  { name: 'tsne-points', type: 'int', default: 2000, min: TSNE_MIN_POINTS, max: 20_000, help: 'records in each t-SNE map of the report (a seeded subset)' },
+  { name: 'tsne-iterations', type: 'int', default: 1000, min: 1, max: 10_000, help: 't-SNE iterations per map' },
 ];
 
 export async function modelFor(args: ParsedArgs, task: 'A' | 'B'): Promise<ModelDescription> {
@@ -40,12 +43,6 @@ export async function modelFor(args: ParsedArgs, task: 'A' | 'B'): Promise<Model
   return parseModelDescription(json);
 }
 
-function positive(args: ParsedArgs, name: string, fallback?: number): number {
-  const v = num(args, name) ?? fallback;
-  if (v === undefined || !(v > 0)) throw new DataError(`--${name}`, name, String(v), 'must be positive');
-  return v;
-}
-
 /** Pipeline settings from the parsed options. */
 export function settingsFrom(args: ParsedArgs, description: ModelDescription, backend: Backend, outDir: string | null, command: string): PipelineSettings {
   const loss: LossForm = str(args, 'loss') === 'paper' ? { form: 'paper', lambda: num(args, 'lambda')! } : { form: 'notebook', gamma: num(args, 'gamma')! };
@@ -53,21 +50,21 @@ export function settingsFrom(args: ParsedArgs, description: ModelDescription, ba
     description,
     backend,
     seed: num(args, 'seed')!,
-    k: positive(args, 'k'),
+    k: num(args, 'k')!,
     epochs: num(args, 'epochs')!,
-    batchSize: positive(args, 'batch'),
-    fineTuneBatchSize: positive(args, 'ft-batch'),
+    batchSize: num(args, 'batch')!,
+    fineTuneBatchSize: num(args, 'ft-batch')!,
     maxIter: num(args, 'max-iter')!,
-    updateInterval: positive(args, 'update-interval'),
+    updateInterval: num(args, 'update-interval')!,
     tol: num(args, 'tol')!,
-    nInit: positive(args, 'n-init'),
-    restarts: positive(args, 'restarts', 1),
+    nInit: num(args, 'n-init')!,
+    restarts: num(args, 'restarts')!,
     loss,
     shuffleFineTune: args.options.shuffle === true,
     permute: args.options['keep-order'] !== true,
     // Commands that write no report have no t-SNE options.
-    tsnePoints: positive(args, 'tsne-points', 2000),
-    tsneIterations: positive(args, 'tsne-iterations', 1000),
+    tsnePoints: num(args, 'tsne-points') ?? 2000,
+    tsneIterations: num(args, 'tsne-iterations') ?? 1000,
     outDir,
     command,
   };
