@@ -112,7 +112,7 @@ describe('prepared data-set file', () => {
   it('streams rows to disk and only shows the file under its name once finished', async () => {
     const file = tmp.path('streamed.scds');
     const writer = await DatasetWriter.create(file, taskA);
-    const partial = async (): Promise<string[]> => (await readdir(tmp.dir)).filter((n) => n.startsWith('streamed.scds.partial-'));
+    const partial = async (): Promise<string[]> => (await readdir(tmp.dir)).filter((n) => n.startsWith('.streamed.scds.tmp-'));
     const [temp] = await partial();
     expect(temp).toBeDefined();
     await writer.append(makeRows(10, 1));
@@ -131,7 +131,7 @@ describe('prepared data-set file', () => {
     const writer = await DatasetWriter.create(file, taskA);
     await writer.append(makeRows(3, 1));
     await writer.abort();
-    expect((await readdir(tmp.dir)).filter((n) => n.startsWith('aborted.scds'))).toEqual([]);
+    expect((await readdir(tmp.dir)).filter((n) => n.includes('aborted.scds'))).toEqual([]);
   });
 });
 

@@ -99,7 +99,7 @@ describe('hostile inputs through the seiscluster binary exit 1 with one line, ne
     expect((await cli(['prepare', '--task', 'B', '--out', set, '--synthetic', '2'])).code).toBe(0);
     const small = await cli(['train', '--data', set, '--out', join(dir, 'run'), '--k', '3']);
     expect(small.code).toBe(1);
-    expect(small.stderr).toMatch(/one\.scds: rows = 2: too few records to train: k = 3 clusters need at least 3/);
+    expect(small.stderr).toMatch(/one\.scds: records = 2: --k 3 clusters need at least 3 records/);
     const nan = await cli(['predict', '--checkpoint', join(corpus, 'checkpoint-weight-nan.ckpt'), '--data', set, '--out', join(dir, 'p.csv')]);
     expect(nan.code).toBe(1);
     expect(nan.stderr).toMatch(/= NaN: not finite/);
