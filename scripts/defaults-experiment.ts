@@ -44,6 +44,8 @@ import { Rng } from '../src/tensor/random.js';
 interface Candidate extends PreparationOverrides {
   readonly name: string;
   readonly preset: PresetName;
+  /** Fine-tuning's target balance (`train --target-balance`); absent: the default for the preset. */
+  readonly targetBalance?: number;
 }
 
 const band = (lowHz: number, highHz = 20) => ({ bandpass: { lowHz, highHz, order: 4, zeroPhase: true } });
@@ -62,6 +64,10 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'dB std, seg 64, 0.5 Hz, 20 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, normalize: 'standardize', preP: 200, windowSamples: 2000, hop: 42 } },
   { name: 'dB 60, seg 64, 0.5 Hz, 30 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, preP: 300, windowSamples: 3000, hop: 63 } },
   { name: 'default', preset: 'default' },
+  { name: 'default, balance 1', preset: 'default', targetBalance: 1 },
+  { name: 'default, balance 0', preset: 'default', targetBalance: 0 },
+  { name: 'B default', preset: 'default' },
+  { name: 'B default, balance 1', preset: 'default', targetBalance: 1 },
   { name: 'B paper', preset: 'paper' },
   { name: 'B rms', preset: 'paper', pWindow: { normalize: 'rms' } },
   { name: 'B pick at 5', preset: 'paper', pWindow: { preP: 5 } },
@@ -199,7 +205,11 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
     for (const composition of compositions) {
       const part = subset(data, composition.rows, composition.name);
       for (let seed = 0; seed < (quick ? 1 : seeds); seed++) {
-        const settings = { ...settingsFrom(args, task === 'A' ? networkA() : networkB(), cpu, null, 'defaults-experiment'), seed };
+        const settings = {
+          ...settingsFrom(args, task === 'A' ? networkA() : networkB(), cpu, null, 'defaults-experiment'),
+          seed,
+          ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
+        };
         const result = await runPipeline(part, settings);
         const acc = (stage: string): number => Number(result.rows.find((r) => r.stage === stage)?.acc ?? Number.NaN);
         const run: RunScores = {

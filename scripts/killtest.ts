@@ -36,7 +36,8 @@ interface Case {
   window: number;
 }
 
-function execute(argv: readonly string[], killAfter: number | null): Promise<number | null> {
+/** Runs the binary; with `killAfter`, SIGKILLs it that many milliseconds in. Resolves to the exit code (null when killed). */
+export function execute(argv: readonly string[], killAfter: number | null): Promise<number | null> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...argv], { stdio: 'ignore' });
     const timer = killAfter === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfter);
@@ -55,7 +56,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Files under `dir` whose names mark them as temporaries (`.name.tmp-<pid>-<hex>`). */
-async function temps(dir: string): Promise<number> {
+export async function temps(dir: string): Promise<number> {
   const entries = await readdir(dir, { recursive: true });
   return entries.filter((e) => /\.tmp-\d+-[0-9a-f]+$/.test(e)).length;
 }

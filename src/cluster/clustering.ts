@@ -12,19 +12,25 @@ export function softAssign(z: Tensor, centroids: Tensor, alpha = 1): Tensor {
 }
 
 /**
- * The auxiliary target of DEC: p_ij = (q_ij^2 / f_j) normalised over j,
- * with f_j = sum_i q_ij (soft cluster frequency). Sharpens confident
- * assignments and discounts large clusters. q is [n, k] row-major.
+ * The auxiliary target of DEC: p_ij = (q_ij^2 / f_j^balance) normalised over
+ * j, with f_j = sum_i q_ij (soft cluster frequency). Squaring sharpens
+ * confident assignments; dividing by the frequency discounts large clusters.
+ * `balance` 1 is DEC's (the paper's): it evens the clusters out, which pulls
+ * records of a class that is a small share of an archive (a few local events
+ * among many teleseismic records) into its cluster until the two are nearer
+ * in size. 0 only sharpens. q is [n, k] row-major.
  */
-export function targetDistribution(q: ArrayLike<number>, n: number, k: number): Float64Array {
+export function targetDistribution(q: ArrayLike<number>, n: number, k: number, balance = 1): Float64Array {
   if (q.length !== n * k) throw new Error(`targetDistribution: q has ${q.length} values, expected n * k = ${n} * ${k}`);
+  if (!(balance >= 0 && Number.isFinite(balance))) throw new Error(`targetDistribution: balance must be a finite number >= 0, got ${balance}`);
   const f = new Float64Array(k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) f[j]! += q[i * k + j]!;
+  const discount = f.map((fj) => fj ** balance);
   const p = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let j = 0; j < k; j++) {
-      const v = (q[i * k + j]! * q[i * k + j]!) / f[j]!;
+      const v = (q[i * k + j]! * q[i * k + j]!) / discount[j]!;
       p[i * k + j] = v;
       s += v;
     }

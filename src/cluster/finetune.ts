@@ -36,6 +36,8 @@ export interface FineTuneOptions {
   seed?: number;
   /** Adam learning rate (a fresh Adam, as the notebook compiles anew). Default 1e-3. */
   lr?: number;
+  /** Exponent of the cluster frequency that divides the target distribution (`targetDistribution`). Default 1, DEC's. */
+  targetBalance?: number;
   /** How KL and MSE combine. Default the notebook's: 0.1 KL + MSE. */
   loss?: LossForm;
   /** True classes, for evaluation only (ACC, NMI, ARI at each update); never used for training. */
@@ -105,7 +107,7 @@ function positiveInteger(name: string, v: number): number {
  *
  *   for iteration = 0 .. maxIter - 1:
  *     if iteration % updateInterval == 0:
- *       q = soft assignments of all records; P = targetDistribution(q)
+ *       q = soft assignments of all records; P = targetDistribution(q, targetBalance)
  *       deltaLabel = fraction of argmax q changed since the last update
  *       if iteration > 0 and deltaLabel < tol: stop
  *     train one batch on gamma KL(P_batch || Q_batch) + MSE (encoder, decoder, centroids)
@@ -135,10 +137,12 @@ export async function fineTune(
   const seed = options.seed ?? 0;
   const lr = options.lr ?? 1e-3;
   const lossForm = options.loss ?? { form: 'notebook' };
+  const targetBalance = options.targetBalance ?? 1;
+  if (!(targetBalance >= 0 && Number.isFinite(targetBalance))) throw new Error(`fineTune: targetBalance must be a finite number >= 0, got ${targetBalance}`);
   const weights = lossWeights(lossForm);
   if (clustering.codeSize !== model.codeSize)
     throw new Error(`fineTune: the clustering layer expects codes of ${clustering.codeSize}, the model makes ${model.codeSize}`);
-  const settings: JsonObject = { batchSize, maxIter, updateInterval, tol, shuffle, seed, lr, loss: { ...lossForm }, k: clustering.k, alpha: clustering.alpha };
+  const settings: JsonObject = { batchSize, maxIter, updateInterval, tol, shuffle, seed, lr, loss: { ...lossForm }, targetBalance, k: clustering.k, alpha: clustering.alpha };
 
   // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
   const compiled = compiledFor(model, batchSize, { k: clustering.k, alpha: clustering.alpha });
@@ -246,7 +250,7 @@ export async function fineTune(
         if (!Number.isFinite(prediction.q[i]!)) await fail('softAssignment', prediction.q[i]!, iteration);
       if (kind !== 'final') {
         target?.dispose();
-        target = tensor(targetDistribution(prediction.q, n, k), [n, k], { backend: model.backend, dtype: model.dtype });
+        target = tensor(targetDistribution(prediction.q, n, k, targetBalance), [n, k], { backend: model.backend, dtype: model.dtype });
       }
       if (kind !== null) {
         const clusters = prediction.clusters;

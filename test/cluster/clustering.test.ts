@@ -57,6 +57,36 @@ describe('targetDistribution', () => {
   });
 });
 
+describe('targetDistribution balance: how much a small cluster is favoured', () => {
+  // 90 records leaning hard to cluster 0, 10 to cluster 1, and one on the fence leaning to 0: f = [82.55, 18.45].
+  const q = [...Array.from({ length: 90 }, () => [0.9, 0.1]), ...Array.from({ length: 10 }, () => [0.1, 0.9]), [0.55, 0.45]].flat();
+  const fence = 100;
+
+  it("balance 1 (DEC's) pulls the record on the fence into the small cluster: 0.3025 / 82.55 against 0.2025 / 18.45", () => {
+    const p = targetDistribution(q, 101, 2, 1);
+    expect(p[2 * fence + 1]).toBeCloseTo(0.010976 / (0.003664 + 0.010976), 3);
+    expect(p[2 * fence + 1]).toBeGreaterThan(0.5);
+  });
+
+  it('balance 0 only sharpens: the record keeps leaning where it leans, p = q^2 normalised', () => {
+    const p = targetDistribution(q, 101, 2, 0);
+    expect(p[2 * fence]).toBeCloseTo(0.3025 / (0.3025 + 0.2025), 12);
+    expect(p[2 * fence]).toBeGreaterThan(0.55);
+  });
+
+  it('balance 0.5 lies between, and the default is 1', () => {
+    const half = targetDistribution(q, 101, 2, 0.5)[2 * fence + 1]!;
+    expect(half).toBeGreaterThan(targetDistribution(q, 101, 2, 0)[2 * fence + 1]!);
+    expect(half).toBeLessThan(targetDistribution(q, 101, 2, 1)[2 * fence + 1]!);
+    expect(Array.from(targetDistribution(q, 101, 2))).toEqual(Array.from(targetDistribution(q, 101, 2, 1)));
+  });
+
+  it('refuses a negative or non-finite balance', () => {
+    expect(() => targetDistribution(q, 101, 2, -1)).toThrow(/balance must be a finite number >= 0, got -1/);
+    expect(() => targetDistribution(q, 101, 2, NaN)).toThrow(/got NaN/);
+  });
+});
+
 describe('KL(P || Q) gradient, float64 finite differences', () => {
   // P is the fixed target (no gradient), as in fine-tuning.
   const p = Float64Array.from(targetDistribution([0.7, 0.2, 0.1, 0.1, 0.6, 0.3, 0.25, 0.25, 0.5, 0.4, 0.4, 0.2, 0.05, 0.15, 0.8], 5, 3));
