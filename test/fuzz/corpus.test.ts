@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHdf5 } from '../../src/data/readers/hdf5.js';
 import { readSeismogram } from '../../src/data/readers/index.js';
 import { FORMATS } from './formats.js';
 import { prepareFormat, runSeed, type Prepared } from './run.js';
@@ -67,6 +68,17 @@ describe('regression corpus: mutants that once broke a reader are rejected in on
       expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
     });
   }
+});
+
+describe('regression corpus: metadata that makes the HDF5 library itself allocate', () => {
+  it('hdf5-seisbench-heap-1.4GB.hdf5: the library asks for 1.4 GB to read a 42 kB file; the growth is refused and the read rejected', async () => {
+    const file = join(corpus, 'hdf5-seisbench-heap-1.4GB.hdf5');
+    const archive = await openHdf5(file);
+    const rssBefore = process.memoryUsage().rss;
+    expect(() => archive.readTrace('bucket0$0,:3,:1500')).toThrow(/hdf5-seisbench-heap-1\.4GB\.hdf5: .*HDF5 error: the file's metadata made the library ask for \d+ more bytes, past the 17460640 a read of this file may take/);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 2 ** 20);
+    archive.close();
+  });
 });
 
 describe('hostile inputs through the seiscluster binary exit 1 with one line, never 2 or a hang', () => {

@@ -52,6 +52,9 @@ const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]; // \x89HDF\r
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const SEISBENCH_DEFAULT_DIMENSION_ORDER = 'CW';
+const WASM_PAGE_BYTES = 65536;
+/** What the WebAssembly module prints when a growth is refused and it gives up. */
+const LIBRARY_NOISE = /^(growMemory: Attempted to grow heap|Failed to grow the heap|Aborted\(native code called abort\(\)\))/;
 const SEISBENCH_DEFAULT_COMPONENT_ORDER = 'ZNE';
 
 let library: Promise<void> | undefined;
@@ -89,13 +92,13 @@ export class Hdf5Waveforms {
   static async open(path: string): Promise<Hdf5Waveforms> {
     await ready();
     const size = await checkSignature(path);
-    const file = hdf5Call(path, 'file', path, () => new h5wasm.File(resolve(path), 'r'));
+    const file = hdf5Call(decodedBytesBound(size), path, 'file', path, () => new h5wasm.File(resolve(path), 'r'));
     return new Hdf5Waveforms(path, file, size);
   }
 
   /** Paths of the per-trace datasets (STEAD layout): every dataset except SeisBench buckets and `data_format`. */
   traceKeys(): string[] {
-    return hdf5Call(this.path, 'file', '/', () =>
+    return hdf5Call(this.readBound, this.path, 'file', '/', () =>
       this.file
         .paths()
         .map((p) => p.replace(/^\//, ''))
@@ -106,9 +109,9 @@ export class Hdf5Waveforms {
 
   /** Names of the SeisBench bucket arrays (`bucket0`, ...) under `data/`. */
   bucketNames(): string[] {
-    const data = hdf5Call(this.path, 'data', 'data', () => this.file.get('data'));
+    const data = hdf5Call(this.readBound, this.path, 'data', 'data', () => this.file.get('data'));
     if (!(data instanceof h5wasm.Group)) return [];
-    return hdf5Call(this.path, 'data', 'data', () => data.keys()).filter((k) => /^bucket\d+$/.test(k));
+    return hdf5Call(this.readBound, this.path, 'data', 'data', () => data.keys()).filter((k) => /^bucket\d+$/.test(k));
   }
 
   /**
@@ -120,7 +123,7 @@ export class Hdf5Waveforms {
   }
 
   close(): void {
-    hdf5Call(this.path, 'file', this.path, () => this.file.close());
+    hdf5Call(this.readBound, this.path, 'file', this.path, () => this.file.close());
   }
 
   /** Refuses a read whose declared size is past the bound, before the library allocates it. */
@@ -133,11 +136,11 @@ export class Hdf5Waveforms {
   }
 
   private dataset(path: string, field: string): { dataset: Dataset; metadata: Metadata; shape: number[] } {
-    const entity = hdf5Call(this.path, field, path, () => this.file.get(path));
+    const entity = hdf5Call(this.readBound, this.path, field, path, () => this.file.get(path));
     if (!(entity instanceof h5wasm.Dataset)) {
       throw new DataError(this.path, field, path, entity === null ? 'no such dataset in the file' : 'not a dataset');
     }
-    const metadata = hdf5Call(this.path, field, path, () => entity.metadata);
+    const metadata = hdf5Call(this.readBound, this.path, field, path, () => entity.metadata);
     const { type } = metadata;
     if (type !== H5T_FLOAT && type !== H5T_INTEGER) {
       throw new DataError(this.path, field, path, `not a numeric array (HDF5 type class ${type})`);
@@ -148,7 +151,7 @@ export class Hdf5Waveforms {
   private readDatasetTrace(key: string): Hdf5Trace {
     const { dataset, metadata, shape } = this.dataset(key, 'trace');
     this.checkReadSize(shape.reduce((n, d) => n * d, 1), metadata, `${key} shape`, shape);
-    const values = toFloat64(hdf5Call(this.path, key, key, () => dataset.value), this.path, key);
+    const values = toFloat64(hdf5Call(this.readBound, this.path, key, key, () => dataset.value), this.path, key);
     const attributes = this.readAttributes(dataset, key);
     let components: Float64Array[];
     if (shape.length === 1) components = [values];
@@ -183,7 +186,7 @@ export class Hdf5Waveforms {
     const ranges = parseLocator(reference, locator, shape, this.path);
     this.checkReadSize(ranges.reduce((n, [from, to]) => n * (to - from), 1), metadata, 'trace_name', reference);
     const values = toFloat64(
-      hdf5Call(this.path, 'trace_name', reference, () => dataset.slice(ranges)),
+      hdf5Call(this.readBound, this.path, 'trace_name', reference, () => dataset.slice(ranges)),
       this.path,
       reference,
     );
@@ -207,21 +210,21 @@ export class Hdf5Waveforms {
 
   private formatEntry(name: string): OutputData | null {
     const field = `data_format/${name}`;
-    const entity = hdf5Call(this.path, field, name, () => this.file.get(field));
+    const entity = hdf5Call(this.readBound, this.path, field, name, () => this.file.get(field));
     if (!(entity instanceof h5wasm.Dataset)) return null;
-    const metadata = hdf5Call(this.path, field, name, () => entity.metadata);
+    const metadata = hdf5Call(this.readBound, this.path, field, name, () => entity.metadata);
     this.checkReadSize((metadata.shape ?? []).reduce((n, d) => n * d, 1), metadata, field, metadata.shape ?? []);
-    return hdf5Call(this.path, field, name, () => entity.value);
+    return hdf5Call(this.readBound, this.path, field, name, () => entity.value);
   }
 
   /** The dataset's attributes that are numbers, strings or arrays of them; each read is bounded and wrapped like a dataset read. */
   private readAttributes(dataset: Dataset, key: string): Record<string, Hdf5AttributeValue> {
     const out: Record<string, Hdf5AttributeValue> = {};
-    for (const [name, attribute] of Object.entries(hdf5Call(this.path, `${key} attributes`, key, () => dataset.attrs))) {
+    for (const [name, attribute] of Object.entries(hdf5Call(this.readBound, this.path, `${key} attributes`, key, () => dataset.attrs))) {
       const field = `${key} attribute ${name}`;
-      const metadata = hdf5Call(this.path, field, name, () => attribute.metadata);
+      const metadata = hdf5Call(this.readBound, this.path, field, name, () => attribute.metadata);
       this.checkReadSize((metadata.shape ?? []).reduce((n, d) => n * d, 1), metadata, field, metadata.shape ?? []);
-      const value = attributeValue(hdf5Call(this.path, field, name, () => attribute.value));
+      const value = attributeValue(hdf5Call(this.readBound, this.path, field, name, () => attribute.value));
       if (value !== undefined) out[name] = value;
     }
     return out;
@@ -350,15 +353,59 @@ async function checkSignature(path: string): Promise<number> {
 /**
  * Runs an h5wasm call and turns a library error into a DataError whose
  * problem is the innermost HDF5 message (e.g. "truncated file: eof = ...").
+ * The library's own memory may grow by at most `bound` bytes meanwhile
+ * (`withGrowthCeiling`).
  */
-function hdf5Call<T>(file: string, field: string, value: unknown, call: () => T): T {
+function hdf5Call<T>(bound: number, file: string, field: string, value: unknown, call: () => T): T {
+  const growth = { refused: 0 };
   try {
-    return call();
+    return withGrowthCeiling(bound, growth, call);
   } catch (error) {
     if (error instanceof DataError) throw error;
+    if (growth.refused > 0) {
+      throw new DataError(file, field, value, `HDF5 error: the file's metadata made the library ask for ${growth.refused} more bytes, past the ${bound} a read of this file may take (16 x its size + 16 MiB)`);
+    }
     const message = error instanceof Error ? error.message : String(error);
     const frames = message.split('\n').filter((line) => /#\d+:/.test(line));
     const innermost = frames.length > 0 ? (frames[frames.length - 1] as string).replace(/^.* in [\w.]+\(\): /, '') : message;
     throw new DataError(file, field, value, `HDF5 error: ${innermost.trim()}`);
+  }
+}
+
+/**
+ * Runs `call` with every WebAssembly memory allowed to grow by at most
+ * `bytes` past its size when the call began. The HDF5 library allocates in
+ * its own WebAssembly memory while it parses a file's metadata, where the
+ * declared-size checks above cannot look; corrupt metadata can make it ask
+ * for gigabytes. A refused growth is an allocation failure to the library,
+ * which then fails the call; `growth.refused` keeps the largest growth
+ * refused. h5wasm calls are synchronous, so nothing else on this thread
+ * grows a memory meanwhile (workers have their own).
+ */
+function withGrowthCeiling<T>(bytes: number, growth: { refused: number }, call: () => T): T {
+  const prototype = WebAssembly.Memory.prototype;
+  const grow = prototype.grow;
+  const startSize = new WeakMap<WebAssembly.Memory, number>();
+  prototype.grow = function growWithinCeiling(this: WebAssembly.Memory, pages: number): number {
+    const size = this.buffer.byteLength;
+    if (!startSize.has(this)) startSize.set(this, size);
+    const grown = size + pages * WASM_PAGE_BYTES - startSize.get(this)!;
+    if (grown > bytes) {
+      growth.refused = Math.max(growth.refused, grown);
+      throw new RangeError(`memory growth past ${bytes} bytes refused`);
+    }
+    return grow.call(this, pages);
+  };
+  // The library reports each refused growth and its abort on stderr itself; the DataError says it in one line instead.
+  const write = process.stderr.write;
+  process.stderr.write = function withoutLibraryNoise(this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk === 'string' && LIBRARY_NOISE.test(chunk)) return true;
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof process.stderr.write;
+  try {
+    return call();
+  } finally {
+    prototype.grow = grow;
+    process.stderr.write = write;
   }
 }
