@@ -144,13 +144,14 @@ describe('stress set archive', () => {
   });
 
   it('refuses to write into a folder that is not empty, and replaces it with force', async () => {
+    const entries = (await readdir(work.path('b'))).length;
     await expectDataError(writeStressArchive({ task: 'B', records: 10, seed: 0, out: work.path('b') }), {
       file: work.path('b'),
       field: 'out',
-      value: String((await readdir(work.path('b'))).length),
+      value: String(entries),
       problem: /not empty/,
     });
-    const replaced = await writeStressArchive({ task: 'B', records: 10, seed: 0, out: work.path('b-other'), force: true });
+    const replaced = await writeStressArchive({ task: 'B', records: 10, seed: 0, out: work.path('b'), force: true });
     expect(replaced.records).toBe(10);
     expect((await readManifest(replaced.manifest)).length).toBe(10);
     expect((await readdir(work.dir)).filter((name) => name.startsWith('.'))).toEqual([]);
