@@ -46,6 +46,8 @@ interface Candidate extends PreparationOverrides {
   readonly preset: PresetName;
   /** Fine-tuning's target balance (`train --target-balance`); absent: the default for the preset. */
   readonly targetBalance?: number;
+  /** Pre-training epochs (`train --epochs`); absent: train's default. */
+  readonly epochs?: number;
 }
 
 const band = (lowHz: number, highHz = 20) => ({ bandpass: { lowHz, highHz, order: 4, zeroPhase: true } });
@@ -64,10 +66,12 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'dB std, seg 64, 0.5 Hz, 20 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, normalize: 'standardize', preP: 200, windowSamples: 2000, hop: 42 } },
   { name: 'dB 60, seg 64, 0.5 Hz, 30 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, preP: 300, windowSamples: 3000, hop: 63 } },
   { name: 'default', preset: 'default' },
-  { name: 'default, balance 1', preset: 'default', targetBalance: 1 },
-  { name: 'default, balance 0', preset: 'default', targetBalance: 0 },
+  { name: 'default, 100 epochs', preset: 'default', epochs: 100 },
+  { name: 'default, 100 epochs, balance 1', preset: 'default', epochs: 100, targetBalance: 1 },
+  { name: 'default, 100 epochs, balance 0', preset: 'default', epochs: 100, targetBalance: 0 },
   { name: 'B default', preset: 'default' },
   { name: 'B default, balance 1', preset: 'default', targetBalance: 1 },
+  { name: 'B default, 300 epochs', preset: 'default', epochs: 300 },
   { name: 'B paper', preset: 'paper' },
   { name: 'B rms', preset: 'paper', pWindow: { normalize: 'rms' } },
   { name: 'B pick at 5', preset: 'paper', pWindow: { preP: 5 } },
@@ -209,6 +213,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
           ...settingsFrom(args, task === 'A' ? networkA() : networkB(), cpu, null, 'defaults-experiment'),
           seed,
           ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
+          ...(candidate.epochs !== undefined && { epochs: candidate.epochs }),
         };
         const result = await runPipeline(part, settings);
         const acc = (stage: string): number => Number(result.rows.find((r) => r.stage === stage)?.acc ?? Number.NaN);

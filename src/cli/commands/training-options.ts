@@ -10,10 +10,10 @@ import { TSNE_MIN_POINTS, type PipelineSettings } from '../pipeline.js';
 /** Synthetic set sizes: enough records for the report's maps, few enough to stay in memory (100,000 spectrograms take about 300 MB). */
 export const SYNTHETIC_RECORDS = { min: TSNE_MIN_POINTS, max: 100_000 } as const;
 
-/** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md) but the paper's 100 pre-training epochs. */
+/** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md); epochs and target balance follow the data's preparation (`methodDefaults`). */
 export const trainingOptions: readonly OptionSpec[] = [
   { name: 'model', type: 'path', role: 'input-file', help: 'a model description (JSON); default the paper\'s network A (task A) or B (task B)' },
-  { name: 'epochs', type: 'int', default: 100, min: 1, max: 10_000, help: 'pre-training epochs (the paper\'s 100; its notebook ran 50)' },
+  { name: 'epochs', type: 'int', min: 1, max: 10_000, help: "pre-training epochs (default: the paper's 100; 300 for task A sets not prepared with --preset paper; README. The paper's notebook ran 50)" },
   { name: 'batch', type: 'int', default: 128, min: 1, max: 65_536, help: 'pre-training batch size' },
   { name: 'k', type: 'int', default: 2, min: 2, max: 256, help: 'clusters (at most the number of records)' },
   { name: 'n-init', type: 'int', default: 20, min: 1, max: 1000, help: 'k-means restarts (best inertia wins)' },
@@ -52,7 +52,7 @@ export function settingsFrom(args: ParsedArgs, description: ModelDescription, ba
     backend,
     seed: num(args, 'seed')!,
     k: num(args, 'k')!,
-    epochs: num(args, 'epochs')!,
+    epochs: num(args, 'epochs') ?? null,
     batchSize: num(args, 'batch')!,
     fineTuneBatchSize: num(args, 'ft-batch')!,
     maxIter: num(args, 'max-iter')!,
