@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
-import { parseCsv } from '../../src/data/readers/manifest.js';
+import { csvField, parseCsv } from '../../src/data/readers/manifest.js';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
 /** The labelled development set; CI sees it at ../shared as well. */
@@ -54,10 +54,9 @@ export async function distanceSlice(path: string, sets: readonly string[], perSe
   const source = join(realData, 'distance', 'manifest.csv');
   const { columns, records } = parseCsv(await readFile(source, 'utf8'), source);
   const chosen = sets.flatMap((set) => records.filter((r) => r.values.dataset === set).slice(0, perSet));
-  const quote = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   const header = [...columns, ...(extraColumn ? [extraColumn] : [])];
   const lines = chosen.map((r, i) =>
-    [...columns.map((c) => (c === 'path' ? join(realData, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])].map(quote).join(','),
+    [...columns.map((c) => (c === 'path' ? join(realData, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])].map(csvField).join(','),
   );
   await writeFile(path, `${header.join(',')}\n${lines.join('\n')}\n`);
   return path;

@@ -1,23 +1,17 @@
 /**
- * Opens a generated report in headless Chromium (Debian's `chromium` package,
- * driven by playwright-core; never a downloaded browser) and checks what a
- * reader sees: the page loads from file:// with no console errors, no failed
- * or outside requests, and every figure decoded and laid out.
- *
- * Without /usr/bin/chromium the test fails in CI (CI=true), where the
- * browser is installed by apt, and is skipped elsewhere with the reason logged.
+ * Opens a generated report in headless Chromium (chromium.ts) and checks what
+ * a reader sees: the page loads from file:// with no console errors, no
+ * failed or outside requests, and every figure decoded and laid out.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/html.js';
+import { launchChromium, skipWithoutChromium } from './chromium.js';
 import { sampleReport } from './fixtures.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** What the test reads of a figure element in the page (the project compiles without the DOM library). */
 interface ImageLike {
@@ -27,29 +21,18 @@ interface ImageLike {
   naturalWidth?: number;
   naturalHeight?: number;
 }
-const available = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-
-if (!available && !inCi) {
-  console.warn(`browser test skipped: ${CHROMIUM} is missing (install Debian's chromium package: apt-get install chromium)`);
-}
-
-describe.skipIf(!available && !inCi)('the report in headless Chromium', () => {
+describe.skipIf(skipWithoutChromium('browser test'))('the report in headless Chromium', () => {
   let browser: Browser | undefined;
   let dir: string;
   let html: string;
   let figures: number;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI: ${CHROMIUM} is missing; the browser test needs Debian's chromium package`);
     dir = await mkdtemp(join(tmpdir(), 'seiscluster-browser-'));
     const out = await writeReport(dir, sampleReport());
     html = out.html;
     figures = out.pngs.length;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

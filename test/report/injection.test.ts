@@ -5,25 +5,17 @@
  * real records, and opens the report in headless Chromium (Debian's
  * `chromium`, driven by playwright-core): nothing runs, nothing is fetched,
  * and every name is shown as the text it is.
- *
- * Without /usr/bin/chromium the test fails in CI (CI=true) and is skipped
- * elsewhere with the reason logged, as the other browser test.
  */
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsv } from '../../src/data/readers/manifest.js';
+import { csvField, parseCsv } from '../../src/data/readers/manifest.js';
 import { run } from '../cli/run.js';
 import { distanceSlice } from '../data/helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!available && !inCi) console.warn(`report injection test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+import { launchChromium, skipWithoutChromium } from './chromium.js';
 
 /** Each sets a different global when it runs, so a failure names the way in. */
 const hostile = {
@@ -48,18 +40,16 @@ interface PageFacts {
   text: string;
 }
 
-describe.skipIf(!available && !inCi)('a report of data whose names are markup and script, in headless Chromium', () => {
+describe.skipIf(skipWithoutChromium('report injection test'))('a report of data whose names are markup and script, in headless Chromium', () => {
   let dir: string;
   let html: string;
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI: ${CHROMIUM} is missing; the report injection test needs Debian's chromium package`);
     dir = await mkdtemp(join(tmpdir(), 'seiscluster-injection-'));
     // Real records of two data sets, copied under hostile names and relabelled with hostile values.
     const slice = await distanceSlice(join(dir, 'slice.csv'), ['phasenet_ncedc', 'aimbat_chile_2012'], 16);
     const { columns, records } = parseCsv(await readFile(slice, 'utf8'), slice);
-    const quote = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
     const rows: string[] = [];
     for (const [i, r] of records.entries()) {
       const v = { ...r.values };
@@ -71,7 +61,7 @@ describe.skipIf(!available && !inCi)('a report of data whose names are markup an
       v.station = `${hostile.station}${i % 3}`;
       v.event_id = `${hostile.event}${v.dataset}`;
       v.dataset = `${hostile.dataset}${v.dataset}`;
-      rows.push(columns.map((c) => quote(v[c] ?? '')).join(','));
+      rows.push(columns.map((c) => csvField(v[c] ?? '')).join(','));
     }
     const manifest = join(dir, `${hostile.file}.csv`);
     await writeFile(manifest, `${columns.join(',')}\n${rows.join('\n')}\n`);
@@ -82,10 +72,7 @@ describe.skipIf(!available && !inCi)('a report of data whose names are markup an
     const trained = await run('train', '--data', set, '--out', out, '--tsne-points', '32', '--tsne-iterations', '50', ...tiny);
     expect(trained.code, trained.stderr).toBe(0);
     html = join(out, 'report', 'report.html');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -36,9 +36,8 @@ export async function train(args: ParsedArgs): Promise<void> {
   const have = data.inputShape.reduce((a, b) => a * b, 1);
   if (want !== have) throw new DataError(path, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
   const { backend, description: where } = await openBackend(args);
-  const settings = settingsFrom(args, description, backend, out, args.commandLine);
   const result = await buildRunFolder(out, async (staging, finalPath) => {
-    const run = await runPipeline(data, { ...settings, outDir: staging });
+    const run = await runPipeline(data, settingsFrom(args, description, backend, staging, args.commandLine));
     return { ...run, files: run.files.map(finalPath) };
   });
   note(`wrote ${result.files.map(printable).join(', ')}`);
