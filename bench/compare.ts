@@ -184,7 +184,17 @@ function measureTorch(options: Options): Result | Skipped {
   const framework = 'PyTorch';
   const run = spawnSync(
     python,
-    [`${here}compare/torch_step.py`, '--batch', `${options.batch}`, '--threads', `${options.threads}`, '--inference-batch', `${inferenceBatch}`, '--seconds', `${options.seconds}`],
+    [
+      `${here}compare/torch_step.py`,
+      '--batch',
+      `${options.batch}`,
+      '--threads',
+      `${options.threads}`,
+      '--inference-batch',
+      `${inferenceBatch}`,
+      '--seconds',
+      `${options.seconds}`,
+    ],
     {
       encoding: 'utf8',
       // glibc reads these at start-up. Raised, they keep freed activation
@@ -210,7 +220,18 @@ function measureTfjs(options: Options): Result[] | Skipped {
   // The same Node flags as this process, so the child loads TypeScript through tsx as well.
   const run = spawnSync(
     process.execPath,
-    [...process.execArgv, `${here}compare/tfjs-step.ts`, '--batch', `${options.batch}`, '--inference-batch', `${inferenceBatch}`, '--threads', `${options.threads}`, '--seconds', `${options.seconds}`],
+    [
+      ...process.execArgv,
+      `${here}compare/tfjs-step.ts`,
+      '--batch',
+      `${options.batch}`,
+      '--inference-batch',
+      `${inferenceBatch}`,
+      '--threads',
+      `${options.threads}`,
+      '--seconds',
+      `${options.seconds}`,
+    ],
     { encoding: 'utf8' },
   );
   if (run.status !== 0) return { framework, reason: lastLine(run.stderr) || `tfjs-step.ts: exit ${run.status ?? run.signal}` };
@@ -255,7 +276,9 @@ function printTable(results: readonly Result[], ours: Result, options: Options):
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const machine = { cpu: cpuModel(), cores: os.availableParallelism(), node: process.version };
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; batch ${options.batch}, ${options.threads} threads, ${options.seconds} s per measurement`);
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}; batch ${options.batch}, ${options.threads} threads, ${options.seconds} s per measurement`,
+  );
   const skipped: Skipped[] = [];
   const results: Result[] = [];
   // Installing comes first, so that apt's work does not fall between the measurements.

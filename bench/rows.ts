@@ -126,7 +126,13 @@ export async function inferenceRows(backend: Backend, batch: number, sync: Sync,
  * convolutions: forward, input gradient (not for the first layer: the data
  * takes none) and weight gradient.
  */
-export async function stepRows(backend: Backend, batches: readonly number[], sync: Sync, options: BenchOptions, variant: StepVariant = { compiled: true, label: '' }): Promise<Row[]> {
+export async function stepRows(
+  backend: Backend,
+  batches: readonly number[],
+  sync: Sync,
+  options: BenchOptions,
+  variant: StepVariant = { compiled: true, label: '' },
+): Promise<Row[]> {
   const bench = new Bench(options);
   const work = new Map<string, { flops: number; records: number }>();
   const steps: Workload[] = [];

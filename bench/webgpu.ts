@@ -20,9 +20,7 @@ export async function webgpuBenchmarks(): Promise<void> {
   try {
     const software = gpu.adapter.software;
     console.log(`\nWebGPU on ${gpu.description}${software ? ': a software rasteriser, so these are correctness-only figures' : ''}`);
-    const options: BenchOptions = software
-      ? { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 }
-      : { time: 500, warmupTime: 100 };
+    const options: BenchOptions = software ? { time: 0, iterations: 1, warmupTime: 0, warmupIterations: 1 } : { time: 500, warmupTime: 100 };
     const sync = (): Promise<void> => gpu.sync();
     printRows('conv2d at the shapes of network A, batch 128 (WebGPU backend)', await convRows(gpu, 128, sync, options));
     printRows('network A training step (WebGPU backend)', await stepRows(gpu, [128, 1024], sync, options));

@@ -74,7 +74,9 @@ for (const task of tasks.split('')) {
   console.log(`\ntask ${task} | stage | ACC | NMI | ARI | seconds`);
   for (const s of result.stages)
     console.log(`task ${task} | ${s.stage} | ${fmt(s.scores?.acc)} | ${fmt(s.scores?.nmi)} | ${fmt(s.scores?.ari)} | ${s.seconds.toFixed(1)}`);
-  console.log(`task ${task} | total (${result.fineTune.iterations} fine-tuning iterations, stopped on ${result.fineTune.stopReason}) | | | | ${result.seconds.toFixed(1)}\n`);
+  console.log(
+    `task ${task} | total (${result.fineTune.iterations} fine-tuning iterations, stopped on ${result.fineTune.stopReason}) | | | | ${result.seconds.toFixed(1)}\n`,
+  );
   const { acc, mapping } = clusteringAccuracy(data.labels, result.fineTune.prediction.clusters);
   const mapped = Array.from(result.fineTune.prediction.clusters, (c) => mapping.get(c) ?? -1);
   const classes = task === 'A' ? TASK_A_CLASSES : TASK_B_CLASSES;

@@ -60,10 +60,20 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'dB 60, 0.5 Hz', preset: 'paper', preprocess: band(0.5), spectrogram: { scale: 'db', floorDb: 60 } },
   { name: 'dB 60, seg 64, 0.5 Hz', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, hop: 13 } },
   { name: 'dB 60, seg 64, 0.5 Hz, 20 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, preP: 200, windowSamples: 2000, hop: 42 } },
-  { name: 'dB 40, seg 64, 0.5 Hz, 20 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, floorDb: 40, preP: 200, windowSamples: 2000, hop: 42 } },
+  {
+    name: 'dB 40, seg 64, 0.5 Hz, 20 s',
+    preset: 'paper',
+    preprocess: band(0.5),
+    spectrogram: { ...dbWide, floorDb: 40, preP: 200, windowSamples: 2000, hop: 42 },
+  },
   { name: 'linear, seg 64, 0.5 Hz, 20 s', preset: 'paper', preprocess: band(0.5), spectrogram: { segment: 64, preP: 200, windowSamples: 2000, hop: 42 } },
   { name: 'dB 60, seg 64, 1 Hz, 20 s', preset: 'paper', spectrogram: { ...dbWide, preP: 200, windowSamples: 2000, hop: 42 } },
-  { name: 'dB std, seg 64, 0.5 Hz, 20 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, normalize: 'standardize', preP: 200, windowSamples: 2000, hop: 42 } },
+  {
+    name: 'dB std, seg 64, 0.5 Hz, 20 s',
+    preset: 'paper',
+    preprocess: band(0.5),
+    spectrogram: { ...dbWide, normalize: 'standardize', preP: 200, windowSamples: 2000, hop: 42 },
+  },
   { name: 'dB 60, seg 64, 0.5 Hz, 30 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, preP: 300, windowSamples: 3000, hop: 63 } },
   { name: 'default', preset: 'default' },
   { name: 'default, 100 epochs', preset: 'default', epochs: 100 },
@@ -129,7 +139,16 @@ function subsample(rows: readonly number[], count: number, seed: number): number
 function distanceCompositions(meta: readonly ManifestRow[]): Composition[] {
   const where = (test: (r: ManifestRow) => boolean): number[] => meta.flatMap((r, i) => (test(r) ? [i] : []));
   const events = [...new Set(meta.filter((r) => r.label === 'teleseismic').map((r) => r.event_id!))].sort();
-  const eventRows = new Map(events.map((e) => [e, subsample(where((r) => r.event_id === e), 100, 1)]));
+  const eventRows = new Map(
+    events.map((e) => [
+      e,
+      subsample(
+        where((r) => r.event_id === e),
+        100,
+        1,
+      ),
+    ]),
+  );
   const locals = [...new Set(meta.filter((r) => r.label === 'local').map((r) => r.dataset!))].sort();
   const out: Composition[] = [];
   for (const local of locals) {
@@ -200,7 +219,16 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
   for (const [s, set] of sets.entries()) {
     const out = join(scratch, `${s}.scds`);
     const { preset, preprocess, spectrogram, pWindow } = candidate;
-    await prepareDataset({ task: task!, inputs: [set.manifest], out, preset, ...(preprocess && { preprocess }), ...(spectrogram && { spectrogram }), ...(pWindow && { pWindow }), ...(picks && { picks }) });
+    await prepareDataset({
+      task: task!,
+      inputs: [set.manifest],
+      out,
+      preset,
+      ...(preprocess && { preprocess }),
+      ...(spectrogram && { spectrogram }),
+      ...(pWindow && { pWindow }),
+      ...(picks && { picks }),
+    });
     const data = await preparedData(out);
     const meta = await rowsBySource(set.manifest, (await readDatasetHeader(out)).sourceIds);
     let compositions = set.compose(meta);
@@ -227,7 +255,9 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
           trivialCue: acc('trivial cue (centroid, energy)'),
         };
         runs.push(run);
-        console.error(`  ${candidate.name}${picks ? ` (${picks} picks)` : ''} | ${composition.name} (${run.records}) seed ${seed}: fine-tuning ${run.fineTuning.toFixed(3)}, codes ${run.kMeansCodes.toFixed(3)}, k-means inputs ${run.kMeansInputs.toFixed(3)}, trivial cue ${run.trivialCue.toFixed(3)}`);
+        console.error(
+          `  ${candidate.name}${picks ? ` (${picks} picks)` : ''} | ${composition.name} (${run.records}) seed ${seed}: fine-tuning ${run.fineTuning.toFixed(3)}, codes ${run.kMeansCodes.toFixed(3)}, k-means inputs ${run.kMeansInputs.toFixed(3)}, trivial cue ${run.trivialCue.toFixed(3)}`,
+        );
       }
     }
   }
@@ -243,7 +273,8 @@ function summarise(runs: readonly RunScores[]): Record<string, number | string> 
   for (const r of runs) byComposition.set(r.composition, [...(byComposition.get(r.composition) ?? []), r]);
   const groups = [...byComposition.values()];
   const worst = groups.reduce((w, g) => (mean(g.map((r) => r.fineTuning)) < mean(w.map((r) => r.fineTuning)) ? g : w));
-  const of = (key: 'kMeansInputs' | 'trivialCue'): string => `${mean(runs.map((r) => r[key])).toFixed(3)} / ${Math.min(...groups.map((g) => mean(g.map((r) => r[key])))).toFixed(3)}`;
+  const of = (key: 'kMeansInputs' | 'trivialCue'): string =>
+    `${mean(runs.map((r) => r[key])).toFixed(3)} / ${Math.min(...groups.map((g) => mean(g.map((r) => r[key])))).toFixed(3)}`;
   return {
     compositions: groups.length,
     runs: runs.length,
@@ -266,7 +297,9 @@ try {
       const runs = await scoreCandidate(candidate, picks, scratch);
       const summary = summarise(runs);
       results.push({ candidate: candidate.name, picks: picks ?? 'given, else estimate', summary, runs });
-      console.log(`| ${candidate.name}${picks ? ` | ${picks}` : ''} | ${(summary.meanAcc as number).toFixed(3)} | ${(summary.worstComposition as number).toFixed(3)} (${summary.worstName}) | ${(summary.meanSeedSd as number).toFixed(3)} / ${(summary.maxSeedSd as number).toFixed(3)} | ${summary.collapsed} of ${summary.runs} | ${summary.kMeansInputs} | ${summary.trivialCue} |`);
+      console.log(
+        `| ${candidate.name}${picks ? ` | ${picks}` : ''} | ${(summary.meanAcc as number).toFixed(3)} | ${(summary.worstComposition as number).toFixed(3)} (${summary.worstName}) | ${(summary.meanSeedSd as number).toFixed(3)} / ${(summary.maxSeedSd as number).toFixed(3)} | ${summary.collapsed} of ${summary.runs} | ${summary.kMeansInputs} | ${summary.trivialCue} |`,
+      );
       if (outPath !== undefined) await writeFile(outPath, `${JSON.stringify({ task, seeds, stress: stress ?? null, results }, null, 1)}\n`);
     }
   }

@@ -13,7 +13,22 @@ import { readDatasetHeader } from '../src/data/dataset.js';
 import { readCheckpoint } from '../src/cluster/checkpoint.js';
 
 const BIN = resolve(import.meta.dirname, '../bin/seiscluster.js');
-const TINY = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2', '--tsne-points', '40', '--tsne-iterations', '50'];
+const TINY = [
+  '--backend',
+  'cpu',
+  '--epochs',
+  '2',
+  '--max-iter',
+  '20',
+  '--update-interval',
+  '10',
+  '--n-init',
+  '2',
+  '--tsne-points',
+  '40',
+  '--tsne-iterations',
+  '50',
+];
 
 export interface Trial {
   command: string;
@@ -74,17 +89,60 @@ async function checkRun(out: string): Promise<void> {
 }
 
 export const cases = (data: string, checkpoint: string): Case[] => [
-  { command: 'prepare', out: 'set.scds', window: 1500, argv: (out, seed) => ['prepare', '--task', 'A', '--out', out, '--synthetic', '2000', '--seed', String(seed)], check: async (out) => void (await readDatasetHeader(out)) },
-  { command: 'predict', out: 'p.csv', window: 1500, argv: (out) => ['predict', '--checkpoint', checkpoint, '--data', data, '--out', out, '--backend', 'cpu'], check: async (out) => {
+  {
+    command: 'prepare',
+    out: 'set.scds',
+    window: 1500,
+    argv: (out, seed) => ['prepare', '--task', 'A', '--out', out, '--synthetic', '2000', '--seed', String(seed)],
+    check: async (out) => void (await readDatasetHeader(out)),
+  },
+  {
+    command: 'predict',
+    out: 'p.csv',
+    window: 1500,
+    argv: (out) => ['predict', '--checkpoint', checkpoint, '--data', data, '--out', out, '--backend', 'cpu'],
+    check: async (out) => {
       const lines = (await readFile(out, 'utf8')).trim().split('\n');
       if (lines.length !== 301) throw new Error(`${lines.length} lines`);
-    } },
-  { command: 'train', out: 'run', window: 12000, argv: (out, seed) => ['train', '--data', data, '--out', out, ...TINY, '--seed', String(seed)], check: checkRun },
-  { command: 'demo', out: 'demo', window: 25000, argv: (out, seed) => ['demo', '--out', out, '--records-a', '100', '--records-b', '100', ...TINY, '--seed', String(seed)], check: async (out) => {
+    },
+  },
+  {
+    command: 'train',
+    out: 'run',
+    window: 12000,
+    argv: (out, seed) => ['train', '--data', data, '--out', out, ...TINY, '--seed', String(seed)],
+    check: checkRun,
+  },
+  {
+    command: 'demo',
+    out: 'demo',
+    window: 25000,
+    argv: (out, seed) => ['demo', '--out', out, '--records-a', '100', '--records-b', '100', ...TINY, '--seed', String(seed)],
+    check: async (out) => {
       await checkRun(join(out, 'task-a'));
       await checkRun(join(out, 'task-b'));
-    } },
-  { command: 'reproduce', out: 'repro', window: 8000, argv: (out, seed) => ['reproduce', '--task', 'B', '--records', '100', '--seeds', '1', '--out', out, ...TINY.filter((_, i) => i < 10), '--seed', String(seed)], check: async (out) => void JSON.parse(await readFile(join(out, 'reproduce.json'), 'utf8')) },
+    },
+  },
+  {
+    command: 'reproduce',
+    out: 'repro',
+    window: 8000,
+    argv: (out, seed) => [
+      'reproduce',
+      '--task',
+      'B',
+      '--records',
+      '100',
+      '--seeds',
+      '1',
+      '--out',
+      out,
+      ...TINY.filter((_, i) => i < 10),
+      '--seed',
+      String(seed),
+    ],
+    check: async (out) => void JSON.parse(await readFile(join(out, 'reproduce.json'), 'utf8')),
+  },
 ];
 
 /** A small seeded generator for the kill moments (mulberry32). */
@@ -133,7 +191,13 @@ async function cli(): Promise<void> {
     const rows: string[] = ['command    trials  corrupt  mixed  temp files left'];
     for (const c of cases(data, checkpoint)) {
       const t = await killTrials(c, n, 1, dir);
-      const row = [c.command.padEnd(9), String(t.length).padStart(6), String(t.filter((x) => x.corrupt).length).padStart(8), String(t.filter((x) => x.mixed).length).padStart(6), String(t.reduce((a, x) => a + x.tempsLeft, 0)).padStart(16)];
+      const row = [
+        c.command.padEnd(9),
+        String(t.length).padStart(6),
+        String(t.filter((x) => x.corrupt).length).padStart(8),
+        String(t.filter((x) => x.mixed).length).padStart(6),
+        String(t.reduce((a, x) => a + x.tempsLeft, 0)).padStart(16),
+      ];
       rows.push(row.join('  '));
       console.log(rows.at(-1));
     }

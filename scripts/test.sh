@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The test command: type-check, then vitest with WebGPU pointed at SwiftShader
+# The test command: type-check, lint and format check (Biome), then vitest with WebGPU pointed at SwiftShader
 # when no Vulkan driver is configured. In CI (CI=true) a failure to provision
 # the driver fails the run; elsewhere the WebGPU tests skip and say why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
+npx biome check --diagnostic-level=warn --error-on-warnings .
 if [ -z "${VK_ICD_FILENAMES:-}" ]; then
   if dir=$(bash scripts/swiftshader.sh); then
     export VK_ICD_FILENAMES="$dir/vk_swiftshader_icd.json"

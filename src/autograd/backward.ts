@@ -14,8 +14,7 @@ import { onesLike } from '../tensor/create.js';
  */
 export function backward(root: Tensor, grad?: Tensor): void {
   if (!root.requiresGrad) throw new Error(`backward: ${root} does not require grad (no parameter reaches it)`);
-  if (grad === undefined && root.size !== 1)
-    throw new Error(`backward: ${root} is not a scalar; pass the gradient of the output`);
+  if (grad === undefined && root.size !== 1) throw new Error(`backward: ${root} is not a scalar; pass the gradient of the output`);
   if (grad !== undefined && !sameShape(grad.shape, root.shape))
     throw new Error(`backward: gradient ${formatShape(grad.shape)} does not match output ${formatShape(root.shape)}`);
 

@@ -24,16 +24,13 @@ export function defineOp<A>(def: OpDef<A>): OpDef<A> {
 
 /** Runs `op` on tensors and, when grad is enabled and an input needs one, records it on the tape. */
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  if (inputs.length !== op.inputs.length)
-    throw new Error(`${op.name}: expected ${op.inputs.length} operands (${op.inputs.join(', ')}), got ${inputs.length}`);
+  if (inputs.length !== op.inputs.length) throw new Error(`${op.name}: expected ${op.inputs.length} operands (${op.inputs.join(', ')}), got ${inputs.length}`);
   const first = inputs[0]!;
   const backend = first.backend;
   for (let i = 1; i < inputs.length; i++) {
     const t = inputs[i]!;
-    if (t.backend !== backend)
-      throw new Error(`${op.name}: operand ${op.inputs[i]} is on ${t.backend.name}, ${op.inputs[0]} on ${backend.name}`);
-    if (t.dtype !== first.dtype)
-      throw new Error(`${op.name}: operand ${op.inputs[i]} is ${t.dtype}, ${op.inputs[0]} is ${first.dtype}`);
+    if (t.backend !== backend) throw new Error(`${op.name}: operand ${op.inputs[i]} is on ${t.backend.name}, ${op.inputs[0]} on ${backend.name}`);
+    if (t.dtype !== first.dtype) throw new Error(`${op.name}: operand ${op.inputs[i]} is ${t.dtype}, ${op.inputs[0]} is ${first.dtype}`);
   }
   const shape = op.shape(
     inputs.map((t) => t.shape),
@@ -61,9 +58,11 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
  */
 export function applyInPlace<A>(op: OpDef<A>, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: A): void {
   const all = [...inputs, ...outputs];
-  if (all.length !== op.inputs.length)
-    throw new Error(`${op.name}: expected ${op.inputs.length} operands (${op.inputs.join(', ')}), got ${all.length}`);
-  op.shape(all.map((t) => t.shape), attrs);
+  if (all.length !== op.inputs.length) throw new Error(`${op.name}: expected ${op.inputs.length} operands (${op.inputs.join(', ')}), got ${all.length}`);
+  op.shape(
+    all.map((t) => t.shape),
+    attrs,
+  );
   outputs[0]!.backend.run(op, inputs, outputs, attrs);
 }
 

@@ -68,9 +68,22 @@ export class UsageError extends Error {
 export const SEED_RANGE = { min: 0, max: 2 ** 31 - 1 } as const;
 
 export const commonOptions: readonly OptionSpec[] = [
-  { name: 'backend', type: 'string', choices: ['auto', 'cpu', 'webgpu'], default: 'auto', help: 'where tensors live: auto picks WebGPU only on a hardware adapter' },
+  {
+    name: 'backend',
+    type: 'string',
+    choices: ['auto', 'cpu', 'webgpu'],
+    default: 'auto',
+    help: 'where tensors live: auto picks WebGPU only on a hardware adapter',
+  },
   { name: 'seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of every random choice; one seed reproduces a CPU run bit for bit' },
-  { name: 'threads', type: 'int', default: 0, min: 0, max: MAX_THREADS, help: "threads of the CPU backend's compiled kernels (0: every core); results do not depend on it" },
+  {
+    name: 'threads',
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: MAX_THREADS,
+    help: "threads of the CPU backend's compiled kernels (0: every core); results do not depend on it",
+  },
   { name: 'json', type: 'boolean', help: 'print machine-readable JSON instead of tables' },
 ];
 
@@ -139,7 +152,9 @@ function parseNumber(opt: OptionSpec, raw: string): number {
   const int = opt.type === 'int';
   const v = Number(raw.trim());
   if (!(int ? INTEGER : NUMBER).test(raw.trim()) || !Number.isFinite(v))
-    throw new UsageError(`--${opt.name} = ${quoted(raw)}: expects ${int ? 'an integer (digits, or digits with a power of ten such as 1e4)' : 'a decimal number'}`);
+    throw new UsageError(
+      `--${opt.name} = ${quoted(raw)}: expects ${int ? 'an integer (digits, or digits with a power of ten such as 1e4)' : 'a decimal number'}`,
+    );
   if (int && !Number.isSafeInteger(v)) throw new UsageError(`--${opt.name} = ${quoted(raw)}: past 2^53, where integers round`);
   return Object.is(v, -0) ? 0 : v;
 }
@@ -174,7 +189,7 @@ export function formatHelp(spec: CommandSpec): string {
       .join('; ');
     lines.push(`  ${left.padEnd(width + 2)}  ${o.help}${extra ? ` (${extra})` : ''}`);
   }
-  lines.push('  --help'.padEnd(width + 6) + '  show this help');
+  lines.push(`${'  --help'.padEnd(width + 6)}  show this help`);
   if (spec.options.some((o) => o.type === 'int'))
     lines.push('', 'Integers are digits, or digits with a power of ten (1e4); a value out of its range is an error, never clamped.');
   if (spec.examples.length > 0) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));

@@ -19,7 +19,8 @@ export interface GroupingSummary {
   readonly perGroup: readonly { readonly group: string; readonly records: number; readonly acc: Metric }[];
 }
 
-const score = (m: Metric | undefined): string => (m === null || m === undefined ? '-' : typeof m === 'number' ? m.toFixed(3) : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
+const score = (m: Metric | undefined): string =>
+  m === null || m === undefined ? '-' : typeof m === 'number' ? m.toFixed(3) : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`;
 const accuracy = (m: Metric): string => (typeof m === 'number' ? percent(m) : percentSpread(m));
 
 /** "23 groups, 829 records; clusters against `network` NMI 0.120, ARI 0.050; against the labels NMI 0.900, ARI 0.950". */

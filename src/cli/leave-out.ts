@@ -41,7 +41,12 @@ export async function leaveOneGroupOut(
   const values = data.groups?.[column];
   if (values === undefined) {
     const has = Object.keys(data.groups ?? {});
-    throw new DataError(data.name, 'groups', column, `no such grouping column (the set has ${has.length > 0 ? has.join(', ') : 'none'}; prepare from a manifest with --group-by)`);
+    throw new DataError(
+      data.name,
+      'groups',
+      column,
+      `no such grouping column (the set has ${has.length > 0 ? has.join(', ') : 'none'}; prepare from a manifest with --group-by)`,
+    );
   }
   if (data.labels === undefined) throw new DataError(data.name, 'labels', 'none', 'leave-one-group-out needs labels to score the held-out groups');
   const splits = leaveOneGroupOutSplits(values);
@@ -53,7 +58,9 @@ export async function leaveOneGroupOut(
     let hits = 0;
     let scored = 0;
     for (const [g, split] of splits.entries()) {
-      note(`leave out ${column} = ${split.group} (${g + 1} of ${splits.length}), seed ${seed} (${s + 1} of ${seeds.length}): training on ${split.train.length} records, holding out ${split.test.length}`);
+      note(
+        `leave out ${column} = ${split.group} (${g + 1} of ${splits.length}), seed ${seed} (${s + 1} of ${seeds.length}): training on ${split.train.length} records, holding out ${split.test.length}`,
+      );
       const training = selectRecords(data, split.train);
       const heldOut = selectRecords(data, split.test);
       const result = await runPipeline(training, settingsFor(seed), heldOut.inputs);
@@ -65,7 +72,9 @@ export async function leaveOneGroupOut(
     }
     if (scored > 0) pooled.push(hits / scored);
   }
-  const groups = splits.map((split, g): HeldOutGroup => ({ group: split.group, records: split.test.length, acc: summarise(perGroup[g]!), perSeed: perGroup[g]! }));
+  const groups = splits.map(
+    (split, g): HeldOutGroup => ({ group: split.group, records: split.test.length, acc: summarise(perGroup[g]!), perSeed: perGroup[g]! }),
+  );
   const ranked = groups.filter((g) => g.acc !== null).sort((a, b) => a.acc!.mean - b.acc!.mean);
   return { column, groups, pooled: summarise(pooled), worst: ranked[0] ?? null, withoutGroup: values.filter((v) => v === null).length };
 }

@@ -54,7 +54,6 @@ function isBadInput(err: unknown): boolean {
   );
 }
 
-
 /** The file or folder the command writes (its first output option), to name in a message about a full disk. */
 function outputOf(spec: CommandSpec, args: ParsedArgs): string | undefined {
   const opt = spec.options.find((o) => o.role !== undefined && o.role !== 'input-file' && typeof args.options[o.name] === 'string');

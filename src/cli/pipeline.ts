@@ -11,7 +11,7 @@ import type { LossForm } from '../cluster/loss.js';
 import { predict, type Prediction } from '../cluster/predict.js';
 import type { JsonObject } from '../cluster/training.js';
 import type { ModelDescription } from '../model/description.js';
-import { type Figure } from '../report/figures.js';
+import type { Figure } from '../report/figures.js';
 import { writeReport, type JsonValue, type Metric, type Provenance, type ResultRow, type Section } from '../report/html.js';
 import { tsne } from '../report/tsne.js';
 import type { Backend } from '../tensor/backend.js';
@@ -194,7 +194,10 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
   if (data.labels !== undefined) {
     if (data.raw) rows.push(baseline('k-means on raw time series', data.raw.values, n, data.raw.length, data, s));
     rows.push(baseline(data.task === 'A' ? 'k-means on spectrograms' : 'k-means on P windows', data.inputs, n, size, data, s));
-    rows.push({ ...baseline('trivial cue (centroid, energy)', trivialCueFeatures(data.inputs, n, data.inputShape), n, 2, data, s), note: 'k-means on spectral centroid and energy' });
+    rows.push({
+      ...baseline('trivial cue (centroid, energy)', trivialCueFeatures(data.inputs, n, data.inputShape), n, 2, data, s),
+      note: 'k-means on spectral centroid and energy',
+    });
   }
 
   // Codes at the fine-tuning updates, for the t-SNE maps (a few kept).
@@ -204,7 +207,7 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
     description: s.description,
     inputs: data.inputs,
     // Scores during fine-tuning need a class for every record; a partly labelled set is scored at the end only.
-    ...(data.labels && data.labels.every((l) => l >= 0) && { labels: data.labels }),
+    ...(data.labels?.every((l) => l >= 0) && { labels: data.labels }),
     k: s.k,
     seed: s.seed,
     backend: s.backend,
@@ -226,7 +229,9 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
       shuffle: s.shuffleFineTune,
       onProgress: (p) => bar?.update(p.iteration, `loss ${p.loss.toExponential(3)}`),
       onUpdate: (record: UpdateRecord, prediction: Prediction) => {
-        snapshotsByRestart.at(-1)!.push({ iteration: record.iteration, codes: prediction.codes, clusters: prediction.clusters, ...(record.acc !== undefined && { acc: record.acc }) });
+        snapshotsByRestart
+          .at(-1)!
+          .push({ iteration: record.iteration, codes: prediction.codes, clusters: prediction.clusters, ...(record.acc !== undefined && { acc: record.acc }) });
       },
     },
     ...(s.outDir !== null && { checkpointPath: join(s.outDir, 'model.ckpt') }),
@@ -257,7 +262,8 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
   rows.push(rowOf('k-means on codes', data, result.kMeans.labels));
   rows.push(rowOf('fine-tuning', data, final.clusters, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}`));
   const scored = scoredSubset(data, final.clusters);
-  const evaluation = scored === null ? undefined : evaluateClusters(scored.labels, scored.clusters, data.snr ? scored.index.map((i) => data.snr![i] ?? null) : undefined);
+  const evaluation =
+    scored === null ? undefined : evaluateClusters(scored.labels, scored.clusters, data.snr ? scored.index.map((i) => data.snr![i] ?? null) : undefined);
   const grouping = data.groups === undefined ? undefined : evaluateGrouping(final.clusters, data.groups, data.labels);
   const clusters = new Int32Array(n);
   final.clusters.forEach((c, i) => (clusters[order === null ? i : order[i]!] = c));
@@ -290,7 +296,7 @@ export interface MethodDefaults {
  * README, "Defaults and how they were chosen".
  */
 export function methodDefaults(preprocessing: JsonObject, task: 'A' | 'B'): MethodDefaults {
-  if (preprocessing['preset'] === 'paper') return { epochs: 100, targetBalance: 1 };
+  if (preprocessing.preset === 'paper') return { epochs: 100, targetBalance: 1 };
   return { epochs: task === 'A' ? 300 : 100, targetBalance: 0.5 };
 }
 
@@ -304,7 +310,20 @@ async function writeLog(path: string, history: readonly UpdateRecord[]): Promise
   const f = (v: number | undefined | null): string => (v === undefined || v === null ? '' : String(v));
   const lines = ['iteration,kind,delta_label,loss_total,loss_kl,loss_reconstruction,acc,nmi,ari,seconds'];
   for (const u of history)
-    lines.push([u.iteration, u.kind, u.deltaLabel, f(u.loss?.total), f(u.loss?.kl), f(u.loss?.reconstruction), f(u.acc), f(u.nmi), f(u.ari), u.elapsedSeconds.toFixed(3)].join(','));
+    lines.push(
+      [
+        u.iteration,
+        u.kind,
+        u.deltaLabel,
+        f(u.loss?.total),
+        f(u.loss?.kl),
+        f(u.loss?.reconstruction),
+        f(u.acc),
+        f(u.nmi),
+        f(u.ari),
+        u.elapsedSeconds.toFixed(3),
+      ].join(','),
+    );
   await writeFileAtomic(path, `${lines.join('\n')}\n`);
   return path;
 }
@@ -344,7 +363,15 @@ async function buildReport(
     const points = tsne(gather(values, width, pick), pick.length, width, { seed: s.seed, iterations: s.tsneIterations });
     bar.update(++done);
     const names = data.labels !== undefined ? classNames : Array.from({ length: s.k }, (_, c) => `cluster ${c}`);
-    return { kind: 'scatter', title, name: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'), points, labels: colour(clusters), classNames: names, ...(acc !== undefined && { acc }) };
+    return {
+      kind: 'scatter',
+      title,
+      name: title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+      points,
+      labels: colour(clusters),
+      classNames: names,
+      ...(acc !== undefined && { acc }),
+    };
   };
   // The k-means-on-codes row already scored the clusters the first map shows.
   const codesAcc = rows.find((r) => r.stage === 'k-means on codes')?.acc;
@@ -387,7 +414,14 @@ async function buildReport(
         y: history.filter((u) => u.loss !== null).map((u) => u.loss![part]),
       })),
     },
-    { kind: 'line', title: 'Delta-label at each target update', name: 'delta-label', xLabel: 'iteration', yLabel: 'fraction changed', series: [{ name: 'delta-label', x: it, y: history.map((u) => u.deltaLabel) }] },
+    {
+      kind: 'line',
+      title: 'Delta-label at each target update',
+      name: 'delta-label',
+      xLabel: 'iteration',
+      yLabel: 'fraction changed',
+      series: [{ name: 'delta-label', x: it, y: history.map((u) => u.deltaLabel) }],
+    },
   ];
   if (history.some((u) => u.acc !== undefined))
     curves.push({
@@ -402,7 +436,11 @@ async function buildReport(
     });
 
   const sections: Section[] = [
-    { title: 'Maps of the data (t-SNE, as the paper\'s Fig. 3)', text: `${pick.length} of ${n} records (a seeded random subset), ${s.tsneIterations} t-SNE iterations each; coloured by ${data.labels ? 'label (given for evaluation only)' : 'cluster'}.`, figures: maps },
+    {
+      title: "Maps of the data (t-SNE, as the paper's Fig. 3)",
+      text: `${pick.length} of ${n} records (a seeded random subset), ${s.tsneIterations} t-SNE iterations each; coloured by ${data.labels ? 'label (given for evaluation only)' : 'cluster'}.`,
+      figures: maps,
+    },
     { title: 'Inputs beside their codes (Fig. 4)', figures: [examplesFigure(data, result, classNames)] },
     { title: 'Training', figures: curves },
   ];
@@ -442,7 +480,9 @@ async function buildReport(
             return [name, c.precision, c.recall, c.f1, c.support, paperClassText(name)];
           }),
         },
-        ...(evaluation.bySnr ? [{ caption: 'Accuracy per SNR bin', columns: ['SNR', 'records', 'ACC'], rows: evaluation.bySnr.map((b) => [b.bin, b.count, b.acc]) }] : []),
+        ...(evaluation.bySnr
+          ? [{ caption: 'Accuracy per SNR bin', columns: ['SNR', 'records', 'ACC'], rows: evaluation.bySnr.map((b) => [b.bin, b.count, b.acc]) }]
+          : []),
       ],
       figures,
     });
@@ -508,7 +548,12 @@ function examplesFigure(data: PipelineData, result: ExperimentResult, classNames
     kind: 'waveform-code',
     title: 'P windows and their codes',
     name: 'inputs-and-codes',
-    examples: chosen.map((i) => ({ label: label(i), waveform: data.inputs.subarray(i * size, (i + 1) * size), code: p.codes.subarray(i * p.codeSize, (i + 1) * p.codeSize), pick: 10 })),
+    examples: chosen.map((i) => ({
+      label: label(i),
+      waveform: data.inputs.subarray(i * size, (i + 1) * size),
+      code: p.codes.subarray(i * p.codeSize, (i + 1) * p.codeSize),
+      pick: 10,
+    })),
     sampleRate: 100,
   };
 }
@@ -523,7 +568,13 @@ function codeGrid(shape: readonly number[]): [number, number] {
 /** The results table as text, with the paper's figure where it has one. */
 export function formatRows(rows: readonly ResultRow[]): string {
   const m = (v: Metric, pct = false): string =>
-    v === null ? '-' : typeof v === 'number' ? (pct ? percent(v) : v.toFixed(3)) : `${pct ? percent(v.mean) : v.mean.toFixed(3)} ± ${pct ? (100 * v.sd).toFixed(2) : v.sd.toFixed(3)} (${v.runs})`;
+    v === null
+      ? '-'
+      : typeof v === 'number'
+        ? pct
+          ? percent(v)
+          : v.toFixed(3)
+        : `${pct ? percent(v.mean) : v.mean.toFixed(3)} ± ${pct ? (100 * v.sd).toFixed(2) : v.sd.toFixed(3)} (${v.runs})`;
   return table(
     ['stage', 'ACC', 'NMI', 'ARI', 'paper ACC', 'note'],
     rows.map((r) => [r.stage, m(r.acc, true), m(r.nmi), m(r.ari), r.paperAcc ? percent(r.paperAcc) : '', r.note ?? '']),

@@ -23,7 +23,9 @@ export async function checkReplaceable(out: string): Promise<void> {
   }
   const foreign = names.find((name) => !RUN_ENTRIES.has(name));
   if (foreign !== undefined)
-    throw new UsageError(`--out = ${JSON.stringify(printable(out))}: holds ${JSON.stringify(printable(foreign))}, which no run wrote; the run replaces its folder whole, so name a new or previous run folder`);
+    throw new UsageError(
+      `--out = ${JSON.stringify(printable(out))}: holds ${JSON.stringify(printable(foreign))}, which no run wrote; the run replaces its folder whole, so name a new or previous run folder`,
+    );
 }
 
 /**

@@ -10,7 +10,8 @@ import type { PipelineData } from './pipeline.js';
  * paper's preparation, so that is what it is made with (preset 'paper').
  */
 export function syntheticData(task: 'A' | 'B', n: number, seed: number, pickErrorSamples?: number): PipelineData {
-  const set = task === 'A' ? syntheticTaskA({ n, seed, waveforms: true }) : syntheticTaskB({ n, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }) });
+  const set =
+    task === 'A' ? syntheticTaskA({ n, seed, waveforms: true }) : syntheticTaskB({ n, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }) });
   const generator = `syntheticTask${task}({ n: ${n}, seed: ${seed}${pickErrorSamples !== undefined ? `, pickErrorSamples: ${pickErrorSamples}` : ''} })`;
   const waveforms = task === 'A' ? (set as ReturnType<typeof syntheticTaskA>).waveforms : undefined;
   const classes = task === 'A' ? TASK_A_CLASSES : TASK_B_CLASSES;
@@ -27,9 +28,18 @@ export function syntheticData(task: 'A' | 'B', n: number, seed: number, pickErro
     provenance: {
       sources: [{ path: generator, records: n, note: 'generated; labels kept apart and used for evaluation only' }],
       countsPerLabel: Object.fromEntries(classes.map((c, i) => [c, set.labels.filter((l) => l === i).length])),
-      preprocessing: ["preset: \"paper\" (the paper's preparation, which the synthetic sets are calibrated to)", ...Object.entries(preparation).map(([k, v]) => `${k}: ${JSON.stringify(v)}`)],
+      preprocessing: [
+        'preset: "paper" (the paper\'s preparation, which the synthetic sets are calibrated to)',
+        ...Object.entries(preparation).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+      ],
     },
-    preprocessing: { synthetic: true, seed, ...(pickErrorSamples !== undefined && { pickErrorSamples }), preset: 'paper', ...(JSON.parse(JSON.stringify(preparation)) as Record<string, never>) },
+    preprocessing: {
+      synthetic: true,
+      seed,
+      ...(pickErrorSamples !== undefined && { pickErrorSamples }),
+      preset: 'paper',
+      ...(JSON.parse(JSON.stringify(preparation)) as Record<string, never>),
+    },
   };
 }
 
@@ -49,7 +59,13 @@ export async function preparedData(path: string): Promise<PipelineData> {
     ...(h.snr && { snr: h.snr }),
     ...(h.groups && { groups: h.groups }),
     provenance: {
-      sources: [{ path, records: h.rows, note: `task ${h.task}, ${h.inputShape.join(' x ')} per record, window ${h.window.length} samples from ${h.window.startFromP} relative to P at ${h.samplingRate} Hz` }],
+      sources: [
+        {
+          path,
+          records: h.rows,
+          note: `task ${h.task}, ${h.inputShape.join(' x ')} per record, window ${h.window.length} samples from ${h.window.startFromP} relative to P at ${h.samplingRate} Hz`,
+        },
+      ],
       countsPerLabel: counts,
       preprocessing: Object.entries(h.preprocessing).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
     },

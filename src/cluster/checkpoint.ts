@@ -104,7 +104,13 @@ function entriesOf(c: Checkpoint): TensorEntry[] {
     if (values === undefined) throw new Error(`encodeCheckpoint: no weights for ${name}`);
     entries.push({ name, dtype: 'F32', shape, values });
   }
-  if (c.clustering) entries.push({ name: 'clustering.centroids', dtype: 'F32', shape: [c.clustering.k, c.clustering.centroids.length / c.clustering.k], values: c.clustering.centroids });
+  if (c.clustering)
+    entries.push({
+      name: 'clustering.centroids',
+      dtype: 'F32',
+      shape: [c.clustering.k, c.clustering.centroids.length / c.clustering.k],
+      values: c.clustering.centroids,
+    });
   if (c.optimizer) {
     c.optimizer.parameters.forEach((p, i) => {
       entries.push({ name: `optimizer.m.${p}`, dtype: 'F32', shape: [c.optimizer!.m[i]!.length], values: c.optimizer!.m[i]! });
@@ -280,7 +286,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
     const alpha = clustering.alpha;
     if (!Number.isInteger(k) || (k as number) < 1 || typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha))
       fail('__metadata__.clustering needs an integer k >= 1 and a finite alpha > 0');
-    result.clustering = { k: k as number, alpha: alpha as number, centroids: read('clustering.centroids', 'F32', [k as number, codeSize], MAX_ABS_WEIGHT) as Float32Array };
+    result.clustering = {
+      k: k as number,
+      alpha: alpha as number,
+      centroids: read('clustering.centroids', 'F32', [k as number, codeSize], MAX_ABS_WEIGHT) as Float32Array,
+    };
   }
   const optimizerText = metaJson('optimizer');
   if (optimizerText !== undefined) {
@@ -318,9 +328,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
     else fail(`__metadata__.progress is not a pre-training or fine-tuning state: ${(metadata.progress as string).slice(0, 200)}`);
   }
   const preprocessing = metaJson('preprocessing');
-  if (preprocessing !== undefined) result.preprocessing = asObject(preprocessing) as JsonObject ?? fail('__metadata__.preprocessing is not a JSON object');
+  if (preprocessing !== undefined) result.preprocessing = (asObject(preprocessing) as JsonObject) ?? fail('__metadata__.preprocessing is not a JSON object');
   const settings = metaJson('settings');
-  if (settings !== undefined) result.settings = asObject(settings) as JsonObject ?? fail('__metadata__.settings is not a JSON object');
+  if (settings !== undefined) result.settings = (asObject(settings) as JsonObject) ?? fail('__metadata__.settings is not a JSON object');
   return result;
 }
 

@@ -1,4 +1,17 @@
-import { add, defaultBackend, keep, mul, pairwiseSqDist, powScalar, rowNormalize, tensor, type Backend, type DType, type FloatArray, type Tensor } from '../index.js';
+import {
+  add,
+  defaultBackend,
+  keep,
+  mul,
+  pairwiseSqDist,
+  powScalar,
+  rowNormalize,
+  tensor,
+  type Backend,
+  type DType,
+  type FloatArray,
+  type Tensor,
+} from '../index.js';
 
 /**
  * Student's t soft assignment of codes z [N, D] to centroids mu [K, D]
@@ -68,8 +81,7 @@ export class ClusteringLayer {
   /** `centroids`: k x codeSize, row-major (from k-means on the codes). */
   constructor(centroids: ArrayLike<number>, k: number, codeSize: number, options: ClusteringLayerOptions = {}) {
     if (!Number.isInteger(k) || k < 1) throw new Error(`ClusteringLayer: k must be a positive integer, got ${k}`);
-    if (centroids.length !== k * codeSize)
-      throw new Error(`ClusteringLayer: ${centroids.length} centroid values, expected k * codeSize = ${k} * ${codeSize}`);
+    if (centroids.length !== k * codeSize) throw new Error(`ClusteringLayer: ${centroids.length} centroid values, expected k * codeSize = ${k} * ${codeSize}`);
     this.alpha = options.alpha ?? 1;
     if (!(this.alpha > 0)) throw new Error(`ClusteringLayer: alpha must be > 0, got ${this.alpha}`);
     this.k = k;
@@ -88,8 +100,7 @@ export class ClusteringLayer {
   }
 
   setCentroids(values: ArrayLike<number>): void {
-    if (values.length !== this.centroids.size)
-      throw new Error(`ClusteringLayer.setCentroids: ${values.length} values, expected ${this.centroids.size}`);
+    if (values.length !== this.centroids.size) throw new Error(`ClusteringLayer.setCentroids: ${values.length} values, expected ${this.centroids.size}`);
     this.centroids.backend.write(this.centroids.storage, values);
   }
 

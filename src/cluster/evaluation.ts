@@ -1,5 +1,13 @@
 import { SNR_BIN_LABELS, snrBin } from '../data/signal/snr.js';
-import { adjustedRandIndex, clusteringAccuracy, confusionMatrix, normalizedMutualInfo, perClassScores, type ClassScore, type ConfusionMatrix } from './metrics.js';
+import {
+  adjustedRandIndex,
+  clusteringAccuracy,
+  confusionMatrix,
+  normalizedMutualInfo,
+  perClassScores,
+  type ClassScore,
+  type ConfusionMatrix,
+} from './metrics.js';
 
 /** Accuracy of the records whose SNR falls in one bin (the paper's Fig. S2). */
 export interface SnrBinScore {

@@ -113,7 +113,12 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const kept = runs[choice.chosen]!;
     if (options.checkpointPath !== undefined) {
       const settings = { seed, k: options.k ?? 2, alpha: options.alpha ?? 1, restarts, restartSeeds: seeds, chosen: choice.chosen };
-      const checkpoint = await captureCheckpoint({ model: kept.model, clustering: kept.clustering, ...(options.preprocessing && { preprocessing: options.preprocessing }), settings });
+      const checkpoint = await captureCheckpoint({
+        model: kept.model,
+        clustering: kept.clustering,
+        ...(options.preprocessing && { preprocessing: options.preprocessing }),
+        settings,
+      });
       await saveCheckpoint(options.checkpointPath, checkpoint);
     }
     for (const run of runs) {

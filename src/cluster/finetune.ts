@@ -142,7 +142,19 @@ export async function fineTune(
   const weights = lossWeights(lossForm);
   if (clustering.codeSize !== model.codeSize)
     throw new Error(`fineTune: the clustering layer expects codes of ${clustering.codeSize}, the model makes ${model.codeSize}`);
-  const settings: JsonObject = { batchSize, maxIter, updateInterval, tol, shuffle, seed, lr, loss: { ...lossForm }, targetBalance, k: clustering.k, alpha: clustering.alpha };
+  const settings: JsonObject = {
+    batchSize,
+    maxIter,
+    updateInterval,
+    tol,
+    shuffle,
+    seed,
+    lr,
+    loss: { ...lossForm },
+    targetBalance,
+    k: clustering.k,
+    alpha: clustering.alpha,
+  };
 
   // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
   const compiled = compiledFor(model, batchSize, { k: clustering.k, alpha: clustering.alpha });
@@ -246,8 +258,7 @@ export async function fineTune(
     const assess = async (kind: UpdateRecord['kind'] | null): Promise<Prediction> => {
       await drain();
       const prediction = await predict(model, clustering, records, { batchSize: predictBatchSize });
-      for (let i = 0; i < prediction.q.length; i++)
-        if (!Number.isFinite(prediction.q[i]!)) await fail('softAssignment', prediction.q[i]!, iteration);
+      for (let i = 0; i < prediction.q.length; i++) if (!Number.isFinite(prediction.q[i]!)) await fail('softAssignment', prediction.q[i]!, iteration);
       if (kind !== 'final') {
         target?.dispose();
         target = tensor(targetDistribution(prediction.q, n, k, targetBalance), [n, k], { backend: model.backend, dtype: model.dtype });
@@ -260,7 +271,8 @@ export async function fineTune(
           iteration,
           kind,
           deltaLabel: changed / n,
-          loss: sums.batches === 0 ? null : { total: sums.total / sums.batches, kl: sums.kl / sums.batches, reconstruction: sums.reconstruction / sums.batches },
+          loss:
+            sums.batches === 0 ? null : { total: sums.total / sums.batches, kl: sums.kl / sums.batches, reconstruction: sums.reconstruction / sums.batches },
           ...(labels !== undefined && {
             acc: clusteringAccuracy(labels, clusters).acc,
             nmi: normalizedMutualInfo(labels, clusters),

@@ -141,15 +141,26 @@ function scoreColumn(
     labels === undefined || labelled.length === 0
       ? undefined
       : {
-          labelNmi: normalizedMutualInfo(labelled.map((i) => labels[i]!), labelled.map((i) => clusters[i]!)),
-          labelAri: adjustedRandIndex(labelled.map((i) => labels[i]!), labelled.map((i) => clusters[i]!)),
+          labelNmi: normalizedMutualInfo(
+            labelled.map((i) => labels[i]!),
+            labelled.map((i) => clusters[i]!),
+          ),
+          labelAri: adjustedRandIndex(
+            labelled.map((i) => labels[i]!),
+            labelled.map((i) => clusters[i]!),
+          ),
         };
   const scored: GroupingScore = { ...base, ...vsLabels };
   const warning = warningFor(scored);
   return warning === undefined ? scored : { ...scored, warning };
 }
 
-function groupAccuracy(index: readonly number[], clusters: ArrayLike<number>, labels: ArrayLike<number> | undefined, mapping: Map<number, number> | undefined): number | null {
+function groupAccuracy(
+  index: readonly number[],
+  clusters: ArrayLike<number>,
+  labels: ArrayLike<number> | undefined,
+  mapping: Map<number, number> | undefined,
+): number | null {
   if (labels === undefined || mapping === undefined) return null;
   const known = index.filter((i) => labels[i]! >= 0);
   if (known.length === 0) return null;

@@ -1,4 +1,18 @@
-import { concatRows, formatShape, noGrad, reshape, Rng, tensor, Tensor, tidy, type Adam, type Backend, type DType, type FloatArray, type Shape } from '../index.js';
+import {
+  concatRows,
+  formatShape,
+  noGrad,
+  reshape,
+  Rng,
+  tensor,
+  Tensor,
+  tidy,
+  type Adam,
+  type Backend,
+  type DType,
+  type FloatArray,
+  type Shape,
+} from '../index.js';
 
 /** Plumbing shared by pre-training and fine-tuning: progress, loss reads, snapshots, batch order. */
 
@@ -202,7 +216,8 @@ export function recordCount(inputs: Float32Array, recordSize: number, recordShap
   if (inputs.length === 0 || inputs.length % recordSize !== 0)
     throw new Error(`${what}: ${inputs.length} input values are not a whole number of records of ${formatShape(recordShape)} (${recordSize} values each)`);
   for (let i = 0; i < inputs.length; i++)
-    if (!Number.isFinite(inputs[i]!)) throw new Error(`${what}: record ${Math.floor(i / recordSize)} holds a non-finite value (${inputs[i]}) at element ${i % recordSize}`);
+    if (!Number.isFinite(inputs[i]!))
+      throw new Error(`${what}: record ${Math.floor(i / recordSize)} holds a non-finite value (${inputs[i]}) at element ${i % recordSize}`);
   return inputs.length / recordSize;
 }
 

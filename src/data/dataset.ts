@@ -469,15 +469,7 @@ function checkGroups(groups: unknown, rows: number, file: string): void {
   }
 }
 
-function checkSpec(
-  spec: unknown,
-  dtype: ArraySpec['dtype'],
-  shape: number[],
-  offset: number,
-  byteLength: number,
-  file: string,
-  name: string,
-): void {
+function checkSpec(spec: unknown, dtype: ArraySpec['dtype'], shape: number[], offset: number, byteLength: number, file: string, name: string): void {
   const expected: ArraySpec = { dtype, shape, offset, byteLength };
   const found = typeof spec === 'object' && spec !== null ? (spec as Partial<ArraySpec>) : undefined;
   const matches =

@@ -50,7 +50,13 @@ export async function regularFileSize(path: string): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const problem =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent is not a folder' : `cannot be read (${code ?? 'error'})`;
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'ENOTDIR'
+            ? 'a parent is not a folder'
+            : `cannot be read (${code ?? 'error'})`;
     throw new DataError(path, 'path', path, problem);
   }
   if (!info.isFile()) throw new DataError(path, 'path', path, `${kindOf(info)}, not a data file`);

@@ -17,14 +17,7 @@
 import { DataError } from './errors.js';
 import { PAPER_PREPROCESS, type PreprocessParams } from './signal/preprocess.js';
 import { TARGET_RATE_HZ } from './signal/resample.js';
-import {
-  PAPER_P_WINDOW,
-  PAPER_SPECTROGRAM,
-  P_WINDOW,
-  SPECTROGRAM,
-  type PWindowParams,
-  type SpectrogramParams,
-} from './signal/spectrogram.js';
+import { PAPER_P_WINDOW, PAPER_SPECTROGRAM, P_WINDOW, SPECTROGRAM, type PWindowParams, type SpectrogramParams } from './signal/spectrogram.js';
 
 export interface Preparation {
   preprocess: PreprocessParams;
@@ -109,7 +102,10 @@ export function recordedPreparation(recorded: { readonly [key: string]: unknown 
 export function preparationRecord(preparation: Preparation, task: 'A' | 'B'): { [key: string]: object } {
   const preprocess = copyPreprocess(preparation.preprocess);
   return task === 'A'
-    ? { preprocess, spectrogram: { ...preparation.spectrogram, samplingRateHz: SPECTROGRAM.samplingRateHz, bins: SPECTROGRAM.bins, frames: SPECTROGRAM.frames } }
+    ? {
+        preprocess,
+        spectrogram: { ...preparation.spectrogram, samplingRateHz: SPECTROGRAM.samplingRateHz, bins: SPECTROGRAM.bins, frames: SPECTROGRAM.frames },
+      }
     : { preprocess, pWindow: { ...preparation.pWindow, length: P_WINDOW.length } };
 }
 
@@ -148,17 +144,29 @@ export function checkPreparation(p: Preparation, where: string): void {
   const half = Math.floor(s.segment / 2);
   const lastCentre = (SPECTROGRAM.frames - 1) * s.hop;
   if (lastCentre + s.segment - half < s.windowSamples) {
-    fail('spectrogram.hop', s.hop, `48 frames ${s.hop} samples apart leave the end of the ${s.windowSamples}-sample window unseen (use a hop of at least ${Math.ceil((s.windowSamples - s.segment + half) / (SPECTROGRAM.frames - 1))})`);
+    fail(
+      'spectrogram.hop',
+      s.hop,
+      `48 frames ${s.hop} samples apart leave the end of the ${s.windowSamples}-sample window unseen (use a hop of at least ${Math.ceil((s.windowSamples - s.segment + half) / (SPECTROGRAM.frames - 1))})`,
+    );
   }
   if (lastCentre - half >= s.windowSamples) {
-    fail('spectrogram.hop', s.hop, `48 frames ${s.hop} samples apart run past the ${s.windowSamples}-sample window into zeros (use a hop below ${Math.ceil((s.windowSamples + half) / (SPECTROGRAM.frames - 1))})`);
+    fail(
+      'spectrogram.hop',
+      s.hop,
+      `48 frames ${s.hop} samples apart run past the ${s.windowSamples}-sample window into zeros (use a hop below ${Math.ceil((s.windowSamples + half) / (SPECTROGRAM.frames - 1))})`,
+    );
   }
   if (s.scale !== 'linear' && s.scale !== 'db') fail('spectrogram.scale', s.scale, "must be 'linear' or 'db'");
   if (!(s.floorDb > 0 && Number.isFinite(s.floorDb))) fail('spectrogram.floorDb', s.floorDb, 'must be a positive number of dB');
   if (!['max', 'standardize', 'none'].includes(s.normalize)) fail('spectrogram.normalize', s.normalize, "must be 'max', 'standardize' or 'none'");
   const w = p.pWindow;
   if (!(Number.isInteger(w.preP) && w.preP >= 0 && w.preP < P_WINDOW.length)) {
-    fail('pWindow.preP', w.preP, `must be a whole number of samples from 0 to ${P_WINDOW.length - 1} (the pick is inside the ${P_WINDOW.length}-sample window)`);
+    fail(
+      'pWindow.preP',
+      w.preP,
+      `must be a whole number of samples from 0 to ${P_WINDOW.length - 1} (the pick is inside the ${P_WINDOW.length}-sample window)`,
+    );
   }
   if (w.normalize !== 'maxabs' && w.normalize !== 'rms') fail('pWindow.normalize', w.normalize, "must be 'maxabs' or 'rms'");
 }

@@ -94,7 +94,15 @@ import {
   type SeisBenchTrace,
 } from './readers/index.js';
 import { PICKER_DEFAULTS, pickP } from './signal/picker.js';
-import { PAPER_PREPARATION, inputWindow, preparationRecord, resolvePreparation, type Preparation, type PreparationOverrides, type PresetName } from './preparation.js';
+import {
+  PAPER_PREPARATION,
+  inputWindow,
+  preparationRecord,
+  resolvePreparation,
+  type Preparation,
+  type PreparationOverrides,
+  type PresetName,
+} from './preparation.js';
 import { preprocess } from './signal/preprocess.js';
 import { DEFAULT_RESAMPLE, TARGET_RATE_HZ, mapSampleIndex, resample } from './signal/resample.js';
 import { SNR_WINDOWS, snr } from './signal/snr.js';
@@ -124,13 +132,7 @@ export interface PrepareOptions extends PreparationOverrides {
 }
 
 /** Why a record was left out. */
-export type SkipReason =
-  | 'unreadable'
-  | 'no P pick'
-  | 'pick outside trace'
-  | 'window past the edge'
-  | 'all zeros'
-  | 'preprocessing failed';
+export type SkipReason = 'unreadable' | 'no P pick' | 'pick outside trace' | 'window past the edge' | 'all zeros' | 'preprocessing failed';
 
 export interface SkippedRecord {
   /** The record's id (manifest trace id, or file path with `#trace` for files of several traces). */
@@ -535,7 +537,7 @@ async function collectFiles(inputs: string[]): Promise<string[]> {
     }
   };
   for (const input of inputs) {
-    let kind;
+    let kind: Awaited<ReturnType<typeof stat>>;
     try {
       kind = await stat(input);
     } catch {
@@ -565,7 +567,7 @@ function unreadable(id: string, error: unknown): Item {
 
 async function* fileItems(files: string[], context: Context): AsyncGenerator<Item> {
   for (const file of files) {
-    let format;
+    let format: Awaited<ReturnType<typeof detectFormat>>;
     try {
       format = await detectFormat(file);
     } catch (error) {
@@ -617,8 +619,16 @@ function requireRate(file: string, context: Context): number {
 
 /** SAC's pick markers and their phase names. */
 const SAC_PICKS = [
-  ['t0', 'kt0'], ['t1', 'kt1'], ['t2', 'kt2'], ['t3', 'kt3'], ['t4', 'kt4'],
-  ['t5', 'kt5'], ['t6', 'kt6'], ['t7', 'kt7'], ['t8', 'kt8'], ['t9', 'kt9'],
+  ['t0', 'kt0'],
+  ['t1', 'kt1'],
+  ['t2', 'kt2'],
+  ['t3', 'kt3'],
+  ['t4', 'kt4'],
+  ['t5', 'kt5'],
+  ['t6', 'kt6'],
+  ['t7', 'kt7'],
+  ['t8', 'kt8'],
+  ['t9', 'kt9'],
 ] as const;
 
 function sacRecord(file: string, sac: SacTrace): RawRecord {
@@ -750,7 +760,7 @@ async function* hdf5Items(file: string, context: Context): AsyncGenerator<Item> 
       }
       const samplingRate = trace.samplingRate ?? requireRate(file, context);
       const record: RawRecord = { id: `${file}#${key}`, file, trace: key, samples, samplingRate };
-      const pick = trace.attributes['p_arrival_sample'];
+      const pick = trace.attributes.p_arrival_sample;
       // STEAD writes "None" (a string) where a trace has no pick, e.g. noise records.
       if (typeof pick === 'number') record.pick = { sample: pick, source: 'pick', field: 'p_arrival_sample' };
       yield { kind: 'record', record };
@@ -779,7 +789,7 @@ async function* seisBenchItems(file: string, context: Context): AsyncGenerator<I
     const trace = next.value;
     const samplingRate = trace.samplingRate ?? requireRate(file, context);
     const record: RawRecord = { id: `${file}#${trace.key}`, file, trace: trace.key, samples, samplingRate };
-    const pick = trace.metadata['trace_p_arrival_sample']?.trim();
+    const pick = trace.metadata.trace_p_arrival_sample?.trim();
     if (pick) record.pick = { sample: Number(pick), source: 'pick', field: 'trace_p_arrival_sample' };
     yield { kind: 'record', record };
   }

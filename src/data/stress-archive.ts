@@ -24,10 +24,33 @@ import { stressSet, type StressOptions, type StressRecord } from './stress.js';
 
 /** The real manifests' columns, in their order. */
 export const MANIFEST_COLUMNS = [
-  'path', 'format', 'trace_key', 'component_index', 'channel', 'sampling_rate_hz', 'npts', 'label',
-  'p_arrival_sample', 'p_pick_source', 'p_arrival_sample_estimated', 's_arrival_sample', 'distance_km',
-  'hypocentral_km', 'distance_source', 'depth_km', 'magnitude', 'network', 'station', 'event_id', 'event_time',
-  'source', 'original_label', 'first_motion_check', 'first_motion_pick_used', 'in_paper_range', 'dataset',
+  'path',
+  'format',
+  'trace_key',
+  'component_index',
+  'channel',
+  'sampling_rate_hz',
+  'npts',
+  'label',
+  'p_arrival_sample',
+  'p_pick_source',
+  'p_arrival_sample_estimated',
+  's_arrival_sample',
+  'distance_km',
+  'hypocentral_km',
+  'distance_source',
+  'depth_km',
+  'magnitude',
+  'network',
+  'station',
+  'event_id',
+  'event_time',
+  'source',
+  'original_label',
+  'first_motion_check',
+  'first_motion_pick_used',
+  'in_paper_range',
+  'dataset',
 ] as const;
 
 type ManifestColumn = (typeof MANIFEST_COLUMNS)[number];
@@ -86,7 +109,8 @@ export async function writeStressArchive(options: StressArchiveOptions): Promise
     seconds: 0,
   };
   for (const event of set.events) {
-    const kind = event.kind === 'local' ? 'local' : event.magnitude >= 8 ? 'teleseismic great' : event.depthKm >= 100 ? 'teleseismic deep' : 'teleseismic shallow';
+    const kind =
+      event.kind === 'local' ? 'local' : event.magnitude >= 8 ? 'teleseismic great' : event.depthKm >= 100 ? 'teleseismic deep' : 'teleseismic shallow';
     count(summary.eventKinds, kind);
   }
   try {

@@ -33,7 +33,7 @@
  *   white self-noise floor, as strong-motion sensors are noisy at weak motion).
  */
 
-import { Rng } from '../tensor/random.js';
+import type { Rng } from '../tensor/random.js';
 import { bandpass } from './signal/filters.js';
 import { resample } from './signal/resample.js';
 import { differentiate, excitation, logUniform, lowpass1, noise, resonator, rmsOf, sign, uniform, white } from './synthetic.js';
@@ -159,7 +159,10 @@ function localGround(rng: Rng, n: number, plan: RecordPlan): Float64Array {
 function teleseismicGround(rng: Rng, n: number, plan: RecordPlan): Float64Array {
   const { path, onsetSeconds } = plan;
   const momentRate = path.growthSeconds === undefined ? triangle(path.halfDuration!) : growingRupture(rng, path.growthSeconds);
-  const arrivals = [{ delay: 0, amplitude: path.radiation }, ...path.depthPhases!.map((d) => ({ delay: d.delay, amplitude: d.amplitude * Math.abs(path.radiation) }))];
+  const arrivals = [
+    { delay: 0, amplitude: path.radiation },
+    ...path.depthPhases!.map((d) => ({ delay: d.delay, amplitude: d.amplitude * Math.abs(path.radiation) })),
+  ];
   const x = new Float64Array(n);
   for (const { delay, amplitude } of arrivals) {
     const i0 = Math.round((onsetSeconds + delay) * FS);

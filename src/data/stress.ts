@@ -39,14 +39,7 @@
 
 import { Rng } from '../tensor/random.js';
 import { pickP } from './signal/picker.js';
-import {
-  bruneCornerHz,
-  halfDurationSeconds,
-  recordWaveform,
-  type Instrument,
-  type PathSignal,
-  type StationResponse,
-} from './stress-waveforms.js';
+import { bruneCornerHz, halfDurationSeconds, recordWaveform, type Instrument, type PathSignal, type StationResponse } from './stress-waveforms.js';
 import { logUniform, uniform } from './synthetic.js';
 
 export type StressTask = 'A' | 'B';
@@ -88,21 +81,148 @@ interface NetworkSpec {
  * 10-80 Hz, H: broadband at 80-250 Hz, N: accelerometer).
  */
 const NETWORKS_A: readonly NetworkSpec[] = [
-  { code: 'XN', records: 'both', region: 'north', stations: 40, sensors: [{ instrument: 'short-period', channel: 'EHZ', rates: [100] }], traceSeconds: 90, noisyFraction: 0.3, culturalFraction: 0.3, analystFraction: 0.9, description: 'regional short-period network' },
-  { code: 'XB', records: 'both', region: 'north', stations: 25, sensors: [{ instrument: 'broadband', channel: 'HHZ', rates: [100, 200] }], traceSeconds: 120, noisyFraction: 0.1, culturalFraction: 0.1, analystFraction: 0.8, description: 'regional broadband network' },
-  { code: 'XS', records: 'both', region: 'north', stations: 20, sensors: [{ instrument: 'accelerometer', channel: 'HNZ', rates: [100, 200] }], traceSeconds: 60, noisyFraction: 0.5, culturalFraction: 0.7, analystFraction: 0.6, description: 'urban strong-motion network' },
-  { code: 'YS', records: 'both', region: 'south', stations: 40, sensors: [{ instrument: 'short-period', channel: 'SHZ', rates: [50] }, { instrument: 'short-period', channel: 'EHZ', rates: [100] }], traceSeconds: 90, noisyFraction: 0.3, culturalFraction: 0.2, analystFraction: 0.7, description: 'older short-period network' },
-  { code: 'YB', records: 'both', region: 'south', stations: 25, sensors: [{ instrument: 'broadband', channel: 'BHZ', rates: [40] }, { instrument: 'broadband', channel: 'HHZ', rates: [100] }], traceSeconds: 180, noisyFraction: 0.2, culturalFraction: 0.1, analystFraction: 0.5, description: 'regional broadband network' },
-  { code: 'GB', records: 'teleseismic', region: 'global', stations: 30, sensors: [{ instrument: 'broadband', channel: 'BHZ', rates: [20, 40] }], traceSeconds: 300, noisyFraction: 0.1, culturalFraction: 0, analystFraction: 0.5, description: 'global broadband network' },
-  { code: 'ZA', records: 'teleseismic', region: 'array', stations: 30, sensors: [{ instrument: 'broadband', channel: 'BHZ', rates: [40] }], traceSeconds: 240, noisyFraction: 0.2, culturalFraction: 0.1, analystFraction: 0.4, description: 'temporary broadband array' },
+  {
+    code: 'XN',
+    records: 'both',
+    region: 'north',
+    stations: 40,
+    sensors: [{ instrument: 'short-period', channel: 'EHZ', rates: [100] }],
+    traceSeconds: 90,
+    noisyFraction: 0.3,
+    culturalFraction: 0.3,
+    analystFraction: 0.9,
+    description: 'regional short-period network',
+  },
+  {
+    code: 'XB',
+    records: 'both',
+    region: 'north',
+    stations: 25,
+    sensors: [{ instrument: 'broadband', channel: 'HHZ', rates: [100, 200] }],
+    traceSeconds: 120,
+    noisyFraction: 0.1,
+    culturalFraction: 0.1,
+    analystFraction: 0.8,
+    description: 'regional broadband network',
+  },
+  {
+    code: 'XS',
+    records: 'both',
+    region: 'north',
+    stations: 20,
+    sensors: [{ instrument: 'accelerometer', channel: 'HNZ', rates: [100, 200] }],
+    traceSeconds: 60,
+    noisyFraction: 0.5,
+    culturalFraction: 0.7,
+    analystFraction: 0.6,
+    description: 'urban strong-motion network',
+  },
+  {
+    code: 'YS',
+    records: 'both',
+    region: 'south',
+    stations: 40,
+    sensors: [
+      { instrument: 'short-period', channel: 'SHZ', rates: [50] },
+      { instrument: 'short-period', channel: 'EHZ', rates: [100] },
+    ],
+    traceSeconds: 90,
+    noisyFraction: 0.3,
+    culturalFraction: 0.2,
+    analystFraction: 0.7,
+    description: 'older short-period network',
+  },
+  {
+    code: 'YB',
+    records: 'both',
+    region: 'south',
+    stations: 25,
+    sensors: [
+      { instrument: 'broadband', channel: 'BHZ', rates: [40] },
+      { instrument: 'broadband', channel: 'HHZ', rates: [100] },
+    ],
+    traceSeconds: 180,
+    noisyFraction: 0.2,
+    culturalFraction: 0.1,
+    analystFraction: 0.5,
+    description: 'regional broadband network',
+  },
+  {
+    code: 'GB',
+    records: 'teleseismic',
+    region: 'global',
+    stations: 30,
+    sensors: [{ instrument: 'broadband', channel: 'BHZ', rates: [20, 40] }],
+    traceSeconds: 300,
+    noisyFraction: 0.1,
+    culturalFraction: 0,
+    analystFraction: 0.5,
+    description: 'global broadband network',
+  },
+  {
+    code: 'ZA',
+    records: 'teleseismic',
+    region: 'array',
+    stations: 30,
+    sensors: [{ instrument: 'broadband', channel: 'BHZ', rates: [40] }],
+    traceSeconds: 240,
+    noisyFraction: 0.2,
+    culturalFraction: 0.1,
+    analystFraction: 0.4,
+    description: 'temporary broadband array',
+  },
 ];
 
 /** Task B networks, around one sequence. */
 const NETWORKS_B: readonly NetworkSpec[] = [
-  { code: 'PG', records: 'both', region: 'sequence', stations: 30, sensors: [{ instrument: 'short-period', channel: 'EHZ', rates: [200] }], traceSeconds: 30, noisyFraction: 0.1, culturalFraction: 0.2, analystFraction: 0.8, description: 'borehole geophone array' },
-  { code: 'PB', records: 'both', region: 'sequence', stations: 20, sensors: [{ instrument: 'broadband', channel: 'HHZ', rates: [100] }], traceSeconds: 60, noisyFraction: 0.2, culturalFraction: 0.2, analystFraction: 0.7, description: 'regional broadband network' },
-  { code: 'PA', records: 'both', region: 'sequence', stations: 15, sensors: [{ instrument: 'accelerometer', channel: 'HNZ', rates: [100, 200] }], traceSeconds: 40, noisyFraction: 0.5, culturalFraction: 0.6, analystFraction: 0.5, description: 'strong-motion network' },
-  { code: 'PS', records: 'both', region: 'sequence', stations: 20, sensors: [{ instrument: 'short-period', channel: 'SHZ', rates: [50] }], traceSeconds: 60, noisyFraction: 0.3, culturalFraction: 0.3, analystFraction: 0.6, description: 'short-period network' },
+  {
+    code: 'PG',
+    records: 'both',
+    region: 'sequence',
+    stations: 30,
+    sensors: [{ instrument: 'short-period', channel: 'EHZ', rates: [200] }],
+    traceSeconds: 30,
+    noisyFraction: 0.1,
+    culturalFraction: 0.2,
+    analystFraction: 0.8,
+    description: 'borehole geophone array',
+  },
+  {
+    code: 'PB',
+    records: 'both',
+    region: 'sequence',
+    stations: 20,
+    sensors: [{ instrument: 'broadband', channel: 'HHZ', rates: [100] }],
+    traceSeconds: 60,
+    noisyFraction: 0.2,
+    culturalFraction: 0.2,
+    analystFraction: 0.7,
+    description: 'regional broadband network',
+  },
+  {
+    code: 'PA',
+    records: 'both',
+    region: 'sequence',
+    stations: 15,
+    sensors: [{ instrument: 'accelerometer', channel: 'HNZ', rates: [100, 200] }],
+    traceSeconds: 40,
+    noisyFraction: 0.5,
+    culturalFraction: 0.6,
+    analystFraction: 0.5,
+    description: 'strong-motion network',
+  },
+  {
+    code: 'PS',
+    records: 'both',
+    region: 'sequence',
+    stations: 20,
+    sensors: [{ instrument: 'short-period', channel: 'SHZ', rates: [50] }],
+    traceSeconds: 60,
+    noisyFraction: 0.3,
+    culturalFraction: 0.3,
+    analystFraction: 0.6,
+    description: 'short-period network',
+  },
 ];
 
 /** Region centres (km, on a local plane) and the half-width of their station boxes. */
@@ -211,7 +331,8 @@ export function stressSet(options: StressOptions): StressSet {
   if (!Number.isInteger(n) || n < 2) throw new Error(`stressSet: records must be an integer >= 2, got ${n}`);
   const rng = new Rng(options.seed ?? 0);
   const stations = buildStations(rng.fork(), task === 'A' ? NETWORKS_A : NETWORKS_B);
-  const assignments = task === 'A' ? assignTaskA(rng.fork(), stations, n, options.localFraction ?? 0.5) : assignTaskB(rng.fork(), stations, n, options.upPerDown ?? 3);
+  const assignments =
+    task === 'A' ? assignTaskA(rng.fork(), stations, n, options.localFraction ?? 0.5) : assignTaskB(rng.fork(), stations, n, options.upPerDown ?? 3);
   const events = [...new Set(assignments.map((a) => a.event))];
   return {
     task,
@@ -449,7 +570,15 @@ function pick<T>(rng: Rng, items: readonly T[], count: number): T[] {
 
 /** Teleseismic P travel time (s) at a distance (degrees), interpolated from iasp91 (surface focus). */
 function pTravelTime(deg: number): number {
-  const table: readonly (readonly [number, number])[] = [[30, 371], [40, 462], [50, 539], [60, 608], [70, 670], [80, 725], [90, 775]];
+  const table: readonly (readonly [number, number])[] = [
+    [30, 371],
+    [40, 462],
+    [50, 539],
+    [60, 608],
+    [70, 670],
+    [80, 725],
+    [90, 775],
+  ];
   for (let i = 1; i < table.length; i++) {
     const [d1, t1] = table[i]!;
     const [d0, t0] = table[i - 1]!;

@@ -272,13 +272,7 @@ function shape(x: Float64Array, cornerHz: number, tStar: number): void {
  * a^2 = target^2 N / (S_sig - (1 + target^2) S_noise); without that correction
  * the measured SNR of teleseismic records would sit well below the target.
  */
-function mix(
-  signal: Float64Array,
-  noiseTrace: Float64Array,
-  pSample: number,
-  target: number,
-  record: string,
-): Float64Array {
+function mix(signal: Float64Array, noiseTrace: Float64Array, pSample: number, target: number, record: string): Float64Array {
   const linear = { normalize: null };
   const s = preprocess(signal, FS, linear, record).samples;
   const nz = preprocess(noiseTrace, FS, linear, record).samples;
@@ -312,9 +306,7 @@ function localSignal(rng: Rng, n: number, pAt: number): Float64Array {
   const q = logUniform(rng, 80, 600);
   const tStar = distanceKm / (6 * q);
   const fc = logUniform(rng, 1, 6);
-  const p = excitation(rng, n, [
-    { at: pAt, amplitude: sign(rng), coda: uniform(rng, 0.1, 0.4), decay: uniform(rng, 0.3, 4), rise: 0 },
-  ]);
+  const p = excitation(rng, n, [{ at: pAt, amplitude: sign(rng), coda: uniform(rng, 0.1, 0.4), decay: uniform(rng, 0.3, 4), rise: 0 }]);
   shape(p, fc, tStar);
   const sAt = pAt + distanceKm / 8;
   const s = excitation(rng, n, [
@@ -366,8 +358,7 @@ export function syntheticTaskA(options: SyntheticTaskAOptions = {}): SyntheticTa
     // One generator per record: a record does not change when another's model does.
     const rec = rng.fork();
     const record = `synthetic A #${r} (${TASK_A_CLASSES[labels[r]!]})`;
-    const signal =
-      labels[r] === 0 ? localSignal(rec, length, A_PRE_SECONDS) : teleseismicSignal(rec, length, A_PRE_SECONDS);
+    const signal = labels[r] === 0 ? localSignal(rec, length, A_PRE_SECONDS) : teleseismicSignal(rec, length, A_PRE_SECONDS);
     const target = logUniform(rec, A_SNR_RANGE[0], A_SNR_RANGE[1]);
     const trace = mix(signal, noise(rec, length), pSample, target, record);
     inputs.set(spectrogram(trace, pSample, { record }), r * bins * frames);

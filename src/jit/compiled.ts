@@ -169,7 +169,8 @@ export class CompiledAutoencoder {
     const available = Math.floor(records.length / recordSize);
     for (let i = 0; i < n; i++) {
       const r = rows[i]!;
-      if (!(Number.isInteger(r) && r >= 0 && r < available)) throw new Error(`compiled autoencoder: row ${r} (batch position ${i}) is not one of the ${available} records`);
+      if (!(Number.isInteger(r) && r >= 0 && r < available))
+        throw new Error(`compiled autoencoder: row ${r} (batch position ${i}) is not one of the ${available} records`);
     }
     const map = this.program.memory;
     const input = map.input / 4;

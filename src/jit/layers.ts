@@ -99,7 +99,10 @@ function loadParam(ctx: Context, element: number): void {
 
 /** Stores the tile's gradient of a parameter element (local v) in its slot; each element is stored once per tile. */
 function storeGradient(ctx: Context, element: number, v: Local): void {
-  ctx.code.get(ctx.slot).get(v).v128Store(element * VEC);
+  ctx.code
+    .get(ctx.slot)
+    .get(v)
+    .v128Store(element * VEC);
 }
 
 function kernelIndex(l: ConvLayer, o: number, ci: number, r: number, t: number): number {
@@ -109,13 +112,17 @@ function kernelIndex(l: ConvLayer, o: number, ci: number, r: number, t: number):
 export function forward(ctx: Context, layer: TileLayer, x: TileBuffer, y: TileBuffer): void {
   switch (layer.kind) {
     case 'conv':
-      return convForward(ctx, layer, x, y);
+      convForward(ctx, layer, x, y);
+      return;
     case 'pool':
-      return poolForward(ctx, layer, x, y);
+      poolForward(ctx, layer, x, y);
+      return;
     case 'upsample':
-      return upsampleForward(ctx, layer, x, y);
+      upsampleForward(ctx, layer, x, y);
+      return;
     case 'activation':
-      return activationForward(ctx, layer, x, y);
+      activationForward(ctx, layer, x, y);
+      return;
   }
 }
 
@@ -149,12 +156,14 @@ function convForward(ctx: Context, l: ConvLayer, x: TileBuffer, y: TileBuffer): 
   const c = ctx.code;
   const taps = l.input.c * l.kh * l.kw;
   for (const os of blocks(l.output.c, taps)) {
-    const w = os.map((o) => range(taps).map((k) => {
-      const v = c.local('v128');
-      loadParam(ctx, kernelIndex(l, o, 0, 0, 0) + k);
-      c.set(v);
-      return v;
-    }));
+    const w = os.map((o) =>
+      range(taps).map((k) => {
+        const v = c.local('v128');
+        loadParam(ctx, kernelIndex(l, o, 0, 0, 0) + k);
+        c.set(v);
+        return v;
+      }),
+    );
     const b = os.map((o) => {
       const v = c.local('v128');
       loadParam(ctx, l.bias + o);
@@ -171,7 +180,9 @@ function convForward(ctx: Context, l: ConvLayer, x: TileBuffer, y: TileBuffer): 
       for (const ci of range(l.input.c))
         for (const r of range(l.kh))
           for (const t of range(l.kw)) {
-            c.get(px.local).v128Load(ci * planeBytes(x) + r * rowBytes(x) + t * VEC).set(xv);
+            c.get(px.local)
+              .v128Load(ci * planeBytes(x) + r * rowBytes(x) + t * VEC)
+              .set(xv);
             os.forEach((_, k) => c.get(acc[k]!).get(xv).get(w[k]![tap]!).f32x4Mul().f32x4Add().set(acc[k]!));
             tap++;
           }
@@ -225,7 +236,13 @@ function convWeightGrad(ctx: Context, l: ConvLayer, x: TileBuffer, gy: TileBuffe
           for (const r of range(l.kh))
             for (const t of range(l.kw)) {
               const v = acc[k]![r * l.kw + t]!;
-              c.get(v).get(g).get(px.local).v128Load((ci - cs[0]!) * planeBytes(x) + r * rowBytes(x) + t * VEC).f32x4Mul().f32x4Add().set(v);
+              c.get(v)
+                .get(g)
+                .get(px.local)
+                .v128Load((ci - cs[0]!) * planeBytes(x) + r * rowBytes(x) + t * VEC)
+                .f32x4Mul()
+                .f32x4Add()
+                .set(v);
             }
         });
       });
@@ -263,11 +280,18 @@ function convInputGrad(ctx: Context, l: ConvLayer, gy: TileBuffer, gx: TileBuffe
       for (const o of range(l.output.c))
         for (const r of range(l.kh))
           for (const t of range(l.kw)) {
-            c.get(pg.local).v128Load(o * planeBytes(gy) + (l.kh - 1 - r) * rowBytes(gy) + (l.kw - 1 - t) * VEC).set(gv);
+            c.get(pg.local)
+              .v128Load(o * planeBytes(gy) + (l.kh - 1 - r) * rowBytes(gy) + (l.kw - 1 - t) * VEC)
+              .set(gv);
             cs.forEach((_, k) => c.get(acc[k]!).get(gv).get(w[k]![tap]!).f32x4Mul().f32x4Add().set(acc[k]!));
             tap++;
           }
-      cs.forEach((ci, k) => c.get(px.local).get(acc[k]!).v128Store((ci - cs[0]!) * planeBytes(gx)));
+      cs.forEach((ci, k) =>
+        c
+          .get(px.local)
+          .get(acc[k]!)
+          .v128Store((ci - cs[0]!) * planeBytes(gx)),
+      );
     });
   }
 }
@@ -325,13 +349,27 @@ function poolBackward(ctx: Context, l: PoolLayer, x: TileBuffer, y: TileBuffer, 
     const pgy = cursor(c, ctx.ws, at(gy, 0, reg.i0, reg.j0), VEC, rowBytes(gy));
     walk(c, reg.rows, reg.cols, [px, pgx, py, pgy], () => {
       for (const ch of range(l.input.c)) {
-        c.get(py.local).v128Load(ch * planeBytes(y)).set(yv);
-        c.get(pgy.local).v128Load(ch * planeBytes(gy)).set(g);
+        c.get(py.local)
+          .v128Load(ch * planeBytes(y))
+          .set(yv);
+        c.get(pgy.local)
+          .v128Load(ch * planeBytes(gy))
+          .set(g);
         zeroVector(c).set(taken);
         for (const a of range(reg.wh))
           for (const b of range(reg.ww)) {
-            c.get(px.local).v128Load(ch * planeBytes(x) + a * rowBytes(x) + b * VEC).get(yv).f32x4Eq().get(taken).v128AndNot().set(hit);
-            c.get(pgx.local).get(g).get(hit).v128And().v128Store(ch * planeBytes(gx) + a * rowBytes(gx) + b * VEC);
+            c.get(px.local)
+              .v128Load(ch * planeBytes(x) + a * rowBytes(x) + b * VEC)
+              .get(yv)
+              .f32x4Eq()
+              .get(taken)
+              .v128AndNot()
+              .set(hit);
+            c.get(pgx.local)
+              .get(g)
+              .get(hit)
+              .v128And()
+              .v128Store(ch * planeBytes(gx) + a * rowBytes(gx) + b * VEC);
             c.get(taken).get(hit).v128Or().set(taken);
           }
       }
@@ -347,8 +385,14 @@ function upsampleForward(ctx: Context, l: UpsampleLayer, x: TileBuffer, y: TileB
   const py = cursor(c, ctx.ws, at(y, 0, 0, 0), l.fw * VEC, l.fh * rowBytes(y));
   walk(c, l.input.h, l.input.w, [px, py], () => {
     for (const ch of range(l.input.c)) {
-      c.get(px.local).v128Load(ch * planeBytes(x)).set(v);
-      for (const a of range(l.fh)) for (const b of range(l.fw)) c.get(py.local).get(v).v128Store(ch * planeBytes(y) + a * rowBytes(y) + b * VEC);
+      c.get(px.local)
+        .v128Load(ch * planeBytes(x))
+        .set(v);
+      for (const a of range(l.fh))
+        for (const b of range(l.fw))
+          c.get(py.local)
+            .get(v)
+            .v128Store(ch * planeBytes(y) + a * rowBytes(y) + b * VEC);
     }
   });
 }

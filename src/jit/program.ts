@@ -60,7 +60,6 @@ export interface CompiledProgram {
   readonly k: number;
 }
 
-
 /** Largest memory a program lays out (the batch, its gradient slots and the workspaces); larger batches run op by op. */
 const MAX_BYTES = 2 ** 30;
 
@@ -107,7 +106,18 @@ export function tileLayers(plan: ModelPlan): TileLayer[] {
         const weight = param;
         const bias = weight + output.c * input.c * kh * kw;
         param = bias + output.c;
-        return { kind: 'conv', input, output, kh, kw, pt: same ? (kh - 1) >> 1 : 0, pl: same ? (kw - 1) >> 1 : 0, activation: d.activation ?? 'linear', weight, bias };
+        return {
+          kind: 'conv',
+          input,
+          output,
+          kh,
+          kw,
+          pt: same ? (kh - 1) >> 1 : 0,
+          pl: same ? (kw - 1) >> 1 : 0,
+          activation: d.activation ?? 'linear',
+          weight,
+          bias,
+        };
       }
       case 'maxPool1d':
       case 'maxPool2d': {
@@ -200,7 +210,9 @@ export function compileProgram(plan: ModelPlan, options: ProgramOptions): Compil
     bytes: global.size,
   };
   if (map.bytes > MAX_BYTES)
-    throw new ProgramTooLargeError(`a batch of ${options.batchSize} needs ${(map.bytes / 2 ** 20).toFixed(0)} MiB of compiled-kernel memory, more than ${MAX_BYTES / 2 ** 20} MiB`);
+    throw new ProgramTooLargeError(
+      `a batch of ${options.batchSize} needs ${(map.bytes / 2 ** 20).toFixed(0)} MiB of compiled-kernel memory, more than ${MAX_BYTES / 2 ** 20} MiB`,
+    );
   const program: TileProgram = { layers, ws, encoderCount, recordSize, codeSize, k, centroidParam: modelParams, map };
   const functions: FunctionDefinition[] = [
     { name: 'pretrain', code: trainFunction(program, false) },
@@ -224,7 +236,11 @@ function loadTile(c: Code, p: TileProgram, wsLocal: Local, tg: Local): void {
     const src = cursor(c, first, ch * x.h * x.w * 4, 4, x.w * 4);
     const dst = cursor(c, wsLocal, at(x, ch, 0, 0), VEC, rowBytes(x));
     walk(c, x.h, x.w, [src, dst], () => {
-      for (let lane = 0; lane < LANES; lane++) c.get(dst.local).get(src.local).f32Load(lane * recordBytes).f32Store(lane * 4);
+      for (let lane = 0; lane < LANES; lane++)
+        c.get(dst.local)
+          .get(src.local)
+          .f32Load(lane * recordBytes)
+          .f32Store(lane * 4);
     });
   }
 }
@@ -337,7 +353,10 @@ function klGradient(c: Code, p: TileProgram, ctx: Context, tg: Local, a: SoftAss
       c.get(tj).get(diff).f32x4Mul().set(term);
       // d loss / d mu_jm = -term
       c.get(ctx.slot);
-      zeroVector(c).get(term).f32x4Sub().v128Store((p.centroidParam + j * p.codeSize + m) * VEC);
+      zeroVector(c)
+        .get(term)
+        .f32x4Sub()
+        .v128Store((p.centroidParam + j * p.codeSize + m) * VEC);
       c.get(term);
       if (j > 0) c.f32x4Add();
     });
@@ -372,7 +391,13 @@ function addCodeGradient(c: Code, p: TileProgram, wsLocal: Local): void {
     for (let i = 0; i < g.h; i++)
       for (let j = 0; j < g.w; j++, m++) {
         const off = at(g, ch, i, j);
-        c.get(wsLocal).get(wsLocal).v128Load(off).get(wsLocal).v128Load(p.ws.codeGrad + m * VEC).f32x4Add().v128Store(off);
+        c.get(wsLocal)
+          .get(wsLocal)
+          .v128Load(off)
+          .get(wsLocal)
+          .v128Load(p.ws.codeGrad + m * VEC)
+          .f32x4Add()
+          .v128Store(off);
       }
 }
 
@@ -406,7 +431,9 @@ function trainFunction(p: TileProgram, withHead: boolean): Code {
       backward(ctx, p.layers[l]!, p.ws.acts[l]!, p.ws.acts[l + 1]!, p.ws.grads[l + 1]!, l === 0 ? null : p.ws.grads[l]!);
       if (withHead && l === p.encoderCount) addCodeGradient(c, p, ws!);
     }
-    c.get(slot).get(loss).v128Store(p.map.paramCount * VEC);
+    c.get(slot)
+      .get(loss)
+      .v128Store(p.map.paramCount * VEC);
   });
   return c;
 }

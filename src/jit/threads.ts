@@ -77,13 +77,18 @@ export class TilePool {
     threads: number,
     private readonly workspace: (thread: number) => number,
   ) {
-    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new Error(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+      throw new Error(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     this.words = new Int32Array(memory.buffer, 0, CONTROL_WORDS);
     this.scalars = new Float32Array(memory.buffer, 0, CONTROL_WORDS);
     for (let t = 1; t < threads; t++) {
       // execArgv []: the worker is plain JavaScript and must not inherit loaders or --input-type from the command line.
-      const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, index: t, workspace: workspace(t), functions: FUNCTIONS } });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        execArgv: [],
+        workerData: { module, memory, index: t, workspace: workspace(t), functions: FUNCTIONS },
+      });
       // Blocked in Atomics.wait between rounds: they must not keep the process alive.
       worker.unref();
       this.workers.push(worker);

@@ -330,7 +330,10 @@ export function assemble(functions: readonly FunctionDefinition[], minPages: num
         s,
         functions.map((f) => {
           const t = [0x60];
-          vector(t, f.code.paramTypes.map((p) => [TYPE_CODE[p]]));
+          vector(
+            t,
+            f.code.paramTypes.map((p) => [TYPE_CODE[p]]),
+          );
           t.push(0x00);
           return t;
         }),
@@ -346,7 +349,14 @@ export function assemble(functions: readonly FunctionDefinition[], minPages: num
   unsignedLeb(imports, maxPages);
   section(out, 2, imports);
   const types: number[] = [];
-  vector(types, functions.map((_, i) => { const b: number[] = []; unsignedLeb(b, i); return b; }));
+  vector(
+    types,
+    functions.map((_, i) => {
+      const b: number[] = [];
+      unsignedLeb(b, i);
+      return b;
+    }),
+  );
   section(out, 3, types);
   const exports: number[] = [];
   vector(
@@ -361,7 +371,10 @@ export function assemble(functions: readonly FunctionDefinition[], minPages: num
   );
   section(out, 7, exports);
   const code: number[] = [];
-  vector(code, functions.map((f) => f.code.encode()));
+  vector(
+    code,
+    functions.map((f) => f.code.encode()),
+  );
   section(out, 10, code);
   return new Uint8Array(out);
 }

@@ -140,8 +140,7 @@ export const conv2dGradInputOp = defineOp<ConvGradInputAttrs>({
       throw new ShapeError('conv2dGradInput', { dy: dy!, weight: w!, x: inputShape }, 'dy does not match the forward output');
     return inputShape;
   },
-  cpu: ([dy, w], [dx], { padding, inputShape }) =>
-    correlateInputGrad(dy!.data, w!.data, dx!.data, correlation(convGeometry(inputShape, w!.shape, padding))),
+  cpu: ([dy, w], [dx], { padding, inputShape }) => correlateInputGrad(dy!.data, w!.data, dx!.data, correlation(convGeometry(inputShape, w!.shape, padding))),
   // WebGPU, in gather form: one thread per input element, summing over output
   // channels and the taps (ky, kx) whose output (iy + pt - ky, ix + pl - kx)
   // exists.
@@ -193,8 +192,7 @@ export const conv2dGradWeightOp = defineOp<ConvGradWeightAttrs>({
       throw new ShapeError('conv2dGradWeight', { x: x!, dy: dy!, weight: weightShape }, 'dy does not match the forward output');
     return weightShape;
   },
-  cpu: ([x, dy], [dw], { padding, weightShape }) =>
-    correlateWeightGrad(x!.data, dy!.data, dw!.data, correlation(convGeometry(x!.shape, weightShape, padding))),
+  cpu: ([x, dy], [dw], { padding, weightShape }) => correlateWeightGrad(x!.data, dy!.data, dw!.data, correlation(convGeometry(x!.shape, weightShape, padding))),
   // WebGPU: one workgroup per weight element (a tree reduction). The terms
   // are the outputs (n, oy, ox) whose input pixel (oy + ky - pt, ox + kx - pl)
   // lies inside, a box walked row-major: lane l sums terms l, l + WG, ...,

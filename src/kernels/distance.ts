@@ -13,8 +13,7 @@ export const pairwiseSqDistOp = defineOp<Record<string, never>>({
   name: 'pairwiseSqDist',
   inputs: ['x', 'c'],
   shape: ([x, c]) => {
-    if (x!.length !== 2 || c!.length !== 2 || x![1] !== c![1])
-      throw new ShapeError('pairwiseSqDist', { x: x!, c: c! }, 'operands must be [N, D] and [K, D]');
+    if (x!.length !== 2 || c!.length !== 2 || x![1] !== c![1]) throw new ShapeError('pairwiseSqDist', { x: x!, c: c! }, 'operands must be [N, D] and [K, D]');
     return [x![0]!, c![0]!];
   },
   cpu: ([x, c], [out]) => {

@@ -271,13 +271,15 @@ fn run(i: u32) {
   });
 }
 
-export const unaryOps = Object.fromEntries(
-  Object.entries(unarySpecs).map(([name, spec]) => [name, makeUnaryOp(name as UnaryName, spec)]),
-) as Record<UnaryName, OpDef<ScalarAttrs>>;
+export const unaryOps = Object.fromEntries(Object.entries(unarySpecs).map(([name, spec]) => [name, makeUnaryOp(name as UnaryName, spec)])) as Record<
+  UnaryName,
+  OpDef<ScalarAttrs>
+>;
 
-export const binaryOps = Object.fromEntries(
-  Object.entries(binarySpecs).map(([name, spec]) => [name, makeBinaryOp(name as BinaryName, spec)]),
-) as Record<BinaryName, OpDef<Record<string, never>>>;
+export const binaryOps = Object.fromEntries(Object.entries(binarySpecs).map(([name, spec]) => [name, makeBinaryOp(name as BinaryName, spec)])) as Record<
+  BinaryName,
+  OpDef<Record<string, never>>
+>;
 
 export function unary(name: UnaryName, x: Tensor, a = 0, b = 0): Tensor {
   return apply(unaryOps[name], [x], { a, b });

@@ -198,7 +198,7 @@ fn run(i: u32) {
 
 /** Keras kld's clip of a probability to [KLD_EPS, 1]. */
 export function kldClip(v: number): number {
-  return v < KLD_EPS ? KLD_EPS : v > 1 ? 1 : v;
+  return v < KLD_EPS ? KLD_EPS : Math.min(v, 1);
 }
 
 function inside(v: number): boolean {

@@ -46,7 +46,7 @@ function reduceCpu(x: CpuView, out: CpuView, axes: readonly number[], kind: 'sum
       // The last axis is reduced: fold the row into one slot.
       let a = acc[o]!;
       if (kind === 'sum') for (let j = 0; j < inner; j++) a += X[i + j]!;
-      else for (let j = 0; j < inner; j++) a = X[i + j]! > a ? X[i + j]! : a;
+      else for (let j = 0; j < inner; j++) a = Math.max(X[i + j]!, a);
       acc[o] = a;
     } else if (kind === 'sum') {
       for (let j = 0; j < inner; j++) acc[o + j]! += X[i + j]!;
@@ -261,4 +261,3 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   });
   return reshape(sum(g, axes, true), shape);
 }
-

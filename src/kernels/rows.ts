@@ -195,8 +195,7 @@ export const concatRowsOp = defineOp<Record<string, never>>({
   name: 'concatRows',
   inputs: ['x', 'y'],
   shape: ([x, y]) => {
-    if (x!.length === 0 || !sameShape(x!.slice(1), y!.slice(1)))
-      throw new ShapeError('concatRows', { x: x!, y: y! }, 'all axes but the first must agree');
+    if (x!.length === 0 || !sameShape(x!.slice(1), y!.slice(1))) throw new ShapeError('concatRows', { x: x!, y: y! }, 'all axes but the first must agree');
     return [x![0]! + y![0]!, ...x!.slice(1)];
   },
   cpu: ([x, y], [out]) => {
@@ -227,4 +226,3 @@ export function concatRows(tensors: readonly Tensor[]): Tensor {
   if (tensors.length === 0) throw new Error('concatRows: no tensors');
   return tensors.slice(1).reduce((acc, t) => apply(concatRowsOp, [acc, t], {}), tensors[0]!);
 }
-

@@ -18,7 +18,7 @@ function view(x: Tensor, shape: Shape, differentiable: boolean): Tensor {
 /** Same elements, new shape; one dimension may be -1 (inferred). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const inferred = shape.indexOf(-1);
-  let target = [...shape];
+  const target = [...shape];
   if (inferred >= 0) {
     const rest = sizeOf(shape.filter((_, i) => i !== inferred));
     if (rest === 0 || x.size % rest !== 0) throw new ShapeError('reshape', { x: x.shape, to: shape }, 'cannot infer the -1 dimension');

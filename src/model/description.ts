@@ -145,8 +145,7 @@ function isPositivePair(v: unknown): boolean {
  */
 export function parseModelDescription(value: unknown): ModelDescription {
   if (!isRecord(value)) throw new ModelDescriptionError('expected a JSON object with "input", "encoder" and "decoder"');
-  for (const key of Object.keys(value))
-    if (!['name', 'input', 'encoder', 'decoder'].includes(key)) throw new ModelDescriptionError(`unknown field "${key}"`);
+  for (const key of Object.keys(value)) if (!['name', 'input', 'encoder', 'decoder'].includes(key)) throw new ModelDescriptionError(`unknown field "${key}"`);
   if (value.name !== undefined && typeof value.name !== 'string') throw new ModelDescriptionError('"name" must be a string');
   const input = value.input;
   if (!Array.isArray(input) || input.length < 2 || input.length > 3 || !input.every(isPositiveInteger))
@@ -203,8 +202,7 @@ function pair(v: number | readonly [number, number] | undefined, fallback: numbe
 function planLayer(layer: LayerDescription, input: Shape): { output: Shape; parameterCount: number } {
   const rank = input.length;
   const need = (r: number): void => {
-    if (rank !== r)
-      throw new Error(`needs a ${r === 3 ? '[channels, height, width]' : '[channels, length]'} input, got ${formatShape(input)}`);
+    if (rank !== r) throw new Error(`needs a ${r === 3 ? '[channels, height, width]' : '[channels, length]'} input, got ${formatShape(input)}`);
   };
   const outLength = (size: number, k: number, padding: Padding | undefined, axis: string): number => {
     if (padding !== 'valid') return size;

@@ -1,4 +1,21 @@
-import { conv1d, conv2d, glorotUniform, keep, maxPool1d, maxPool2d, relu, sigmoid, tanh, upsample1d, upsample2d, zeros, type CreateOptions, type Rng, type Shape, type Tensor } from '../index.js';
+import {
+  conv1d,
+  conv2d,
+  glorotUniform,
+  keep,
+  maxPool1d,
+  maxPool2d,
+  relu,
+  sigmoid,
+  tanh,
+  upsample1d,
+  upsample2d,
+  zeros,
+  type CreateOptions,
+  type Rng,
+  type Shape,
+  type Tensor,
+} from '../index.js';
 import type { Activation, LayerPlan } from './description.js';
 
 /** A trainable tensor with its checkpoint name, e.g. `encoder.0.weight`. */

@@ -52,7 +52,7 @@ export class Adam {
   update(): void {
     this.step++;
     const t = this.step;
-    const alpha = (this.lr * Math.sqrt(1 - Math.pow(this.beta2, t))) / (1 - Math.pow(this.beta1, t));
+    const alpha = (this.lr * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
     this.params.forEach((p, i) => {
       if (p.grad === null) return;
       applyInPlace(adamUpdateOp, [p.grad], [p, this.m[i]!, this.v[i]!], { alpha, beta1: this.beta1, beta2: this.beta2, eps: this.eps });

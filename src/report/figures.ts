@@ -149,7 +149,10 @@ const AXIS = '#555555';
 const MISSING_CELL = '#bbbbbb';
 
 function hex(r: number, g: number, b: number): string {
-  const h = (v: number): string => Math.round(Math.max(0, Math.min(255, v))).toString(16).padStart(2, '0');
+  const h = (v: number): string =>
+    Math.round(Math.max(0, Math.min(255, v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${h(r)}${h(g)}${h(b)}`;
 }
 

@@ -101,8 +101,7 @@ export function tsne(data: Float32Array | Float64Array, n: number, d: number, op
   const y = new Float64Array(2 * n);
   for (let i = 0; i < 2 * n; i++) y[i] = 1e-4 * rng.normal();
 
-  const objective: Objective =
-    o.method === 'exact' ? exactObjective(x, n, dims, o.perplexity) : barnesHutObjective(x, n, dims, o.perplexity, o.theta);
+  const objective: Objective = o.method === 'exact' ? exactObjective(x, n, dims, o.perplexity) : barnesHutObjective(x, n, dims, o.perplexity, o.theta);
 
   const grad = new Float64Array(2 * n);
   const update = new Float64Array(2 * n);

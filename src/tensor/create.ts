@@ -1,6 +1,6 @@
 import type { Backend } from './backend.js';
 import type { DType } from './dtype.js';
-import { Rng } from './random.js';
+import type { Rng } from './random.js';
 import { ShapeError, formatShape, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { cpu } from '../kernels/cpu.js';
@@ -28,8 +28,7 @@ function checkShape(op: string, shape: Shape): void {
 /** A tensor with the given values (row-major). */
 export function tensor(values: ArrayLike<number>, shape: Shape = [values.length], options: CreateOptions = {}): Tensor {
   checkShape('tensor', shape);
-  if (sizeOf(shape) !== values.length)
-    throw new Error(`tensor: ${values.length} values do not fill shape ${formatShape(shape)}`);
+  if (sizeOf(shape) !== values.length) throw new Error(`tensor: ${values.length} values do not fill shape ${formatShape(shape)}`);
   const backend = options.backend ?? current;
   const dtype = options.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
   if (!backend.dtypes.includes(dtype)) throw new Error(`tensor: backend ${backend.name} has no ${dtype}`);

@@ -18,7 +18,17 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-export type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | number | string | boolean | null | undefined | void;
+export type TensorContainer =
+  | Tensor
+  | readonly TensorContainer[]
+  | { readonly [key: string]: TensorContainer }
+  | number
+  | string
+  | boolean
+  | null
+  | undefined
+  // biome-ignore lint/suspicious/noConfusingVoidType: lets tidy take a callback that returns nothing
+  | void;
 
 export function tidy<T extends TensorContainer>(fn: () => T): T {
   const scope = new Set<Tensor>();

@@ -67,8 +67,7 @@ export function normaliseAxes(op: string, shape: Shape, axes: readonly number[] 
   const out = axes.map((a) => (a < 0 ? a + shape.length : a));
   for (let i = 0; i < out.length; i++) {
     const a = out[i]!;
-    if (!Number.isInteger(a) || a < 0 || a >= shape.length)
-      throw new ShapeError(op, { x: shape }, `axis ${axes[i]} out of range`);
+    if (!Number.isInteger(a) || a < 0 || a >= shape.length) throw new ShapeError(op, { x: shape }, `axis ${axes[i]} out of range`);
   }
   return [...new Set(out)].sort((x, y) => x - y);
 }

@@ -21,8 +21,7 @@ export class Tensor {
   node: Node | null = null;
 
   constructor(storage: Storage, shape: Shape) {
-    if (sizeOf(shape) !== storage.size)
-      throw new Error(`Tensor: shape ${formatShape(shape)} does not hold ${storage.size} elements`);
+    if (sizeOf(shape) !== storage.size) throw new Error(`Tensor: shape ${formatShape(shape)} does not hold ${storage.size} elements`);
     this._storage = storage;
     this.shape = Object.freeze([...shape]);
     this.dtype = storage.dtype;

@@ -7,7 +7,22 @@ import { run } from './run.js';
 import { DatasetWriter } from '../../src/data/dataset.js';
 import { TASK_B_CLASSES, syntheticTaskB } from '../../src/data/synthetic.js';
 
-const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2', '--tsne-points', '60', '--tsne-iterations', '100'];
+const tiny = [
+  '--backend',
+  'cpu',
+  '--epochs',
+  '2',
+  '--max-iter',
+  '20',
+  '--update-interval',
+  '10',
+  '--n-init',
+  '2',
+  '--tsne-points',
+  '60',
+  '--tsne-iterations',
+  '100',
+];
 const commands = ['demo', 'synthesize', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
 const polarityManifest = resolve(__dirname, '../../../shared/data/real/polarity/manifest.csv');
 
@@ -118,7 +133,13 @@ describe('prepare, train, predict, evaluate', () => {
   it('train on a partly labelled set scores the labelled records only', async () => {
     const set = join(dir, 'partly.scds');
     const { inputs, labels } = syntheticTaskB({ n: 80, seed: 2 });
-    const writer = await DatasetWriter.create(set, { task: 'B', inputShape: [32], samplingRate: 100, window: { startFromP: -10, length: 32 }, preprocessing: {} });
+    const writer = await DatasetWriter.create(set, {
+      task: 'B',
+      inputShape: [32],
+      samplingRate: 100,
+      window: { startFromP: -10, length: 32 },
+      preprocessing: {},
+    });
     await writer.append(
       Array.from({ length: 80 }, (_, i) => ({
         input: inputs.subarray(i * 32, (i + 1) * 32),
@@ -151,7 +172,7 @@ describe('prepare, train, predict, evaluate', () => {
     expect((await readFile(csv, 'utf8')).trim().split('\n')).toHaveLength(51);
     const evaluated = await run('evaluate', '--predictions', csv, '--labels', polarityManifest, '--json');
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    expect((JSON.parse(evaluated.stdout) as { n: number; classNames: string[] })).toMatchObject({ n: 50, classNames: ['down', 'up'] });
+    expect(JSON.parse(evaluated.stdout) as { n: number; classNames: string[] }).toMatchObject({ n: 50, classNames: ['down', 'up'] });
   });
 
   it('predict wants a prepared set or seismograms, not both', async () => {
@@ -172,7 +193,17 @@ describe('demo and reproduce', () => {
     expect(existsSync(join(out, 'task-b', 'report', 'report.html'))).toBe(true);
   });
   it('reproduce reports mean and spread over seeds', async () => {
-    const r = await run('reproduce', '--task', 'B', '--records', '120', '--seeds', '2', '--json', ...tiny.filter((_, i, a) => !a[i]?.startsWith('--tsne') && !a[i - 1]?.startsWith('--tsne')));
+    const r = await run(
+      'reproduce',
+      '--task',
+      'B',
+      '--records',
+      '120',
+      '--seeds',
+      '2',
+      '--json',
+      ...tiny.filter((_, i, a) => !a[i]?.startsWith('--tsne') && !a[i - 1]?.startsWith('--tsne')),
+    );
     expect(r.code, r.stderr).toBe(0);
     type Spread = { mean: number; sd: number; runs: number };
     const s = JSON.parse(r.stdout) as { rows: { stage: string; acc: Spread }[]; perClass: { class: string; records: number; recall: Spread }[] };

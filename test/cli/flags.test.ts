@@ -87,11 +87,20 @@ describe('every flag of every command through main(): exit 1 with one line, neve
     for (const spec of specs)
       for (const opt of spec.options) {
         const values =
-          opt.type === 'boolean' ? ['=1'] : opt.type === 'path' ? badPaths[opt.role!]! : opt.choices ? ['', 'nope'] : opt.type === 'string' ? [''] : numeric.filter((raw) => !accepts(spec, opt, raw));
+          opt.type === 'boolean'
+            ? ['=1']
+            : opt.type === 'path'
+              ? badPaths[opt.role!]!
+              : opt.choices
+                ? ['', 'nope']
+                : opt.type === 'string'
+                  ? ['']
+                  : numeric.filter((raw) => !accepts(spec, opt, raw));
         for (const value of values) {
           const argv = opt.type === 'boolean' ? [spec.name, `--${opt.name}${value}`] : [spec.name, `--${opt.name}`, value];
           // Every other required flag is given a missing file, so a valid value still stops before work.
-          for (const other of spec.options) if (other.required && other.name !== opt.name) argv.push(`--${other.name}`, other.choices?.[0] ?? join(dir, 'missing.scds'));
+          for (const other of spec.options)
+            if (other.required && other.name !== opt.name) argv.push(`--${other.name}`, other.choices?.[0] ?? join(dir, 'missing.scds'));
           const r = await run(...argv);
           runs++;
           expect(r.code, `${argv.join(' ')}\n${r.stderr}`).toBe(1);

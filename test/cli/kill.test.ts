@@ -28,7 +28,8 @@ describe('a hard stop loses nothing', () => {
   }, 60_000);
 
   it('two prepare runs writing the same set at once leave one of the two whole, and no temporary', async () => {
-    const prepare = (out: string, seed: number): Promise<number | null> => execute(['prepare', '--task', 'A', '--out', out, '--synthetic', '1500', '--seed', String(seed)], null);
+    const prepare = (out: string, seed: number): Promise<number | null> =>
+      execute(['prepare', '--task', 'A', '--out', out, '--synthetic', '1500', '--seed', String(seed)], null);
     const shared = join(dir, 'together', 'set.scds');
     expect(await Promise.all([prepare(shared, 1), prepare(shared, 2)])).toEqual([0, 0]);
     expect(await Promise.all([prepare(join(dir, 'alone', 'one.scds'), 1), prepare(join(dir, 'alone', 'two.scds'), 2)])).toEqual([0, 0]);

@@ -77,7 +77,10 @@ async function writeRandomSet(path: string, rows: number, seed: number): Promise
       state ^= state << 5;
       values[i] = (state >>> 0) / 2 ** 31 - 1;
     }
-    const batch = Array.from({ length: count }, (_, r) => ({ input: values.subarray(r * ROW, (r + 1) * ROW), sourceId: `rec-${String(start + r).padStart(6, '0')}` }));
+    const batch = Array.from({ length: count }, (_, r) => ({
+      input: values.subarray(r * ROW, (r + 1) * ROW),
+      sourceId: `rec-${String(start + r).padStart(6, '0')}`,
+    }));
     await writer.append(batch);
   }
   await writer.finish();
@@ -130,9 +133,28 @@ describe('seiscluster predict over a prepared set', () => {
     expect(extraBytes).toBeGreaterThan(100 * MB);
 
     const runs: Record<string, PeakRss> = {};
-    for (const [name, set, rows] of [['small', small, SMALL], ['large', large, LARGE]] as const) {
+    for (const [name, set, rows] of [
+      ['small', small, SMALL],
+      ['large', large, LARGE],
+    ] as const) {
       const out = join(dir, `${name}.csv`);
-      const r = await runCli(['predict', '--checkpoint', checkpoint, '--data', set, '--out', out, '--chunk', String(CHUNK), '--backend', 'cpu', '--threads', '2', '--format', 'csv']);
+      const r = await runCli([
+        'predict',
+        '--checkpoint',
+        checkpoint,
+        '--data',
+        set,
+        '--out',
+        out,
+        '--chunk',
+        String(CHUNK),
+        '--backend',
+        'cpu',
+        '--threads',
+        '2',
+        '--format',
+        'csv',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.peakRss, r.stderr).toBeGreaterThan(0);
       expect(await countLines(out)).toBe(rows + 1); // the column names, then one line per record

@@ -75,7 +75,10 @@ describe('checkpoint round trip', () => {
     const view = new DataView(bytes.buffer, bytes.byteOffset);
     const n = Number(view.getBigUint64(0, true));
     expect((8 + n) % 8).toBe(0);
-    const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+    const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')) as Record<
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] }
+    >;
     const meta = header.__metadata__ as unknown as Record<string, unknown>;
     expect(Object.values(meta).every((v) => typeof v === 'string')).toBe(true);
     expect(meta.format).toBe('seiscluster-checkpoint');
@@ -129,8 +132,12 @@ describe('bad checkpoint files', () => {
 
   it('rejects a file cut in the data, in the header or before it', async () => {
     const b = await bytes();
-    expect(() => decodeCheckpoint(b.subarray(0, b.length - 3), 'cut.safetensors')).toThrow(/^checkpoint cut.safetensors: tensor .* ends at byte \d+ of the data section, which has only \d+ bytes \(truncated file\)$/);
-    expect(() => decodeCheckpoint(b.subarray(0, 100), 'cut.safetensors')).toThrow(/the header needs \d+ bytes but only 92 follow the length field \(truncated file\)/);
+    expect(() => decodeCheckpoint(b.subarray(0, b.length - 3), 'cut.safetensors')).toThrow(
+      /^checkpoint cut.safetensors: tensor .* ends at byte \d+ of the data section, which has only \d+ bytes \(truncated file\)$/,
+    );
+    expect(() => decodeCheckpoint(b.subarray(0, 100), 'cut.safetensors')).toThrow(
+      /the header needs \d+ bytes but only 92 follow the length field \(truncated file\)/,
+    );
     expect(() => decodeCheckpoint(b.subarray(0, 5), 'cut.safetensors')).toThrow(/5 bytes is too short/);
     expect(() => decodeCheckpoint(b.subarray(0, 5))).toThrow(CheckpointError);
   });
@@ -157,14 +164,14 @@ describe('bad checkpoint files', () => {
       /version 2 is newer than this seiscluster reads \(1\)/,
     );
     // The description of network A with the tiny model's weights.
-    expect(() => decodeCheckpoint(safetensors({ ...header, __metadata__: { ...header.__metadata__, model: JSON.stringify(networkA()) } }, data), 'mixed.safetensors')).toThrow(
-      /mixed.safetensors: tensor encoder.0.weight has shape \[4, 1, 3\], the model description expects \[4, 1, 3, 3\]/,
-    );
+    expect(() =>
+      decodeCheckpoint(safetensors({ ...header, __metadata__: { ...header.__metadata__, model: JSON.stringify(networkA()) } }, data), 'mixed.safetensors'),
+    ).toThrow(/mixed.safetensors: tensor encoder.0.weight has shape \[4, 1, 3\], the model description expects \[4, 1, 3, 3\]/);
     const bad = JSON.parse(header.__metadata__!.model!) as { encoder: { type: string }[] };
     bad.encoder[0]!.type = 'dense';
-    expect(() => decodeCheckpoint(safetensors({ ...header, __metadata__: { ...header.__metadata__, model: JSON.stringify(bad) } }, data), 'bad.safetensors')).toThrow(
-      /bad.safetensors: model description: encoder\[0\]: unknown layer type "dense"/,
-    );
+    expect(() =>
+      decodeCheckpoint(safetensors({ ...header, __metadata__: { ...header.__metadata__, model: JSON.stringify(bad) } }, data), 'bad.safetensors'),
+    ).toThrow(/bad.safetensors: model description: encoder\[0\]: unknown layer type "dense"/);
   });
 
   it('names the file that cannot be read', async () => {

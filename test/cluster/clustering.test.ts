@@ -22,7 +22,7 @@ describe('softAssign (Student t)', () => {
 
   it('alpha 2: exponent -(alpha + 1) / 2 = -1.5 on 1 + d^2 / 2', async () => {
     const q = await values(() => softAssign(tensor([0], [1, 1], { dtype: 'float64' }), tensor([0, 2], [2, 1], { dtype: 'float64' }), 2));
-    const b = Math.pow(1 + 4 / 2, -1.5);
+    const b = (1 + 4 / 2) ** -1.5;
     expect(q[0]).toBeCloseTo(1 / (1 + b), 14);
     expect(q[1]).toBeCloseTo(b / (1 + b), 14);
   });
@@ -45,7 +45,7 @@ describe('targetDistribution', () => {
     p.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
   });
 
-  it('sharpens: p puts more weight than q on each row\'s largest entry, rows sum to 1', () => {
+  it("sharpens: p puts more weight than q on each row's largest entry, rows sum to 1", () => {
     const q = [0.6, 0.3, 0.1, 0.2, 0.5, 0.3, 0.1, 0.1, 0.8];
     const p = targetDistribution(q, 3, 3);
     for (let i = 0; i < 3; i++) {
@@ -93,11 +93,10 @@ describe('KL(P || Q) gradient, float64 finite differences', () => {
 
   for (const alpha of [1, 2.5]) {
     it(`w.r.t. codes and centroids (alpha ${alpha})`, async () => {
-      const r = await gradCheck((pt, z, mu) => kld(pt, softAssign(z, mu, alpha)), [
-        { shape: [5, 3], values: p, grad: false },
-        { shape: [5, 4] },
-        { shape: [3, 4] },
-      ]);
+      const r = await gradCheck(
+        (pt, z, mu) => kld(pt, softAssign(z, mu, alpha)),
+        [{ shape: [5, 3], values: p, grad: false }, { shape: [5, 4] }, { shape: [3, 4] }],
+      );
       expect(r.worst, r.where).toBeLessThan(1);
     });
   }
@@ -105,11 +104,14 @@ describe('KL(P || Q) gradient, float64 finite differences', () => {
   it('w.r.t. codes and centroids when they nearly coincide (late fine-tuning)', async () => {
     const z = Float64Array.from({ length: 5 * 4 }, (_, i) => 0.01 * Math.sin(i));
     const mu = Float64Array.from({ length: 3 * 4 }, (_, i) => 0.01 * Math.cos(i));
-    const r = await gradCheck((pt, zt, mt) => kld(pt, softAssign(zt, mt)), [
-      { shape: [5, 3], values: p, grad: false },
-      { shape: [5, 4], values: z },
-      { shape: [3, 4], values: mu },
-    ]);
+    const r = await gradCheck(
+      (pt, zt, mt) => kld(pt, softAssign(zt, mt)),
+      [
+        { shape: [5, 3], values: p, grad: false },
+        { shape: [5, 4], values: z },
+        { shape: [3, 4], values: mu },
+      ],
+    );
     expect(r.worst, r.where).toBeLessThan(1);
   });
 });

@@ -14,7 +14,10 @@ import { Autoencoder } from '../../src/model/autoencoder.js';
 import { tinyData, tinyDescription } from './fixtures.js';
 
 /** A tiny model, its k-means centroids on the codes, and the data. */
-async function setup(n = 40, seed = 1): Promise<{ model: Autoencoder; clustering: ClusteringLayer; inputs: Float32Array; labels: Int32Array; initial: Int32Array }> {
+async function setup(
+  n = 40,
+  seed = 1,
+): Promise<{ model: Autoencoder; clustering: ClusteringLayer; inputs: Float32Array; labels: Int32Array; initial: Int32Array }> {
   const { inputs, labels } = tinyData(n, seed);
   const model = new Autoencoder(tinyDescription(), { seed });
   const codes = await encodeRecords(model, inputs);
@@ -45,7 +48,13 @@ describe('batchRange (in order, wrap-around)', () => {
       seen.push([r.start, r.count]);
       b = r.nextIndex;
     }
-    expect(seen).toEqual([[0, 4], [4, 4], [8, 2], [0, 4], [4, 4]]);
+    expect(seen).toEqual([
+      [0, 4],
+      [4, 4],
+      [8, 2],
+      [0, 4],
+      [4, 4],
+    ]);
   });
 
   it('never yields an empty batch when n is a multiple of B', () => {
@@ -139,7 +148,10 @@ describe('fineTune loop mechanics', () => {
 });
 
 describe('determinism (CPU: bit for bit)', () => {
-  async function run(seed: number, shuffle: boolean): Promise<{ weights: Map<string, Float64Array | Float32Array>; history: unknown[]; centroids: Float32Array | Float64Array }> {
+  async function run(
+    seed: number,
+    shuffle: boolean,
+  ): Promise<{ weights: Map<string, Float64Array | Float32Array>; history: unknown[]; centroids: Float32Array | Float64Array }> {
     const s = await setup(40, 1);
     await pretrain(s.model, s.inputs, { epochs: 2, batchSize: 8, seed });
     const r = await fineTune(s.model, s.clustering, s.inputs, { batchSize: 16, updateInterval: 3, maxIter: 9, tol: 0, shuffle, seed, labels: s.labels });
@@ -240,7 +252,9 @@ describe('non-finite losses', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NonFiniteLossError);
     const e = error as NonFiniteLossError;
-    expect(e.message).toMatch(/^fine-tuning: reconstruction loss \(MSE\) is NaN at iteration 5; parameters restored to the last good state \(iteration 3\); checkpoint .* holds that state$/);
+    expect(e.message).toMatch(
+      /^fine-tuning: reconstruction loss \(MSE\) is NaN at iteration 5; parameters restored to the last good state \(iteration 3\); checkpoint .* holds that state$/,
+    );
     expect(e).toMatchObject({ stage: 'finetune', part: 'reconstruction', iteration: 5, lastGood: { iteration: 3, checkpointPath: path } });
     expect(await s.model.weights()).toEqual(weightsAt3);
     const c = await readCheckpoint(path);
@@ -278,7 +292,9 @@ describe('non-finite losses', () => {
       onProgress: (p) => (p.iteration === 8 ? weight.backend.write(weight.storage, new Float32Array(weight.size).fill(Number.POSITIVE_INFINITY)) : undefined),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NonFiniteLossError);
-    expect((error as Error).message).toMatch(/^pre-training: reconstruction loss \(MSE\) is NaN at epoch 2, iteration 9; parameters restored to the last good state \(end of epoch 1\)$/);
+    expect((error as Error).message).toMatch(
+      /^pre-training: reconstruction loss \(MSE\) is NaN at epoch 2, iteration 9; parameters restored to the last good state \(end of epoch 1\)$/,
+    );
     expect(await s.model.weights()).toEqual(afterEpoch1[0]);
     dispose(s);
   });

@@ -44,7 +44,7 @@ describe('evaluateGrouping', () => {
 
   it('one station per record never triggers a warning, with labels or without', () => {
     // Clusters at random with respect to the labels: NMI against 40 one-record stations is far from 0.
-    const clusters = Array.from({ length: 40 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const clusters = Array.from({ length: 40 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
     for (const withLabels of [true, false]) {
       const s = evaluateGrouping(clusters, { station }, withLabels ? labels : undefined)[0]!;
       expect(s.records / s.groups).toBeLessThan(MIN_MEAN_GROUP_SIZE);

@@ -31,7 +31,10 @@ function grid(): { x: Float64Array; n: number; d: number } {
 function expectLocalOptimum(x: Float64Array, n: number, d: number, k: number, r: KMeansResult): void {
   const { labels, squaredDistances } = assignToCentroids(x, n, d, r.centroids, k);
   expect(Array.from(r.labels)).toEqual(Array.from(labels));
-  expect(r.inertia).toBeCloseTo(squaredDistances.reduce((s, v) => s + v, 0), 9);
+  expect(r.inertia).toBeCloseTo(
+    squaredDistances.reduce((s, v) => s + v, 0),
+    9,
+  );
   for (let c = 0; c < k; c++) {
     const members = [...labels.keys()].filter((i) => labels[i] === c);
     if (members.length === 0) continue;
@@ -83,7 +86,10 @@ describe('kMeans', () => {
       expect(r.iterations).toBe(1);
       const { labels, squaredDistances } = assignToCentroids(x, n, d, r.centroids, 12);
       expect(Array.from(r.labels)).toEqual(Array.from(labels));
-      expect(r.inertia).toBeCloseTo(squaredDistances.reduce((s, v) => s + v, 0), 9);
+      expect(r.inertia).toBeCloseTo(
+        squaredDistances.reduce((s, v) => s + v, 0),
+        9,
+      );
     }
   });
 
@@ -185,8 +191,6 @@ describe('assignToCentroids', () => {
   it('rejects centroids of the wrong size and non-finite centroids', () => {
     const x = new Float64Array([0, 1, 2, 3]);
     expect(() => assignToCentroids(x, 2, 2, new Float64Array(3), 2)).toThrow(/centroids has length 3, expected k \* d = 2 \* 2 = 4/);
-    expect(() => assignToCentroids(x, 2, 2, new Float64Array([0, 0, Number.NaN, 0]), 2)).toThrow(
-      /centroids has a non-finite value NaN at row 1, column 0/,
-    );
+    expect(() => assignToCentroids(x, 2, 2, new Float64Array([0, 0, Number.NaN, 0]), 2)).toThrow(/centroids has a non-finite value NaN at row 1, column 0/);
   });
 });

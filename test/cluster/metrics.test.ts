@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  adjustedRandIndex,
-  clusteringAccuracy,
-  confusionMatrix,
-  hungarian,
-  normalizedMutualInfo,
-  perClassScores,
-} from '../../src/cluster/metrics.js';
+import { adjustedRandIndex, clusteringAccuracy, confusionMatrix, hungarian, normalizedMutualInfo, perClassScores } from '../../src/cluster/metrics.js';
 import { Rng } from '../../src/tensor/random.js';
 
 /** Minimum cost over all injective maps of the smaller side into the larger, by enumeration. */
@@ -88,9 +81,7 @@ function minCostFlowAssignment(cost: number[][]): number {
 }
 
 function randomMatrix(rng: Rng, rows: number, cols: number, integer: boolean): number[][] {
-  return Array.from({ length: rows }, () =>
-    Array.from({ length: cols }, () => (integer ? rng.int(21) - 5 : rng.uniform() * 100 - 20)),
-  );
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (integer ? rng.int(21) - 5 : rng.uniform() * 100 - 20)));
 }
 
 /** Every row gets a distinct column (or -1 only when rows outnumber columns) and the cost is their sum. */
@@ -166,9 +157,7 @@ describe('hungarian (min-cost assignment)', () => {
     const rng = new Rng(7);
     const n = 50;
     const plant = rng.permutation(n);
-    const cost = Array.from({ length: n }, (_, i) =>
-      Array.from({ length: n }, (_, j) => (plant[i] === j ? rng.uniform() : 1 + rng.uniform() * 99)),
-    );
+    const cost = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (plant[i] === j ? rng.uniform() : 1 + rng.uniform() * 99)));
     const result = hungarian(cost);
     expect(result.assignment).toEqual(Array.from(plant));
     expectValidAssignment(cost, result);
@@ -188,7 +177,12 @@ describe('hungarian (min-cost assignment)', () => {
     expect(() => hungarian([])).toThrow(/no rows/);
     expect(() => hungarian([[]])).toThrow(/no columns/);
     expect(() => hungarian([[1, 2], [3]])).toThrow(/row 1 has 1 columns, row 0 has 2/);
-    expect(() => hungarian([[1, 2], [3, Number.NaN]])).toThrow(/cost\[1\]\[1\] = NaN is not finite/);
+    expect(() =>
+      hungarian([
+        [1, 2],
+        [3, Number.NaN],
+      ]),
+    ).toThrow(/cost\[1\]\[1\] = NaN is not finite/);
     expect(() => hungarian([[Infinity]])).toThrow(/not finite/);
   });
 });
@@ -358,10 +352,8 @@ describe('adjustedRandIndex (ARI)', () => {
       const { counts } = confusionMatrix(yTrue, yPred);
       const index = counts.flat().reduce((s, v) => s + choose2(v), 0);
       const a = counts.map((r) => r.reduce((s, v) => s + v, 0)).reduce((s, v) => s + choose2(v), 0);
-      const b = counts[0]!
-        .map((_, j) => counts.reduce((s, r) => s + r[j]!, 0))
-        .reduce((s, v) => s + choose2(v), 0);
-      const expected = a * b / choose2(n);
+      const b = counts[0]!.map((_, j) => counts.reduce((s, r) => s + r[j]!, 0)).reduce((s, v) => s + choose2(v), 0);
+      const expected = (a * b) / choose2(n);
       const reference = (index - expected) / ((a + b) / 2 - expected);
       expect(adjustedRandIndex(yTrue, yPred)).toBeCloseTo(reference, 12);
     }

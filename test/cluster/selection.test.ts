@@ -14,7 +14,12 @@ describe('choosing a restart without labels', () => {
   });
 
   it('a tie goes to the earlier restart; a single restart is kept', () => {
-    expect(chooseByConsensus([[0, 0, 1, 1], [0, 1, 0, 1]]).chosen).toBe(0);
+    expect(
+      chooseByConsensus([
+        [0, 0, 1, 1],
+        [0, 1, 0, 1],
+      ]).chosen,
+    ).toBe(0);
     expect(chooseByConsensus([[0, 1]])).toEqual({ chosen: 0, agreement: [1] });
     expect(() => chooseByConsensus([])).toThrow(/no restarts/);
   });

@@ -27,7 +27,14 @@ describeWebGpu('deep clustering on WebGPU', (gpu) => {
     const results = [];
     for (const { backend, model } of runs) {
       const clustering = new ClusteringLayer(km.centroids, 2, model.codeSize, { backend });
-      const r = await fineTune(model, clustering, inputs, { batchSize: 16, updateInterval: 3, maxIter: 9, labels, initialLabels: km.labels, lossReadInterval: 4 });
+      const r = await fineTune(model, clustering, inputs, {
+        batchSize: 16,
+        updateInterval: 3,
+        maxIter: 9,
+        labels,
+        initialLabels: km.labels,
+        lossReadInterval: 4,
+      });
       results.push({ r, centroids: await clustering.centroidValues() });
       clustering.dispose();
       model.dispose();
@@ -36,7 +43,8 @@ describeWebGpu('deep clustering on WebGPU', (gpu) => {
     expect(rg.r.history.map((h) => [h.iteration, h.kind])).toEqual(rc.r.history.map((h) => [h.iteration, h.kind]));
     rc.r.history.forEach((h, i) => {
       const hg = rg.r.history[i]!;
-      if (h.loss) expectClose(`loss at iteration ${h.iteration}`, [hg.loss!.kl, hg.loss!.reconstruction], [h.loss.kl, h.loss.reconstruction], { rtol: 1e-3, atol: 1e-6 });
+      if (h.loss)
+        expectClose(`loss at iteration ${h.iteration}`, [hg.loss!.kl, hg.loss!.reconstruction], [h.loss.kl, h.loss.reconstruction], { rtol: 1e-3, atol: 1e-6 });
     });
     expectClose('soft assignments', rg.r.prediction.q, rc.r.prediction.q, { rtol: 1e-3, atol: 1e-5 });
     expectClose('centroids', rg.centroids, rc.centroids, { rtol: 1e-3, atol: 1e-5 });
@@ -47,7 +55,12 @@ describeWebGpu('deep clustering on WebGPU', (gpu) => {
     const outs = [];
     for (const backend of [cpu, gpu] as Backend[]) {
       const model = new Autoencoder(networkA(), { seed: 4, backend });
-      const clustering = new ClusteringLayer(Float32Array.from({ length: 24 }, (_, i) => Math.cos(i) / 4), 2, 12, { backend });
+      const clustering = new ClusteringLayer(
+        Float32Array.from({ length: 24 }, (_, i) => Math.cos(i) / 4),
+        2,
+        12,
+        { backend },
+      );
       outs.push(await predict(model, clustering, inputs, { batchSize: 2 }));
       model.dispose();
       clustering.dispose();

@@ -1,13 +1,6 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DatasetWriter,
-  iterateDataset,
-  readDataset,
-  readDatasetHeader,
-  type DatasetMeta,
-  type DatasetRow,
-} from '../../src/data/dataset.js';
+import { DatasetWriter, iterateDataset, readDataset, readDatasetHeader, type DatasetMeta, type DatasetRow } from '../../src/data/dataset.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectDataError, scratch } from './helpers.js';
 
@@ -152,7 +145,11 @@ describe('data-set writer rejects bad rows before writing them', () => {
     });
     await expectDataError(writer.append([{ input: new Float32Array(768), sourceId: '' }]), { file, field: 'row 2 sourceId', value: '""' });
     await expectDataError(writer.append([{ input: new Float32Array(768), sourceId: 'x', snr: Infinity }]), { file, field: 'row 2 (x) snr', value: 'Infinity' });
-    await expectDataError(writer.append([{ input: new Float64Array(768).fill(1e39), sourceId: 'huge' }]), { file, field: 'row 2 (huge) input[0]', value: '1e+39' });
+    await expectDataError(writer.append([{ input: new Float64Array(768).fill(1e39), sourceId: 'huge' }]), {
+      file,
+      field: 'row 2 (huge) input[0]',
+      value: '1e+39',
+    });
     await writer.finish();
     expect((await readDataset(file)).header.rows).toBe(2);
   });
@@ -212,7 +209,12 @@ describe('data-set reader rejects foreign, truncated and corrupt files', () => {
   it('rows cut out of the middle (header and arrays no longer line up)', async () => {
     const file = tmp.path('spliced.scds');
     await writeFile(file, Buffer.concat([good.subarray(0, 16 + 768 * 4), good.subarray(16 + 2 * 768 * 4)]));
-    await expectDataError(readDataset(file), { file, field: 'file size', value: String(good.length - 768 * 4 - 16 - rowsJsonLength(good)), problem: /truncated or corrupt/ });
+    await expectDataError(readDataset(file), {
+      file,
+      field: 'file size',
+      value: String(good.length - 768 * 4 - 16 - rowsJsonLength(good)),
+      problem: /truncated or corrupt/,
+    });
   });
 
   it('a NaN stored in the inputs', async () => {

@@ -63,15 +63,15 @@ describe('HDF5 reader, STEAD layout', () => {
       expect(keys).toHaveLength(50);
       expect(keys.every((k) => k.startsWith('earthquake/local/'))).toBe(true);
       const { records } = await readCsv(join(steadFolder, 'metadata.csv'));
-      const pickByName = new Map(records.map((r) => [r.values['trace_name'], Number(r.values['p_arrival_sample'])]));
+      const pickByName = new Map(records.map((r) => [r.values.trace_name, Number(r.values.p_arrival_sample)]));
       for (const key of keys) {
         const trace = h5.readTrace(key);
         expect(trace.components).toHaveLength(3);
         expect(trace.components.every((c) => c.length === 6000)).toBe(true);
         const name = key.slice('earthquake/local/'.length);
-        expect(trace.attributes['trace_name']).toBe(name);
-        expect(trace.attributes['p_arrival_sample']).toBe(pickByName.get(name));
-        expect(trace.attributes['receiver_code']).toBe('109C');
+        expect(trace.attributes.trace_name).toBe(name);
+        expect(trace.attributes.p_arrival_sample).toBe(pickByName.get(name));
+        expect(trace.attributes.receiver_code).toBe('109C');
       }
     } finally {
       h5.close();
@@ -97,7 +97,7 @@ describe('HDF5 reader, STEAD layout', () => {
         for (let c = 0; c < 3; c++) expect(trace.components[c]?.[57]).toBe(tag(0, c, 57));
       }
       const trace = h5.readTrace('data/A.STA_1_EV');
-      expect(trace.attributes['p_arrival_sample']).toBe(40);
+      expect(trace.attributes.p_arrival_sample).toBe(40);
       expect(trace.samplingRate).toBe(100);
     } finally {
       h5.close();
@@ -115,9 +115,7 @@ describe('HDF5 reader, SeisBench layout', () => {
       const axes = order === 'CW' ? ':3,:100' : ':100,:3';
       await writeFile(
         join(folder, 'metadata.csv'),
-        'trace_name,trace_sampling_rate_hz,trace_p_arrival_sample,station_code\n' +
-          `"bucket0$0,${axes}",100,30,ST1\n` +
-          `"bucket0$1,${axes}",100,,ST2\n`,
+        `trace_name,trace_sampling_rate_hz,trace_p_arrival_sample,station_code\n"bucket0$0,${axes}",100,30,ST1\n"bucket0$1,${axes}",100,,ST2\n`,
       );
       const traces = await collect(join(folder, 'metadata.csv'));
       expect(traces.map((t) => t.key)).toEqual([`bucket0$0,${axes}`, `bucket0$1,${axes}`]);
@@ -129,7 +127,7 @@ describe('HDF5 reader, SeisBench layout', () => {
           expect(Array.from(trace.components[c] ?? [])).toEqual(Array.from({ length: 100 }, (_, s) => tag(t, c, s)));
         }
       }
-      expect(traces[1]?.metadata['station_code']).toBe('ST2');
+      expect(traces[1]?.metadata.station_code).toBe('ST2');
     });
   }
 
@@ -156,7 +154,7 @@ describe('HDF5 reader rejects bad input, naming file, field and value', () => {
     await expectDataError(openHdf5(file), { file, field: 'signature', value: '"plain te"', problem: /not an HDF5 file/ });
   });
 
-  it('a truncated HDF5 file, with the HDF5 library\'s reason', async () => {
+  it("a truncated HDF5 file, with the HDF5 library's reason", async () => {
     const file = tmp.path('truncated.hdf5');
     const bytes = await readFile(steadFile);
     await writeFile(file, bytes.subarray(0, bytes.length / 2));
@@ -182,8 +180,18 @@ describe('HDF5 reader rejects bad input, naming file, field and value', () => {
     writeSeisBench(file, 'CW');
     const h5 = await openHdf5(file);
     try {
-      await expectDataError(() => h5.readTrace('bucket0$2,:3,:100'), { file, field: 'trace_name', value: '"bucket0$2,:3,:100"', problem: /outside axis 0 of length 2/ });
-      await expectDataError(() => h5.readTrace('bucket0$0,:3,:6000'), { file, field: 'trace_name', value: '"bucket0$0,:3,:6000"', problem: /outside axis 2 of length 100/ });
+      await expectDataError(() => h5.readTrace('bucket0$2,:3,:100'), {
+        file,
+        field: 'trace_name',
+        value: '"bucket0$2,:3,:100"',
+        problem: /outside axis 0 of length 2/,
+      });
+      await expectDataError(() => h5.readTrace('bucket0$0,:3,:6000'), {
+        file,
+        field: 'trace_name',
+        value: '"bucket0$0,:3,:6000"',
+        problem: /outside axis 2 of length 100/,
+      });
       await expectDataError(() => h5.readTrace('bucket0$0,::2'), { file, field: 'trace_name', value: '"bucket0$0,::2"', problem: /cannot read index/ });
       await expectDataError(() => h5.readTrace('bucket7$0'), { file, field: 'trace_name', value: '"data/bucket7"' });
     } finally {
@@ -219,6 +227,11 @@ describe('HDF5 reader rejects bad input, naming file, field and value', () => {
     await copyFile(join(folder, '..', 'slices.hdf5'), join(folder, 'waveforms.hdf5'));
     const metadata = join(folder, 'metadata.csv');
     await writeFile(metadata, 'trace_name,trace_p_arrival_sample\n"bucket0$0,:3,:100",100\n');
-    await expectDataError(collect(metadata), { file: `${metadata}:2`, field: 'trace_p_arrival_sample', value: '100', problem: /outside the trace of 100 samples/ });
+    await expectDataError(collect(metadata), {
+      file: `${metadata}:2`,
+      field: 'trace_p_arrival_sample',
+      value: '100',
+      problem: /outside the trace of 100 samples/,
+    });
   });
 });

@@ -56,7 +56,9 @@ export async function distanceSlice(path: string, sets: readonly string[], perSe
   const chosen = sets.flatMap((set) => records.filter((r) => r.values.dataset === set).slice(0, perSet));
   const header = [...columns, ...(extraColumn ? [extraColumn] : [])];
   const lines = chosen.map((r, i) =>
-    [...columns.map((c) => (c === 'path' ? join(realData, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])].map(csvField).join(','),
+    [...columns.map((c) => (c === 'path' ? join(realData, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])]
+      .map(csvField)
+      .join(','),
   );
   await writeFile(path, `${header.join(',')}\n${lines.join('\n')}\n`);
   return path;

@@ -3,14 +3,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  loadManifestTraces,
-  parseCsv,
-  parseManifest,
-  readCsv,
-  readManifest,
-  type ManifestTrace,
-} from '../../src/data/readers/manifest.js';
+import { loadManifestTraces, parseCsv, parseManifest, readCsv, readManifest, type ManifestTrace } from '../../src/data/readers/manifest.js';
 import { encodeMiniSeed } from '../../src/data/readers/miniseed.js';
 import { encodeNpy } from '../../src/data/readers/npy.js';
 import { writeSac } from '../../src/data/readers/sac.js';
@@ -39,13 +32,13 @@ describe('the real development set loads through its manifests', () => {
     expect(traces).toHaveLength(829);
     expect(countBy(traces, (t) => t.label ?? '')).toEqual({ local: 221, teleseismic: 608 });
     // The counts the manifest itself states, counted independently of the loader.
-    expect(countBy(records, (r) => r.values['label'] ?? '')).toEqual({ local: 221, teleseismic: 608 });
+    expect(countBy(records, (r) => r.values.label ?? '')).toEqual({ local: 221, teleseismic: 608 });
     expect(countBy(traces, (t) => t.meta.format)).toEqual({ npz: 154, hdf5: 50, sac: 625 });
     traces.forEach((trace, i) => {
       const row = records[i]?.values ?? {};
-      expect(trace.samples.length, trace.id).toBe(Number(row['npts']));
-      expect(trace.samplingRate, trace.id).toBe(Number(row['sampling_rate_hz']));
-      expect(trace.pArrivalSample, trace.id).toBe(Number(row['p_arrival_sample'] || row['p_arrival_sample_estimated']));
+      expect(trace.samples.length, trace.id).toBe(Number(row.npts));
+      expect(trace.samplingRate, trace.id).toBe(Number(row.sampling_rate_hz));
+      expect(trace.pArrivalSample, trace.id).toBe(Number(row.p_arrival_sample || row.p_arrival_sample_estimated));
     });
     expect(countBy(traces, (t) => `${t.label}:${t.pPickSource}:${t.samplingRate}`)).toEqual({
       'local:pick:100': 204,
@@ -125,9 +118,24 @@ describe('CSV parser', () => {
   });
 
   it('rejects an unterminated quote, a stray quote, text after a closing quote and a wrong field count', async () => {
-    await expectDataError(() => parseCsv('a,b\n1,"open\n', 'bad.csv'), { file: 'bad.csv:2', field: 'quoted field', value: '"open\\n"', problem: /unterminated/ });
-    await expectDataError(() => parseCsv('a,b\n1,x"y\n', 'bad.csv'), { file: 'bad.csv:2', field: 'field', value: '"x"', problem: /quote inside an unquoted field/ });
-    await expectDataError(() => parseCsv('a,b\n1,"x"y\n', 'bad.csv'), { file: 'bad.csv:2', field: 'quoted field', value: '"x"', problem: /after the closing quote/ });
+    await expectDataError(() => parseCsv('a,b\n1,"open\n', 'bad.csv'), {
+      file: 'bad.csv:2',
+      field: 'quoted field',
+      value: '"open\\n"',
+      problem: /unterminated/,
+    });
+    await expectDataError(() => parseCsv('a,b\n1,x"y\n', 'bad.csv'), {
+      file: 'bad.csv:2',
+      field: 'field',
+      value: '"x"',
+      problem: /quote inside an unquoted field/,
+    });
+    await expectDataError(() => parseCsv('a,b\n1,"x"y\n', 'bad.csv'), {
+      file: 'bad.csv:2',
+      field: 'quoted field',
+      value: '"x"',
+      problem: /after the closing quote/,
+    });
     await expectDataError(() => parseCsv('a,b\n1,2\n3\n', 'bad.csv'), { file: 'bad.csv:3', field: 'fields', value: '1', problem: /the header has 2 columns/ });
     await expectDataError(() => parseCsv('a,a\n1,2\n', 'bad.csv'), { file: 'bad.csv:1', field: 'header', value: '"a"', problem: /duplicate/ });
   });
@@ -140,12 +148,16 @@ describe('manifest rows are checked against their files', () => {
   beforeAll(async () => {
     dir = tmp.path('manifest');
     await mkdir(dir);
-    await writeSac(join(dir, 'a.sac'), { delta: 0.025, kcmpnm: 'HHZ', kstnm: 'AAA' }, Float64Array.from({ length: 500 }, (_, i) => Math.sin(i / 5)));
+    await writeSac(
+      join(dir, 'a.sac'),
+      { delta: 0.025, kcmpnm: 'HHZ', kstnm: 'AAA' },
+      Float64Array.from({ length: 500 }, (_, i) => Math.sin(i / 5)),
+    );
   });
 
   async function manifestWith(name: string, ...rows: string[]): Promise<string> {
     const file = join(dir, name);
-    await writeFile(file, [HEADER, ...rows].join('\n') + '\n');
+    await writeFile(file, `${[HEADER, ...rows].join('\n')}\n`);
     return file;
   }
 
@@ -168,7 +180,12 @@ describe('manifest rows are checked against their files', () => {
 
   it('a P pick outside the trace', async () => {
     const late = await manifestWith('late.csv', 'a.sac,sac,,,HHZ,40,,local,600,,');
-    await expectDataError(loadManifestTraces(late), { file: `${late}:2`, field: 'p_arrival_sample', value: '600', problem: /outside the trace of 500 samples/ });
+    await expectDataError(loadManifestTraces(late), {
+      file: `${late}:2`,
+      field: 'p_arrival_sample',
+      value: '600',
+      problem: /outside the trace of 500 samples/,
+    });
     const early = await manifestWith('early.csv', 'a.sac,sac,,,HHZ,40,500,local,-3,,');
     await expectDataError(readManifest(early), { file: `${early}:2`, field: 'p_arrival_sample', value: '-3', problem: /outside the trace of 500 samples/ });
     const estimate = await manifestWith('estimate.csv', 'a.sac,sac,,,HHZ,40,,local,,500,');
@@ -205,7 +222,12 @@ describe('manifest rows are checked against their files', () => {
   });
 
   it('a manifest without a path column', async () => {
-    await expectDataError(() => parseManifest('file,format\nx,sac\n', 'm.csv'), { file: 'm.csv', field: 'header', value: '"file,format"', problem: /no "path" column/ });
+    await expectDataError(() => parseManifest('file,format\nx,sac\n', 'm.csv'), {
+      file: 'm.csv',
+      field: 'header',
+      value: '"file,format"',
+      problem: /no "path" column/,
+    });
   });
 });
 
@@ -228,7 +250,15 @@ describe('manifest rows in every format', () => {
     // miniSEED with two channels.
     const mseed = (channel: string, offset: number): Uint8Array =>
       encodeMiniSeed(
-        { network: 'XX', station: 'ST', location: '', channel, samplingRate: 100, startTime: 1.6e9, samples: Array.from({ length: 200 }, (_, i) => offset + i) },
+        {
+          network: 'XX',
+          station: 'ST',
+          location: '',
+          channel,
+          samplingRate: 100,
+          startTime: 1.6e9,
+          samples: Array.from({ length: 200 }, (_, i) => offset + i),
+        },
         { encoding: 'steim1' },
       );
     await writeFile(join(dir, 'two.mseed'), Buffer.concat([mseed('HHZ', 5000), mseed('HHN', 7000)]));
@@ -271,20 +301,35 @@ describe('manifest rows in every format', () => {
     expect(traces[2]?.pPickSource).toBe('none');
   });
 
-  it('reads the Z component of a SeisBench bucket trace from the file\'s component order', () => {
+  it("reads the Z component of a SeisBench bucket trace from the file's component order", () => {
     expect(Array.from(traces[3]?.samples ?? [])).toEqual(ramp(1000));
   });
 
   it('rejects a multi-component array without component_index, a missing member and a gappy miniSEED trace', async () => {
     const manifest = join(dir, 'bad.csv');
     await writeFile(manifest, `${HEADER}\nset.npz,npz,X[0],,,100,200,a,,,\n`);
-    await expectDataError(loadManifestTraces(manifest), { file: `${manifest}:2`, field: 'component_index', value: '""', problem: /3 components: say which is vertical/ });
+    await expectDataError(loadManifestTraces(manifest), {
+      file: `${manifest}:2`,
+      field: 'component_index',
+      value: '""',
+      problem: /3 components: say which is vertical/,
+    });
     await writeFile(manifest, `${HEADER}\nset.npz,npz,data,2,,100,200,a,,,\n`);
-    await expectDataError(loadManifestTraces(manifest), { file: `${manifest}:2`, field: 'trace_key', value: '"data"', problem: /has no member "data" \(it has X\)/ });
+    await expectDataError(loadManifestTraces(manifest), {
+      file: `${manifest}:2`,
+      field: 'trace_key',
+      value: '"data"',
+      problem: /has no member "data" \(it has X\)/,
+    });
     await writeFile(manifest, `${HEADER}\nstack.npy,npy,,,,,200,a,,,\n`);
     await expectDataError(loadManifestTraces(manifest), { file: `${manifest}:2`, field: 'component_index', value: '""' });
     await writeFile(manifest, `${HEADER}\nstack.npy,npy,[0],,,,200,a,,,\n`);
-    await expectDataError(loadManifestTraces(manifest), { file: `${manifest}:2`, field: 'sampling_rate_hz', value: '""', problem: /does not give its sampling rate/ });
+    await expectDataError(loadManifestTraces(manifest), {
+      file: `${manifest}:2`,
+      field: 'sampling_rate_hz',
+      value: '""',
+      problem: /does not give its sampling rate/,
+    });
     const gappy = encodeMiniSeed(
       { network: 'XX', station: 'ST', location: '', channel: 'HHZ', samplingRate: 100, startTime: 1.6e9, samples: ramp(0) },
       { encoding: 'int32', recordLength: 256 },
@@ -295,6 +340,11 @@ describe('manifest rows in every format', () => {
     );
     await writeFile(join(dir, 'gappy.mseed'), Buffer.concat([gappy, later]));
     await writeFile(manifest, `${HEADER}\ngappy.mseed,mseed,,,,100,,a,,,\n`);
-    await expectDataError(loadManifestTraces(manifest), { file: `${manifest}:2`, field: 'trace_key', value: '"XX.ST..HHZ"', problem: /1 gap\(s\)\/overlap\(s\)/ });
+    await expectDataError(loadManifestTraces(manifest), {
+      file: `${manifest}:2`,
+      field: 'trace_key',
+      value: '"XX.ST..HHZ"',
+      problem: /1 gap\(s\)\/overlap\(s\)/,
+    });
   });
 });

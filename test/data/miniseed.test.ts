@@ -1,13 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeSteim1,
-  decodeSteim2,
-  encodeMiniSeed,
-  readMiniSeed,
-  writeMiniSeed,
-  type MiniSeedWriteTrace,
-} from '../../src/data/readers/miniseed.js';
+import { decodeSteim1, decodeSteim2, encodeMiniSeed, readMiniSeed, writeMiniSeed, type MiniSeedWriteTrace } from '../../src/data/readers/miniseed.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectDataError, scratch } from './helpers.js';
 
@@ -159,15 +152,7 @@ describe('miniSEED reader and writer', () => {
     // w3 (code 1): four 8-bit differences 7 (refers to the previous record, unused), -2, +3, 0.
     // w4 (code 2): two 16-bit differences +1000, -300.
     // w5 (code 3): one 32-bit difference +100000.
-    const frame = words([
-      control({ 3: 1, 4: 2, 5: 3 }),
-      100,
-      100801,
-      0x07fe0300,
-      (1000 << 16) | (-300 & 0xffff),
-      100000,
-      ...new Array<number>(10).fill(0),
-    ]);
+    const frame = words([control({ 3: 1, 4: 2, 5: 3 }), 100, 100801, 0x07fe0300, (1000 << 16) | (-300 & 0xffff), 100000, ...new Array<number>(10).fill(0)]);
     expect(Array.from(decodeSteim1(frame, 7, false, 'hand-built'))).toEqual([100, 98, 101, 101, 1101, 801, 100801]);
   });
 
@@ -194,9 +179,8 @@ describe('miniSEED reader and writer', () => {
    * Xn = -198457, 28 samples.
    */
   const steim2Samples = [
-    1000, 1010, 1030, 1000, -199000, -194000, -199000, -198900, -199000, -198489, -198488, -198489, -198487, -198489,
-    -198458, -198443, -198459, -198458, -198458, -198459, -198456, -198449, -198457, -198456, -198457, -198457, -198455,
-    -198457,
+    1000, 1010, 1030, 1000, -199000, -194000, -199000, -198900, -199000, -198489, -198488, -198489, -198487, -198489, -198458, -198443, -198459, -198458,
+    -198458, -198459, -198456, -198449, -198457, -198456, -198457, -198457, -198455, -198457,
   ];
   const pack = (dnib: number, bits: number, values: number[]): number => {
     let word = dnib << 30;
@@ -229,10 +213,7 @@ describe('miniSEED reader and writer', () => {
 
   it('reads a hand-built Steim-2 record with blockette 1001 microseconds', async () => {
     const file = tmp.path('steim2.mseed');
-    await writeFile(
-      file,
-      rawRecord({ sampleCount: 28, encoding: 11, exponent: 7, microseconds: 25, data: steim2Frame, time: [12, 30, 15, 1234] }),
-    );
+    await writeFile(file, rawRecord({ sampleCount: 28, encoding: 11, exponent: 7, microseconds: 25, data: steim2Frame, time: [12, 30, 15, 1234] }));
     const [t] = await readMiniSeed(file);
     expect(t?.id).toBe('XX.HAND..BHZ');
     expect(t?.encoding).toBe('steim2');

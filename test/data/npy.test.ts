@@ -22,7 +22,7 @@ function handMadeNpy(header: string, data: Uint8Array, version = 1): Uint8Array 
   const lengthBytes = version === 1 ? 2 : 4;
   const prefix = 8 + lengthBytes;
   let text = header;
-  text += ' '.repeat((64 - ((prefix + text.length + 1) % 64)) % 64) + '\n';
+  text += `${' '.repeat((64 - ((prefix + text.length + 1) % 64)) % 64)}\n`;
   const headerBytes = new TextEncoder().encode(text);
   const out = new Uint8Array(prefix + headerBytes.length + data.length);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
@@ -124,7 +124,10 @@ describe('npy reader and writer', () => {
   });
 
   it('reads stored and deflated npz members, and only the members asked for', async () => {
-    const x = encodeNpy(Float32Array.from({ length: 5 * 16 * 48 }, (_, i) => i % 17), [5, 16, 48]);
+    const x = encodeNpy(
+      Float32Array.from({ length: 5 * 16 * 48 }, (_, i) => i % 17),
+      [5, 16, 48],
+    );
     const y = encodeNpy(Int32Array.from([0, 1, 1, 0, 1]), [5]);
     for (const level of [0, 6] as const) {
       const file = tmp.path(`set-${level}.npz`);

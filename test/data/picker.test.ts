@@ -101,12 +101,9 @@ describe('pickP on the analyst-picked real traces', () => {
         within05++;
       }
     }
-    const lines = [...groups].map(
-      ([name, g]) => `  ${name}: ${g.within01}/${g.n} within 0.1 s, ${g.within05}/${g.n} within 0.5 s, ${g.none} without a pick`,
-    );
+    const lines = [...groups].map(([name, g]) => `  ${name}: ${g.within01}/${g.n} within 0.1 s, ${g.within05}/${g.n} within 0.5 s, ${g.none} without a pick`);
     console.log(
-      `STA/LTA + AIC picker vs analyst picks: ${within01}/${traces.length} within 0.1 s, ` +
-        `${within05}/${traces.length} within 0.5 s\n${lines.join('\n')}`,
+      `STA/LTA + AIC picker vs analyst picks: ${within01}/${traces.length} within 0.1 s, ` + `${within05}/${traces.length} within 0.5 s\n${lines.join('\n')}`,
     );
     // Measured: 213 and 232 of 253 (84 % and 92 %); the bounds leave a little room.
     expect(within01 / traces.length).toBeGreaterThanOrEqual(0.8);

@@ -40,7 +40,7 @@ describe('presets', () => {
     const summary = await prepareDataset({ task: 'A', inputs: [sac], out: tmp.path('paper.ds'), preset: 'paper' });
     const set = await readDataset(summary.out);
     expect(set.inputs).toEqual(spectrogram(preprocess(trace, 100).samples, P));
-    expect(set.header.preprocessing['preset']).toBe('paper');
+    expect(set.header.preprocessing.preset).toBe('paper');
     expect(set.header.window).toEqual({ startFromP: -100, length: 600 });
   });
 
@@ -49,7 +49,7 @@ describe('presets', () => {
     const set = await readDataset(summary.out);
     const { preP, windowSamples } = DEFAULT_PREPARATION.spectrogram;
     expect(set.header.window).toEqual({ startFromP: -preP, length: windowSamples });
-    expect(set.header.preprocessing['preset']).toBe('default');
+    expect(set.header.preprocessing.preset).toBe('default');
     expect(recordedPreparation(set.header.preprocessing, summary.out)).toEqual(DEFAULT_PREPARATION);
     const expected = spectrogram(preprocess(trace, 100, DEFAULT_PREPARATION.preprocess).samples, P, DEFAULT_PREPARATION.spectrogram);
     expect(set.inputs).toEqual(expected);
@@ -83,7 +83,10 @@ describe('single choices on top of a preset', () => {
   });
 
   it('a header written before the choices were options reads as the paper preset', () => {
-    const old = { preprocess: { ...PAPER_PREPROCESS }, spectrogram: { samplingRateHz: 100, windowSamples: 600, preP: 100, segment: 30, hop: 13, bins: 16, frames: 48, normalize: 'max' } };
+    const old = {
+      preprocess: { ...PAPER_PREPROCESS },
+      spectrogram: { samplingRateHz: 100, windowSamples: 600, preP: 100, segment: 30, hop: 13, bins: 16, frames: 48, normalize: 'max' },
+    };
     expect(recordedPreparation(old, 'old.ckpt')).toEqual(PAPER_PREPARATION);
     expect(recordedPreparation(undefined, 'old.ckpt')).toEqual(PAPER_PREPARATION);
   });

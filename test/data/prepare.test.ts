@@ -22,14 +22,7 @@ afterAll(async () => {
   await tmp.remove();
 });
 
-const REASONS: readonly SkipReason[] = [
-  'unreadable',
-  'no P pick',
-  'pick outside trace',
-  'window past the edge',
-  'all zeros',
-  'preprocessing failed',
-];
+const REASONS: readonly SkipReason[] = ['unreadable', 'no P pick', 'pick outside trace', 'window past the edge', 'all zeros', 'preprocessing failed'];
 
 /** Noise, then from `onset` (a sample index) a decaying 6 Hz arrival 20 times the noise level. */
 function onsetTrace(seed: number, length: number, onset: number, rate: number): Float64Array {
@@ -89,8 +82,8 @@ async function checkAgainstManifest(manifestPath: string, summary: PrepareSummar
   // Every manifest row has a pick or an estimate, so the picker never runs.
   const pick = kept.filter((r) => r.p_arrival_sample !== undefined).length;
   expect(summary.pickSources).toEqual({ pick, estimated: kept.length - pick, staLta: 0 });
-  expect(set.header.preprocessing['pickSources']).toEqual(summary.pickSources);
-  expect(set.header.preprocessing['preprocess']).toEqual(PAPER_PREPROCESS);
+  expect(set.header.preprocessing.pickSources).toEqual(summary.pickSources);
+  expect(set.header.preprocessing.preprocess).toEqual(PAPER_PREPROCESS);
   expect(set.header.samplingRate).toBe(100);
 
   // Every real trace has 3.5 s before P and 2 s after it, so every row has an SNR.
@@ -192,7 +185,7 @@ describe('prepareDataset on SAC files', () => {
     expect(estimate.pickSources).toEqual({ pick: 0, estimated: 0, staLta: 5 });
     expect(countReasons(estimate)).toEqual({ 'all zeros': 1 });
     const header = (await readDataset(estimate.out)).header;
-    expect(header.preprocessing['picks']).toBe('STA/LTA only');
+    expect(header.preprocessing.picks).toBe('STA/LTA only');
   });
 
   it("onError: 'fail' turns the first skip into a DataError naming file, field and value", async () => {
@@ -291,9 +284,7 @@ describe('prepareDataset failures', () => {
 
     const skipped = await prepareDataset({ task: 'B', inputs: [folder], out: tmp.path('broken-skip/x.ds') });
     expect(skipped.rows).toBe(3);
-    expect(skipped.skipped).toEqual([
-      { id: join(folder, 'c.sac'), reason: 'unreadable', detail: expect.stringMatching(/c\.sac: file size = 9: truncated/) },
-    ]);
+    expect(skipped.skipped).toEqual([{ id: join(folder, 'c.sac'), reason: 'unreadable', detail: expect.stringMatching(/c\.sac: file size = 9: truncated/) }]);
 
     const out = tmp.path('broken-fail');
     await expectDataError(prepareDataset({ task: 'B', inputs: [folder], out: join(out, 'x.ds'), onError: 'fail' }), {
@@ -321,10 +312,11 @@ describe('prepareDataset failures', () => {
       value: '2',
       problem: /must be the only input/,
     });
-    await expectDataError(
-      prepareDataset({ task: 'B', inputs: [manifest], out: tmp.path('rate.ds'), preprocess: { targetRateHz: 50 } }),
-      { file: 'prepare options', field: 'preprocess.targetRateHz', value: '50' },
-    );
+    await expectDataError(prepareDataset({ task: 'B', inputs: [manifest], out: tmp.path('rate.ds'), preprocess: { targetRateHz: 50 } }), {
+      file: 'prepare options',
+      field: 'preprocess.targetRateHz',
+      value: '50',
+    });
   });
 });
 
@@ -341,7 +333,7 @@ describe('prepareSynthetic', () => {
       expect([...set.labels!].map((l) => set.header.labelNames![l])).toEqual([...made.labels].map((l) => classes[l]));
       expect(set.header.snr).toEqual([...made.snr]);
       expect(summary.labelCounts).toEqual(labelsOf(set));
-      expect(set.header.preprocessing['source']).toBe('synthetic');
+      expect(set.header.preprocessing.source).toBe('synthetic');
     }
   });
 });

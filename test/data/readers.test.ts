@@ -42,7 +42,10 @@ describe('readSeismogram', () => {
     const mseed = tmp.path('trace.bin');
     await writeFile(
       mseed,
-      encodeMiniSeed({ network: 'XX', station: 'ABC', location: '', channel: 'HHZ', samplingRate: 100, startTime: 1.5e9, samples: [1, 2, 3] }, { encoding: 'steim1' }),
+      encodeMiniSeed(
+        { network: 'XX', station: 'ABC', location: '', channel: 'HHZ', samplingRate: 100, startTime: 1.5e9, samples: [1, 2, 3] },
+        { encoding: 'steim1' },
+      ),
     );
     const npy = tmp.path('array.dat');
     await writeFile(npy, encodeNpy(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]));
@@ -74,10 +77,15 @@ describe('readSeismogram', () => {
     const g = new h5wasm.File(lonely, 'w');
     g.create_group('data').create_dataset({ name: 'bucket0', data: new Float32Array(6), shape: [1, 3, 2], dtype: '<f4' });
     g.close();
-    await expectDataError(readSeismogram(lonely), { file: lonely, field: 'metadata', value: JSON.stringify(tmp.path('metadata.csv')), problem: /SeisBench buckets \(bucket0\) need the metadata CSV/ });
+    await expectDataError(readSeismogram(lonely), {
+      file: lonely,
+      field: 'metadata',
+      value: JSON.stringify(tmp.path('metadata.csv')),
+      problem: /SeisBench buckets \(bucket0\) need the metadata CSV/,
+    });
   });
 
-  it('falls back on the extension, so a damaged .sac file gets the SAC reader\'s complaint', async () => {
+  it("falls back on the extension, so a damaged .sac file gets the SAC reader's complaint", async () => {
     const file = tmp.path('damaged.sac');
     const bytes = encodeSac({ delta: 0.01 }, [1, 2, 3]);
     new DataView(bytes.buffer).setInt32(76 * 4, 7, true);

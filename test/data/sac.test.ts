@@ -134,9 +134,7 @@ describe('SAC reader', () => {
   });
 
   it('reads a real teleseismic file (aimbat Chile 2012, little-endian, no P pick)', async () => {
-    const sac = await readSac(
-      join(realData, 'distance/teleseismic/aimbat_chile_2012/Event_2012.01.23.16.04.52.980/CI.ADO.__.BHZ'),
-    );
+    const sac = await readSac(join(realData, 'distance/teleseismic/aimbat_chile_2012/Event_2012.01.23.16.04.52.980/CI.ADO.__.BHZ'));
     expect(sac.byteOrder).toBe('little');
     expect(sac.header.npts).toBe(4001);
     expect(sac.samples.length).toBe(4001);

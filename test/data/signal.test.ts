@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bandpass,
-  butterworthBandpass,
-  demean,
-  detrend,
-  normalize,
-  sosFilter,
-  sosMagnitude,
-  taper,
-} from '../../src/data/signal/filters.js';
+import { bandpass, butterworthBandpass, demean, detrend, normalize, sosFilter, sosMagnitude, taper } from '../../src/data/signal/filters.js';
 import { PAPER_PREPROCESS, preprocess } from '../../src/data/signal/preprocess.js';
 import { mapSampleIndex, rationalRatio, resample } from '../../src/data/signal/resample.js';
 import { SNR_BIN_LABELS, snr, snrBin } from '../../src/data/signal/snr.js';
@@ -253,9 +244,7 @@ describe('snr', () => {
     const p = 1000;
     const noiseSd = 0.5;
     const a = 3; // sine amplitude: RMS a / sqrt(2)
-    const x = Float64Array.from({ length: 2000 }, (_, i) =>
-      noiseSd * rng.normal() + (i >= p ? a * Math.sin((2 * Math.PI * 5 * i) / fs) : 0),
-    );
+    const x = Float64Array.from({ length: 2000 }, (_, i) => noiseSd * rng.normal() + (i >= p ? a * Math.sin((2 * Math.PI * 5 * i) / fs) : 0));
     const r = snr(x, p, fs, {}, 'rec');
     expect(r.noiseRms).toBeCloseTo(noiseSd, 1);
     expect(r.snr).toBeGreaterThan(0.9 * (a / Math.SQRT2 / noiseSd));

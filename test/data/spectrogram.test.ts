@@ -131,8 +131,9 @@ describe('spectrogram', () => {
       const n = fs * 30;
       const pRaw = fs * 10;
       // Noise, then an arrival with energy below 20 Hz (so a 40 Hz station records it too).
-      const x = Float64Array.from({ length: n }, (_, i) =>
-        rng.normal() + (i >= pRaw ? 10 * Math.exp(-(i - pRaw) / fs) * Math.sin((2 * Math.PI * 6 * i) / fs) : 0),
+      const x = Float64Array.from(
+        { length: n },
+        (_, i) => rng.normal() + (i >= pRaw ? 10 * Math.exp(-(i - pRaw) / fs) * Math.sin((2 * Math.PI * 6 * i) / fs) : 0),
       );
       const pre = preprocess(x, fs, {}, `test ${fs} Hz`);
       const p = mapSampleIndex(pRaw, fs, pre.samplingRate);

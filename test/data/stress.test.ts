@@ -78,10 +78,18 @@ describe('stress set archive', () => {
   it('grouping columns are consistent: one depth, magnitude and time per event; one network, channel, rate and data set per station', () => {
     for (const rows of [rowsA, rowsB]) {
       expect(rows.every((r) => r.event_id && r.network && r.station && r.dataset?.startsWith('stress-'))).toBe(true);
-      for (const values of distinctPerGroup(rows, (r) => r.event_id!, (r) => `${r.depth_km}|${r.magnitude}|${r.event_time}`).values()) {
+      for (const values of distinctPerGroup(
+        rows,
+        (r) => r.event_id!,
+        (r) => `${r.depth_km}|${r.magnitude}|${r.event_time}`,
+      ).values()) {
         expect(values.size).toBe(1);
       }
-      for (const values of distinctPerGroup(rows, (r) => `${r.network}.${r.station}`, (r) => `${r.channel}|${r.sampling_rate_hz}|${r.dataset}`).values()) {
+      for (const values of distinctPerGroup(
+        rows,
+        (r) => `${r.network}.${r.station}`,
+        (r) => `${r.channel}|${r.sampling_rate_hz}|${r.dataset}`,
+      ).values()) {
         expect(values.size).toBe(1);
       }
     }

@@ -116,7 +116,16 @@ describe('synthetic task A (local vs teleseismic)', () => {
       for (let r = 0; r < n; r++) cues[2 * r + j] = (cues[2 * r + j]! - mean) / Math.sqrt(sq);
     }
     const trivial = kMeansAcc(set.labels, cues, n, 2);
-    const probe = fraction(linearProbe(set.labels, centred(set.inputs, n, 768, (v) => Math.log(v + 1e-3)), n, 768, 300, 0.05));
+    const probe = fraction(
+      linearProbe(
+        set.labels,
+        centred(set.inputs, n, 768, (v) => Math.log(v + 1e-3)),
+        n,
+        768,
+        300,
+        0.05,
+      ),
+    );
     console.log(
       `task A ladder (n=${n}, seed 1): k-means raw ${raw.toFixed(3)}, k-means spectrograms ${spec.toFixed(3)}, ` +
         `k-means (centroid, energy) ${trivial.toFixed(3)}, supervised linear probe ${probe.toFixed(3)}`,

@@ -181,7 +181,10 @@ describe('float64 gradient checks: clustering head and losses', () => {
     await expectGradientsMatch(mse, [{ shape: [3, 1, 4, 5] }, { shape: [3, 1, 4, 5] }]);
   });
   it('KL divergence (Keras kld) inside the clip range', async () => {
-    await expectGradientsMatch(kld, [{ shape: [4, 3], range: [0.01, 0.99] }, { shape: [4, 3], range: [0.01, 0.99] }]);
+    await expectGradientsMatch(kld, [
+      { shape: [4, 3], range: [0.01, 0.99] },
+      { shape: [4, 3], range: [0.01, 0.99] },
+    ]);
   });
 });
 

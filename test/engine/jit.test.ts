@@ -97,7 +97,11 @@ function expectClose(actual: ArrayLike<number>, reference: ArrayLike<number>, wh
 }
 
 /** Compiled and autograd pre-training gradients and loss agree for each batch (one compiled program, reused). */
-async function expectPretrainMatches(description: ModelDescription, batches: readonly number[], options: { n?: number; threads?: number; seed?: number } = {}): Promise<void> {
+async function expectPretrainMatches(
+  description: ModelDescription,
+  batches: readonly number[],
+  options: { n?: number; threads?: number; seed?: number } = {},
+): Promise<void> {
   const { m32, m64 } = await twins(description, options.seed ?? 3);
   const n = options.n ?? 12;
   const records = uniformRecords(n, m32.recordSize, 7);
@@ -350,7 +354,12 @@ describe('compiled fine-tuning step matches autograd of gamma KL(P || Q) + MSE',
     return p;
   }
 
-  async function expectFinetuneMatches(description: ModelDescription, k: number, batches: readonly number[], weights: { kl: number; reconstruction: number }): Promise<void> {
+  async function expectFinetuneMatches(
+    description: ModelDescription,
+    k: number,
+    batches: readonly number[],
+    weights: { kl: number; reconstruction: number },
+  ): Promise<void> {
     const { m32, m64 } = await twins(description);
     const n = 12;
     const records = uniformRecords(n, m32.recordSize, 9);
@@ -445,8 +454,16 @@ describe('compiled fine-tuning step matches autograd of gamma KL(P || Q) + MSE',
       const names = m32.namedParameters().map((p) => p.name);
       names.forEach((name, i) => {
         const g = c.gradientOf(i);
-        if (name.startsWith('decoder')) expect(Array.from(g).every((v) => v === 0), name).toBe(true);
-        else expect(g.some((v) => v !== 0), name).toBe(true);
+        if (name.startsWith('decoder'))
+          expect(
+            Array.from(g).every((v) => v === 0),
+            name,
+          ).toBe(true);
+        else
+          expect(
+            g.some((v) => v !== 0),
+            name,
+          ).toBe(true);
       });
       expect(c.gradientOf(names.length).some((v) => v !== 0)).toBe(true);
       mu.dispose();
@@ -538,7 +555,11 @@ describe('thread count does not change the results', () => {
 describe('compiled activations against Math', () => {
   /** A model whose encoder is one activation layer: its codes are act(x). */
   function activationOf(activation: Activation, x: Float32Array): Float32Array {
-    const m = new Autoencoder({ input: [1, x.length / 4], encoder: [{ type: 'activation', activation }], decoder: [{ type: 'activation', activation: 'linear' }] });
+    const m = new Autoencoder({
+      input: [1, x.length / 4],
+      encoder: [{ type: 'activation', activation }],
+      decoder: [{ type: 'activation', activation: 'linear' }],
+    });
     const c = new CompiledAutoencoder(m, { batchSize: 4, threads: 1 });
     try {
       c.setParameters([]);
@@ -595,7 +616,7 @@ describe('compiled activations against Math', () => {
 
   it('relu is exact', () => {
     const y = activationOf('relu', x);
-    expect(worst(y, (v) => (v > 0 ? v : 0)).error).toBe(0);
+    expect(worst(y, (v) => Math.max(v, 0)).error).toBe(0);
   });
 });
 

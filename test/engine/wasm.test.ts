@@ -22,7 +22,10 @@ describe('wasm assembler: LEB128 immediates', () => {
     const c = new Code(['i32']);
     const [base] = c.params as Local[];
     values.forEach((v, i) => {
-      c.get(base!).i32(4 * i).i32Add().i32(v);
+      c.get(base!)
+        .i32(4 * i)
+        .i32Add()
+        .i32(v);
       i32Store(c);
     });
     const { exports, buffer } = load([{ name: 'write', code: c }]);
@@ -45,7 +48,12 @@ describe('wasm assembler: LEB128 immediates', () => {
     // 33 pages: room for an offset of 2^21.
     const offsets = [0, 4, 124, 128, 16380, 16384, 2 ** 21 - 4, 2 ** 21];
     const c = new Code([]);
-    offsets.forEach((offset, i) => c.i32(0).f32(i + 1).f32Store(offset));
+    offsets.forEach((offset, i) =>
+      c
+        .i32(0)
+        .f32(i + 1)
+        .f32Store(offset),
+    );
     const { exports, buffer } = load([{ name: 'write', code: c }], 33);
     exports.write!();
     const f = new Float32Array(buffer);
@@ -68,7 +76,10 @@ describe('wasm assembler: LEB128 immediates', () => {
     // Local 200 (index 201 with the parameter) holds the address; write 1500 values (a body of about 18 KB).
     const last = locals[locals.length - 1]!;
     c.get(c.params[0]!).set(last);
-    for (let i = 0; i < 1500; i++) c.get(last).f32(i).f32Store(4 * i);
+    for (let i = 0; i < 1500; i++)
+      c.get(last)
+        .f32(i)
+        .f32Store(4 * i);
     const { exports, buffer } = load([{ name: 'write', code: c }]);
     exports.write!(256);
     const f = new Float32Array(buffer, 256, 1500);
@@ -80,7 +91,9 @@ describe('wasm assembler: LEB128 immediates', () => {
   it('a module of 130 functions (counts and indices past 127) exports each under its name', () => {
     const functions = Array.from({ length: 130 }, (_, i) => {
       const c = new Code([]);
-      c.i32(4 * i).f32(i + 0.5).f32Store();
+      c.i32(4 * i)
+        .f32(i + 0.5)
+        .f32Store();
       return { name: `f${i}`, code: c };
     });
     const { exports, buffer } = load(functions);

@@ -75,7 +75,9 @@ describe('regression corpus: metadata that makes the HDF5 library itself allocat
     const file = join(corpus, 'hdf5-seisbench-heap-1.4GB.hdf5');
     const archive = await openHdf5(file);
     const rssBefore = process.memoryUsage().rss;
-    expect(() => archive.readTrace('bucket0$0,:3,:1500')).toThrow(/hdf5-seisbench-heap-1\.4GB\.hdf5: .*HDF5 error: the file's metadata made the library ask for \d+ more bytes, past the 17460640 a read of this file may take/);
+    expect(() => archive.readTrace('bucket0$0,:3,:1500')).toThrow(
+      /hdf5-seisbench-heap-1\.4GB\.hdf5: .*HDF5 error: the file's metadata made the library ask for \d+ more bytes, past the 17460640 a read of this file may take/,
+    );
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 2 ** 20);
     archive.close();
   });
@@ -115,7 +117,10 @@ describe('hostile inputs through the seiscluster binary exit 1 with one line, ne
     const nan = await cli(['predict', '--checkpoint', join(corpus, 'checkpoint-weight-nan.ckpt'), '--data', set, '--out', join(dir, 'p.csv')]);
     expect(nan.code).toBe(1);
     expect(nan.stderr).toMatch(/= NaN: not finite/);
-    for (const command of [['train', '--data', join(corpus, 'scds-null-arrays.scds'), '--out', join(dir, 'run')], ['evaluate', '--predictions', join(dir, 'p.csv'), '--labels', join(corpus, 'scds-binary-header.scds')]]) {
+    for (const command of [
+      ['train', '--data', join(corpus, 'scds-null-arrays.scds'), '--out', join(dir, 'run')],
+      ['evaluate', '--predictions', join(dir, 'p.csv'), '--labels', join(corpus, 'scds-binary-header.scds')],
+    ]) {
       const r = await cli(command);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

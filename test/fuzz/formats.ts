@@ -42,7 +42,9 @@ const ONSET = 500;
 /** A noisy trace with an impulsive onset at sample 500. */
 function trace(seed: number): Float64Array {
   const rng = new MutationRng(seed);
-  return Float64Array.from({ length: LENGTH }, (_, i) => Math.round(200 * (rng.next() - 0.5) + (i >= ONSET ? 4000 * Math.exp(-(i - ONSET) / 80) * Math.sin((i - ONSET) / 3) : 0)));
+  return Float64Array.from({ length: LENGTH }, (_, i) =>
+    Math.round(200 * (rng.next() - 0.5) + (i >= ONSET ? 4000 * Math.exp(-(i - ONSET) / 80) * Math.sin((i - ONSET) / 3) : 0)),
+  );
 }
 
 function allFinite(values: ArrayLike<number | bigint>): boolean {
@@ -63,7 +65,8 @@ function checkSeismogram(s: Seismogram): void {
       expectThat(s.array.data.length === s.array.shape.reduce((n, d) => n * d, 1) && (s.array.kind === 'string' || allFinite(s.array.data)), 'npy array');
       break;
     case 'npz':
-      for (const [name, a] of s.arrays) expectThat(a.data.length === a.shape.reduce((n, d) => n * d, 1) && (a.kind === 'string' || allFinite(a.data)), `npz ${name}`);
+      for (const [name, a] of s.arrays)
+        expectThat(a.data.length === a.shape.reduce((n, d) => n * d, 1) && (a.kind === 'string' || allFinite(a.data)), `npz ${name}`);
       break;
     case 'hdf5':
       for (const t of s.traces) {
@@ -106,7 +109,15 @@ const sac: FuzzFormat = {
   fileName: 'trace.sac',
   async seed() {
     const bytes = sacSeed();
-    const fields = [le('delta', 0, 4, 'float'), le('b', 20, 4, 'float'), le('a', 32, 4, 'float'), le('npts', 316, 4), le('nvhdr', 304, 4), le('iftype', 340, 4), le('leven', 420, 4)];
+    const fields = [
+      le('delta', 0, 4, 'float'),
+      le('b', 20, 4, 'float'),
+      le('a', 32, 4, 'float'),
+      le('npts', 316, 4),
+      le('nvhdr', 304, 4),
+      le('iftype', 340, 4),
+      le('leven', 420, 4),
+    ];
     return { bytes, layout: { boundaries: [632, 636, bytes.length - 4], fields, samples: { offset: 632, width: 4, count: LENGTH, littleEndian: true } } };
   },
   read: (dir) => prepareRead(dir, join(dir, 'trace.sac')),
@@ -116,9 +127,20 @@ const mseed: FuzzFormat = {
   name: 'mseed',
   fileName: 'trace.mseed',
   async seed() {
-    const bytes = encodeMiniSeed({ network: 'XX', station: 'STA', location: '', channel: 'HHZ', samplingRate: RATE, startTime: 1.6e9, samples: trace(2) }, { encoding: 'steim1', recordLength: 512 });
+    const bytes = encodeMiniSeed(
+      { network: 'XX', station: 'STA', location: '', channel: 'HHZ', samplingRate: RATE, startTime: 1.6e9, samples: trace(2) },
+      { encoding: 'steim1', recordLength: 512 },
+    );
     const boundaries = Array.from({ length: bytes.length / 512 }, (_, r) => [r * 512, r * 512 + 48, r * 512 + 64]).flat();
-    const fields = [be('samples', 30, 2), be('rate factor', 32, 2), be('rate multiplier', 34, 2), be('data offset', 44, 2), be('first blockette', 46, 2), be('year', 20, 2), { name: 'record length', offset: 54, width: 2 as const, kind: 'int' as const, littleEndian: false }];
+    const fields = [
+      be('samples', 30, 2),
+      be('rate factor', 32, 2),
+      be('rate multiplier', 34, 2),
+      be('data offset', 44, 2),
+      be('first blockette', 46, 2),
+      be('year', 20, 2),
+      { name: 'record length', offset: 54, width: 2 as const, kind: 'int' as const, littleEndian: false },
+    ];
     return { bytes, layout: { boundaries, fields } };
   },
   read: (dir) => prepareRead(dir, join(dir, 'trace.mseed')),
@@ -142,7 +164,15 @@ const npy: FuzzFormat = {
         return out;
       },
     };
-    return { bytes, layout: { boundaries: [6, 8, 10, start], fields: [le('header length', 8, 2), le('version', 6, 2)], samples: { offset: start, width: 4, count: LENGTH, littleEndian: true }, text } };
+    return {
+      bytes,
+      layout: {
+        boundaries: [6, 8, 10, start],
+        fields: [le('header length', 8, 2), le('version', 6, 2)],
+        samples: { offset: start, width: 4, count: LENGTH, littleEndian: true },
+        text,
+      },
+    };
   },
   read: (dir) => prepareRead(dir, join(dir, 'trace.npy')),
 };
@@ -184,7 +214,19 @@ const npz: FuzzFormat = {
     const z = trace(4);
     for (let i = 0; i < LENGTH; i++) data[i * 3 + 2] = z[i]!;
     const bytes = zipSync({ 'data.npy': encodeNpy(data, [LENGTH, 3]), 'itp.npy': encodeNpy(new Int32Array([ONSET]), [1]) }, { level: 6 });
-    return { bytes, layout: { boundaries: [4, 30, bytes.length - 22], fields: [le('member size', 22, 4), le('member compressed size', 18, 4), le('directory offset', bytes.length - 6, 4), le('entries', bytes.length - 12, 2)], special: ZIP_SPECIAL } };
+    return {
+      bytes,
+      layout: {
+        boundaries: [4, 30, bytes.length - 22],
+        fields: [
+          le('member size', 22, 4),
+          le('member compressed size', 18, 4),
+          le('directory offset', bytes.length - 6, 4),
+          le('entries', bytes.length - 12, 2),
+        ],
+        special: ZIP_SPECIAL,
+      },
+    };
   },
   read: (dir) => prepareRead(dir, join(dir, 'trace.npz')),
 };
@@ -244,7 +286,11 @@ async function seisBenchFile(dir: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
 
-const METADATA = `trace_name,trace_sampling_rate_hz,trace_p_arrival_sample\nbucket0$0,:3,:${LENGTH},${RATE},${ONSET}\nbucket0$1,:3,:${LENGTH},${RATE},${ONSET + 100}\n`.replace(/bucket0\$(\d),:3,:(\d+)/g, '"bucket0$$$1,:3,:$2"');
+const METADATA =
+  `trace_name,trace_sampling_rate_hz,trace_p_arrival_sample\nbucket0$0,:3,:${LENGTH},${RATE},${ONSET}\nbucket0$1,:3,:${LENGTH},${RATE},${ONSET + 100}\n`.replace(
+    /bucket0\$(\d),:3,:(\d+)/g,
+    '"bucket0$$$1,:3,:$2"',
+  );
 
 const textLayout = (bytes: Uint8Array, special: Operator[] = []): Layout => ({
   boundaries: [...Buffer.from(bytes).toString('utf8').matchAll(/\n/g)].map((m) => (m.index ?? 0) + 1),
@@ -344,7 +390,15 @@ const scds: FuzzFormat = {
     const { readFile } = await import('node:fs/promises');
     const bytes = new Uint8Array(await readFile(path));
     const fields = [le('version', 8, 4), le('header length', bytes.length - 16, 8)];
-    return { bytes, layout: { boundaries: [8, 16, 16 + 6 * 128, 16 + 6 * 132, bytes.length - 16], fields, samples: { offset: 16, width: 4, count: 6 * 32, littleEndian: true }, text: scdsText } };
+    return {
+      bytes,
+      layout: {
+        boundaries: [8, 16, 16 + 6 * 128, 16 + 6 * 132, bytes.length - 16],
+        fields,
+        samples: { offset: 16, width: 4, count: 6 * 32, littleEndian: true },
+        text: scdsText,
+      },
+    };
   },
   async read(dir) {
     const path = join(dir, 'set.scds');
@@ -387,7 +441,12 @@ const checkpoint: FuzzFormat = {
     for (const [name, values] of await model.weights()) weights.set(name, Float32Array.from(values));
     const bytes = encodeCheckpoint({ description: networkB(), weights, clustering: { k: 2, alpha: 1, centroids: Float32Array.from([0.5, -0.5, -0.5, 0.5]) } });
     const dataStart = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
-    const layout: Layout = { boundaries: [8, dataStart, bytes.length - 16], fields: [le('header length', 0, 8)], samples: { offset: dataStart, width: 4, count: (bytes.length - dataStart) / 4, littleEndian: true }, text: checkpointText };
+    const layout: Layout = {
+      boundaries: [8, dataStart, bytes.length - 16],
+      fields: [le('header length', 0, 8)],
+      samples: { offset: dataStart, width: 4, count: (bytes.length - dataStart) / 4, littleEndian: true },
+      text: checkpointText,
+    };
     return { bytes, layout };
   },
   async read(dir) {

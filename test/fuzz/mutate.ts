@@ -81,8 +81,30 @@ function copy(bytes: Uint8Array): Uint8Array {
 
 /** Values that break parsers of text: extremes, wrong types, control bytes, deep nesting. */
 const TEXT_VALUES = [
-  '', 'null', '-1', '0', 'NaN', 'Infinity', '1e308', '-1e400', '4294967296', '9007199254740993', '"x"', '[]', '{}', 'true',
-  '"\u0000\u001b[31m\n"', '\uffff', '\ud800', '"' + 'A'.repeat(5000) + '"', '[[[[[[[[[[', '/dev/zero', '../', '"', ',', '\r\n',
+  '',
+  'null',
+  '-1',
+  '0',
+  'NaN',
+  'Infinity',
+  '1e308',
+  '-1e400',
+  '4294967296',
+  '9007199254740993',
+  '"x"',
+  '[]',
+  '{}',
+  'true',
+  '"\u0000\u001b[31m\n"',
+  '\uffff',
+  '\ud800',
+  `"${'A'.repeat(5000)}"`,
+  '[[[[[[[[[[',
+  '/dev/zero',
+  '../',
+  '"',
+  ',',
+  '\r\n',
 ];
 
 function deepNesting(depth: number): string {

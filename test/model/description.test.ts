@@ -61,8 +61,12 @@ describe('parseModelDescription', () => {
   });
 
   it('rejects bad field values and unknown fields, naming the layer', () => {
-    expect(messageOf(() => parseModelDescription(editedA((x) => (x.encoder[0]!.filters = 0))))).toContain('encoder[0] (conv2d): "filters" must be a positive integer, got 0');
-    expect(messageOf(() => parseModelDescription(editedA((x) => (x.decoder[6]!.activation = 'softmax'))))).toContain('decoder[6] (conv2d): "activation" must be one of');
+    expect(messageOf(() => parseModelDescription(editedA((x) => (x.encoder[0]!.filters = 0))))).toContain(
+      'encoder[0] (conv2d): "filters" must be a positive integer, got 0',
+    );
+    expect(messageOf(() => parseModelDescription(editedA((x) => (x.decoder[6]!.activation = 'softmax'))))).toContain(
+      'decoder[6] (conv2d): "activation" must be one of',
+    );
     expect(messageOf(() => parseModelDescription(editedA((x) => (x.encoder[0]!.filter = 4))))).toContain('encoder[0] (conv2d): unknown field "filter"');
     expect(messageOf(() => parseModelDescription(editedA((x) => delete x.encoder[0]!.kernel)))).toContain('encoder[0] (conv2d): missing "kernel"');
     expect(messageOf(() => parseModelDescription(editedA((x) => (x.input = [16, 48, 1, 1]))))).toContain('"input"');

@@ -12,7 +12,7 @@ function rows(layers: readonly LayerPlan[]): string[] {
 describe('network A (Table S1)', () => {
   const plan = planModel(networkA());
 
-  it('has the table\'s 13 layers with its output shapes', () => {
+  it("has the table's 13 layers with its output shapes", () => {
     expect(rows(plan.layers)).toEqual([
       'conv2d 4x16x48',
       'maxPool2d 4x8x24',
@@ -48,7 +48,10 @@ describe('network A (Table S1)', () => {
     const model = new Autoencoder(networkA(), { seed: 3 });
     const [z, y] = tidy(() =>
       noGrad(() => {
-        const x = tensor(new Float32Array(2 * 768).map((_, i) => Math.sin(i)), [2, 1, 16, 48]);
+        const x = tensor(
+          new Float32Array(2 * 768).map((_, i) => Math.sin(i)),
+          [2, 1, 16, 48],
+        );
         const code = model.encode(x);
         return [code, model.decode(code)];
       }),
@@ -64,7 +67,7 @@ describe('network A (Table S1)', () => {
 describe('network B (Table S2)', () => {
   const plan = planModel(networkB());
 
-  it('has the table\'s 17 layers with its output shapes', () => {
+  it("has the table's 17 layers with its output shapes", () => {
     expect(rows(plan.layers)).toEqual([
       'conv1d 8x32',
       'maxPool1d 8x16',

@@ -47,8 +47,9 @@ describe('what the figures show', () => {
 
   it('a bar chart leaves a missing value out instead of drawing a zero bar', () => {
     const full = renderFigure(bar!).svg.match(/<rect /g)!.length;
-    const fewer = renderFigure({ ...(bar as Extract<Figure, { kind: 'bar' }>), series: [{ name: 'ours', values: [0.9, null, 0.9, 0.9, 0.9] }] })
-      .svg.match(/<rect /g)!.length;
+    const fewer = renderFigure({ ...(bar as Extract<Figure, { kind: 'bar' }>), series: [{ name: 'ours', values: [0.9, null, 0.9, 0.9, 0.9] }] }).svg.match(
+      /<rect /g,
+    )!.length;
     // 5 + 2 bars and 2 legend boxes before; 4 bars and 1 legend box after.
     expect(full - fewer).toBe(4);
   });
@@ -63,7 +64,9 @@ describe('what the figures show', () => {
 
 describe('figure data is checked', () => {
   it('names the figure and the problem', () => {
-    expect(() => renderFigure({ kind: 'scatter', title: 'm', points: [0, 0, 1], labels: [0, 1] })).toThrow(/figure "m": points hold 3 values, 2 x 2 labels = 4/);
+    expect(() => renderFigure({ kind: 'scatter', title: 'm', points: [0, 0, 1], labels: [0, 1] })).toThrow(
+      /figure "m": points hold 3 values, 2 x 2 labels = 4/,
+    );
     expect(() => renderFigure({ kind: 'scatter', title: 'm', points: [0, 0, 1, 1], labels: [0, 1.5] })).toThrow(/label 1 is 1.5/);
     expect(() => renderFigure({ kind: 'scatter', title: 'm', points: [0, NaN, 1, 1], labels: [0, 1] })).toThrow(/point 0 = \(0, NaN\) is not finite/);
     expect(() => renderFigure({ kind: 'scatter', title: 'm', points: [0, 0, 1, 1], labels: [0, 1], acc: 98 })).toThrow(/acc 98 is not a fraction/);
@@ -74,7 +77,11 @@ describe('figure data is checked', () => {
       /counts row 0 has 1 values, 2 column labels/,
     );
     expect(() =>
-      renderFigure({ kind: 'spectrogram-code', title: 's', examples: [{ label: 'e', spectrogram: { rows: 2, cols: 3, values: [1] }, code: { rows: 1, cols: 1, values: [1] } }] }),
+      renderFigure({
+        kind: 'spectrogram-code',
+        title: 's',
+        examples: [{ label: 'e', spectrogram: { rows: 2, cols: 3, values: [1] }, code: { rows: 1, cols: 1, values: [1] } }],
+      }),
     ).toThrow(/example 0 spectrogram is 2 x 3 but holds 1 values/);
   });
 });

@@ -46,7 +46,16 @@ export function sampleFigures(): Figure[] {
         { name: 'delta label', x: iterations, y: iterations.map((t) => 0.05 * Math.exp(-t / 800)) },
       ],
     },
-    { kind: 'confusion', title: 'Confusion matrix', rowLabels: ['local', 'teleseismic'], columnLabels: ['cluster 0', 'cluster 1'], counts: [[4612, 88], [58, 4442]] },
+    {
+      kind: 'confusion',
+      title: 'Confusion matrix',
+      rowLabels: ['local', 'teleseismic'],
+      columnLabels: ['cluster 0', 'cluster 1'],
+      counts: [
+        [4612, 88],
+        [58, 4442],
+      ],
+    },
     {
       kind: 'bar',
       title: 'Accuracy per SNR bin',

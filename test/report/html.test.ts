@@ -112,7 +112,13 @@ describe('report alerts', () => {
   it('come before the results table, with their text escaped and their figures numbered first', () => {
     const report: Report = {
       ...sampleReport(),
-      alerts: [{ title: 'Warning: the clusters follow <b>event</b>', text: 'the clusters follow `event_id` of <script>x</script>', figures: [sampleReport().sections[0]!.figures![0]!] }],
+      alerts: [
+        {
+          title: 'Warning: the clusters follow <b>event</b>',
+          text: 'the clusters follow `event_id` of <script>x</script>',
+          figures: [sampleReport().sections[0]!.figures![0]!],
+        },
+      ],
     };
     const html = renderReport(report).html;
     expect(html.indexOf('class="alert"')).toBeGreaterThan(0);

@@ -21,7 +21,7 @@ import { launchChromium, skipWithoutChromium } from './chromium.js';
 const hostile = {
   local: '<script>window.__pwned="label"</script>',
   teleseismic: '"><img src=x onerror="window.__pwned=\'label attribute\'">',
-  network: "<svg onload=\"window.__pwned='network'\"></svg>",
+  network: '<svg onload="window.__pwned=\'network\'"></svg>',
   station: "</text><script>window.__pwned='station'</script>",
   event: "'><iframe src=\"javascript:window.parent.__pwned='event'\">",
   dataset: '<style>body{background:url(http://127.0.0.1:9/leak)}</style>',
@@ -96,23 +96,34 @@ describe.skipIf(skipWithoutChromium('report injection test'))('a report of data 
       await element.scrollIntoViewIfNeeded();
       await element.hover({ force: true });
     }
-    const facts = await page.evaluate(
-      (): PageFacts => {
-        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ getAttributeNames(): string[]; getAttribute(n: string): string | null; tagName: string }>; body: { innerText: string } } }).document;
-        const all = Array.from(doc.querySelectorAll('*'));
-        return {
-          pwned: (globalThis as unknown as { __pwned?: unknown }).__pwned,
-          scripts: doc.querySelectorAll('script, iframe, object, embed').length,
-          handlers: all.flatMap((el) => el.getAttributeNames().filter((a) => a.toLowerCase().startsWith('on')).map((a) => `${el.tagName} ${a}`)),
-          outsideSources: all.flatMap((el) =>
-            ['src', 'href', 'xlink:href']
-              .map((a) => el.getAttribute(a))
-              .filter((v): v is string => v !== null && !v.startsWith('data:') && !v.startsWith('#') && !/^(?!\/)(?!.*\.\.)[\w./-]+$/.test(v)),
-          ),
-          text: doc.body.innerText,
-        };
-      },
-    );
+    const facts = await page.evaluate((): PageFacts => {
+      const doc = (
+        globalThis as unknown as {
+          document: {
+            querySelectorAll(s: string): ArrayLike<{ getAttributeNames(): string[]; getAttribute(n: string): string | null; tagName: string }>;
+            body: { innerText: string };
+          };
+        }
+      ).document;
+      const all = Array.from(doc.querySelectorAll('*'));
+      return {
+        pwned: (globalThis as unknown as { __pwned?: unknown }).__pwned,
+        scripts: doc.querySelectorAll('script, iframe, object, embed').length,
+        handlers: all.flatMap((el) =>
+          el
+            .getAttributeNames()
+            .filter((a) => a.toLowerCase().startsWith('on'))
+            .map((a) => `${el.tagName} ${a}`),
+        ),
+        outsideSources: all.flatMap((el) =>
+          ['src', 'href', 'xlink:href']
+            .map((a) => el.getAttribute(a))
+            .filter((v): v is string => v !== null && !v.startsWith('data:') && !v.startsWith('#') && !/^(?!\/)(?!.*\.\.)[\w./-]+$/.test(v)),
+        ),
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees
+        text: doc.body.innerText,
+      };
+    });
     expect(facts.pwned).toBeUndefined();
     expect(events).toEqual([]);
     expect(facts.scripts).toBe(0);

@@ -78,7 +78,13 @@ interface Run {
   readonly grads: (FloatArray | null)[];
 }
 
-async function runOn(backend: Backend, f: (...xs: Tensor[]) => Tensor, specs: readonly OperandSpec[], values: Float32Array[], weights: Float32Array | null): Promise<Run> {
+async function runOn(
+  backend: Backend,
+  f: (...xs: Tensor[]) => Tensor,
+  specs: readonly OperandSpec[],
+  values: Float32Array[],
+  weights: Float32Array | null,
+): Promise<Run> {
   const xs = specs.map((s, i) => {
     const t = tensor(values[i]!, s.shape, { backend });
     t.requiresGrad = weights !== null && s.grad !== false;

@@ -64,7 +64,9 @@ describeWebGpu('WebGPU kernels match the CPU backend', (gpu) => {
 
   it('step and inRange (the derivative masks) match forward', async () => {
     await expectParity(gpu, (x) => unary('step', x), [{ shape: [5, 13], values: [0, ...draw([{ shape: [64] }], 3)[0]!] }], { backward: false });
-    await expectParity(gpu, (x) => unary('inRange', x, -0.5, 0.5), [{ shape: [65], values: [-0.5, 0.5, ...draw([{ shape: [63] }], 4)[0]!] }], { backward: false });
+    await expectParity(gpu, (x) => unary('inRange', x, -0.5, 0.5), [{ shape: [65], values: [-0.5, 0.5, ...draw([{ shape: [63] }], 4)[0]!] }], {
+      backward: false,
+    });
   });
 
   it('tanh and sigmoid stay finite and saturate for large inputs', async () => {
@@ -93,7 +95,15 @@ describeWebGpu('WebGPU kernels match the CPU backend', (gpu) => {
 
   it('equal, tanhGrad and sigmoidGrad match forward', async () => {
     const x = [1, 2, 3, 4, 5, 6];
-    await expectParity(gpu, equal, [{ shape: [2, 3], values: x }, { shape: [3], values: [1, 0, 6] }], { backward: false });
+    await expectParity(
+      gpu,
+      equal,
+      [
+        { shape: [2, 3], values: x },
+        { shape: [3], values: [1, 0, 6] },
+      ],
+      { backward: false },
+    );
     for (const op of [binaryOps.tanhGrad, binaryOps.sigmoidGrad])
       await expectParity(gpu, (g, y) => apply(op, [g, y], {}), [{ shape: [3, 11] }, { shape: [3, 11], range: [-1, 1] }], { backward: false });
   });
@@ -209,7 +219,10 @@ describeWebGpu('WebGPU kernels match the CPU backend', (gpu) => {
   it('kld matches, including entries clipped at 1e-7 and 1', async () => {
     const p = [0.2, 0.3, 0.5, 0, 0.7, 0.3, 1e-9, 1, 0.25, 0.25, 0.25, 0.25];
     const q = [0.1, 0.6, 0.3, 0.5, 0.5, 0, 0.4, 0.6, 0.1, 0.2, 0.3, 1.2];
-    await expectParity(gpu, kld, [{ shape: [3, 4], values: p }, { shape: [3, 4], values: q }]);
+    await expectParity(gpu, kld, [
+      { shape: [3, 4], values: p },
+      { shape: [3, 4], values: q },
+    ]);
   });
 
   it('five fused Adam updates match the CPU in place', async () => {
@@ -235,7 +248,8 @@ async function expectOptimiserParity(gpu: Backend, kind: 'adam' | 'sgd'): Promis
     const state: Tensor[] = [p0!, m0!, v0!].map((v) => tensor(v, shape, { backend }));
     for (let step = 1; step <= grads.length; step++) {
       const g = tensor(grads[step - 1]!, shape, { backend });
-      if (kind === 'adam') applyInPlace(adamUpdateOp, [g], state, { alpha: 1e-3 * Math.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step), beta1: 0.9, beta2: 0.999, eps: 1e-7 });
+      if (kind === 'adam')
+        applyInPlace(adamUpdateOp, [g], state, { alpha: (1e-3 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step), beta1: 0.9, beta2: 0.999, eps: 1e-7 });
       else applyInPlace(sgdUpdateOp, [g], state.slice(0, 2), { lr: 0.01, momentum: 0.9 });
       g.dispose();
     }

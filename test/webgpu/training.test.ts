@@ -51,7 +51,11 @@ describeWebGpu('training on WebGPU', (gpu) => {
     const rng = new Rng(3);
     const values = (n: number) => Float32Array.from({ length: n }, () => 0.3 * rng.normal());
     // A tiny dense autoencoder 6 -> 3 -> 6 on mini-batches of 2 gathered from 4 records.
-    const params = [tensor(values(18), [6, 3], { backend: gpu }), tensor(new Float32Array(3), [3], { backend: gpu }), tensor(values(18), [3, 6], { backend: gpu })];
+    const params = [
+      tensor(values(18), [6, 3], { backend: gpu }),
+      tensor(new Float32Array(3), [3], { backend: gpu }),
+      tensor(values(18), [3, 6], { backend: gpu }),
+    ];
     for (const p of params) p.requiresGrad = true;
     const optimizer = new Adam(params, { lr: 0.01 });
     const data = tensor(values(24), [4, 6], { backend: gpu });

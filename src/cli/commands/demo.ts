@@ -46,7 +46,12 @@ export async function demo(given: ParsedArgs): Promise<void> {
     return done;
   });
   for (const { task, result } of results) note(`task ${task}: report ${printable(result.files.at(-1) ?? '')}`);
-  output(args, { backend: where, tasks: results.map(({ task, result }) => ({ task, rows: result.rows, evaluation: result.evaluation, files: result.files })) }, () =>
-    results.map(({ task, result }) => `task ${task} (${task === 'A' ? 'local vs teleseismic' : 'polarity'}; synthetic, preset paper)\n${formatRows(result.rows)}`).join('\n\n'),
+  output(
+    args,
+    { backend: where, tasks: results.map(({ task, result }) => ({ task, rows: result.rows, evaluation: result.evaluation, files: result.files })) },
+    () =>
+      results
+        .map(({ task, result }) => `task ${task} (${task === 'A' ? 'local vs teleseismic' : 'polarity'}; synthetic, preset paper)\n${formatRows(result.rows)}`)
+        .join('\n\n'),
   );
 }

@@ -12,11 +12,24 @@ import { printable } from '../terminal.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
-  summary: 'score predicted clusters against known labels: ACC, NMI, ARI, per-class precision / recall / F, confusion matrix, accuracy per SNR bin, and per group (data set, event, network, station) where the labels file has them',
+  summary:
+    'score predicted clusters against known labels: ACC, NMI, ARI, per-class precision / recall / F, confusion matrix, accuracy per SNR bin, and per group (data set, event, network, station) where the labels file has them',
   usage: 'seiscluster evaluate --predictions <predictions.csv> --labels <prepared set | manifest.csv> [--json]',
   options: [
-    { name: 'predictions', type: 'path', role: 'input-file', required: true, help: 'the CSV written by `seiscluster predict` (columns source_id, cluster, ...)' },
-    { name: 'labels', type: 'path', role: 'input-file', required: true, help: 'a prepared data set with labels, or a manifest CSV (path / trace_key and label columns)' },
+    {
+      name: 'predictions',
+      type: 'path',
+      role: 'input-file',
+      required: true,
+      help: 'the CSV written by `seiscluster predict` (columns source_id, cluster, ...)',
+    },
+    {
+      name: 'labels',
+      type: 'path',
+      role: 'input-file',
+      required: true,
+      help: 'a prepared data set with labels, or a manifest CSV (path / trace_key and label columns)',
+    },
     ...commonOptions.filter((o) => o.name === 'json'),
   ],
   examples: [
@@ -119,6 +132,13 @@ export function formatEvaluation(e: Evaluation, classNames: readonly string[], u
     ),
   ];
   if (e.bySnr)
-    lines.push('', 'accuracy per SNR bin', table(['SNR', 'records', 'ACC'], e.bySnr.map((b) => [b.bin, String(b.count), percent(b.acc)])));
+    lines.push(
+      '',
+      'accuracy per SNR bin',
+      table(
+        ['SNR', 'records', 'ACC'],
+        e.bySnr.map((b) => [b.bin, String(b.count), percent(b.acc)]),
+      ),
+    );
   return lines.join('\n');
 }

@@ -20,8 +20,20 @@ export const predictSpec: CommandSpec = {
   positionals: ['inputs...'],
   options: [
     { name: 'checkpoint', type: 'path', role: 'input-file', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
-    { name: 'data', type: 'path', role: 'input-file', help: 'a prepared data set (`seiscluster prepare`); or name seismograms instead, prepared as the checkpoint\'s training data were' },
-    { name: 'sampling-rate', type: 'number', min: 0, aboveMin: true, max: 1_000_000, help: 'sampling rate (Hz) of seismogram files that carry none (npy, npz, some HDF5)' },
+    {
+      name: 'data',
+      type: 'path',
+      role: 'input-file',
+      help: "a prepared data set (`seiscluster prepare`); or name seismograms instead, prepared as the checkpoint's training data were",
+    },
+    {
+      name: 'sampling-rate',
+      type: 'number',
+      min: 0,
+      aboveMin: true,
+      max: 1_000_000,
+      help: 'sampling rate (Hz) of seismogram files that carry none (npy, npz, some HDF5)',
+    },
     { name: 'out', type: 'path', role: 'output-file', required: true, help: 'where to write the predictions' },
     { name: 'format', type: 'string', choices: ['csv', 'json'], help: 'output format (default: from the file extension, else csv)' },
     { name: 'chunk', type: 'int', default: 4096, min: 1, max: 1_000_000, help: 'records read, predicted and written at a time (bounds memory)' },
@@ -77,11 +89,22 @@ async function prepareLikeTraining(args: ParsedArgs, checkpoint: Checkpoint, che
     onProgress: (done, total) => progress.update(done, '', total),
   });
   progress.finish();
-  if (summary.skipped.length > 0) note(`skipped ${summary.skipped.length} records that could not be prepared (e.g. ${printable(summary.skipped[0]!.id)}: ${printable(summary.skipped[0]!.detail)})`);
+  if (summary.skipped.length > 0)
+    note(
+      `skipped ${summary.skipped.length} records that could not be prepared (e.g. ${printable(summary.skipped[0]!.id)}: ${printable(summary.skipped[0]!.detail)})`,
+    );
   return path;
 }
 
-async function predictSet(args: ParsedArgs, checkpoint: Checkpoint, checkpointPath: string, dataPath: string, out: string, format: string, chunk: number): Promise<void> {
+async function predictSet(
+  args: ParsedArgs,
+  checkpoint: Checkpoint,
+  checkpointPath: string,
+  dataPath: string,
+  out: string,
+  format: string,
+  chunk: number,
+): Promise<void> {
   const header = await readDatasetHeader(dataPath);
   const { backend } = await openBackend(args);
   const { model, clustering } = restoreModel(checkpoint, { backend });

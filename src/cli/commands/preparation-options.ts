@@ -8,18 +8,45 @@ const SAMPLES_PER_SECOND = 100;
 
 /** `prepare`'s options for the choices between a seismogram and a network input (src/data/preparation.ts). */
 export const preparationOptions: readonly OptionSpec[] = [
-  { name: 'preset', type: 'string', choices: PRESET_NAMES, default: 'default', help: "the choices to start from: 'default' (chosen on new compositions of real and stress data, README) or 'paper' (the paper's, bit for bit); the options below change single ones" },
+  {
+    name: 'preset',
+    type: 'string',
+    choices: PRESET_NAMES,
+    default: 'default',
+    help: "the choices to start from: 'default' (chosen on new compositions of real and stress data, README) or 'paper' (the paper's, bit for bit); the options below change single ones",
+  },
   { name: 'bandpass', type: 'string', help: "Butterworth band-pass corners LOW-HIGH in Hz, e.g. 1-20 (paper) or 0.5-20 (default), or 'none'" },
   { name: 'causal', type: 'boolean', help: "causal band-pass (as the paper's demo) instead of zero-phase" },
-  { name: 'spectrogram-scale', type: 'string', choices: ['linear', 'db'], help: "task A: STFT magnitude as it is (paper) or in dB below the record's peak (default)" },
-  { name: 'db-floor', type: 'number', min: 0, aboveMin: true, max: 300, help: "task A, scale db: dB below the peak read as the floor (default 60)" },
-  { name: 'spectrogram-normalize', type: 'string', choices: ['max', 'standardize', 'none'], help: 'task A: divide by the maximum (dB: floor 0, peak 1; the default), zero mean and unit s.d., or nothing' },
-  { name: 'stft-segment', type: 'int', min: 30, max: 60_000, help: 'task A: Hann segment in samples at 100 Hz; the first 16 bins are kept, 0 to 1600/segment Hz (paper and default 30)' },
+  {
+    name: 'spectrogram-scale',
+    type: 'string',
+    choices: ['linear', 'db'],
+    help: "task A: STFT magnitude as it is (paper) or in dB below the record's peak (default)",
+  },
+  { name: 'db-floor', type: 'number', min: 0, aboveMin: true, max: 300, help: 'task A, scale db: dB below the peak read as the floor (default 60)' },
+  {
+    name: 'spectrogram-normalize',
+    type: 'string',
+    choices: ['max', 'standardize', 'none'],
+    help: 'task A: divide by the maximum (dB: floor 0, peak 1; the default), zero mean and unit s.d., or nothing',
+  },
+  {
+    name: 'stft-segment',
+    type: 'int',
+    min: 30,
+    max: 60_000,
+    help: 'task A: Hann segment in samples at 100 Hz; the first 16 bins are kept, 0 to 1600/segment Hz (paper and default 30)',
+  },
   { name: 'stft-hop', type: 'int', min: 1, max: 60_000, help: 'task A: samples between the 48 frames (paper and default 13); must fit the window' },
   { name: 'window-before-p', type: 'number', min: 0, max: 600, help: 'task A: seconds of the window before the P pick (paper and default 1)' },
   { name: 'window-length', type: 'number', min: 0.3, max: 600, help: 'task A: window length in seconds (paper and default 6)' },
   { name: 'p-window-before-p', type: 'int', min: 0, max: 31, help: 'task B: samples of the 32 before the P pick (paper and default 10)' },
-  { name: 'p-window-normalize', type: 'string', choices: ['maxabs', 'rms'], help: 'task B: divide each window by its largest absolute value (paper, default) or its root-mean-square' },
+  {
+    name: 'p-window-normalize',
+    type: 'string',
+    choices: ['maxabs', 'rms'],
+    help: 'task B: divide each window by its largest absolute value (paper, default) or its root-mean-square',
+  },
 ];
 
 /** The preset and the single choices the options change. */

@@ -12,12 +12,40 @@ export const prepareSpec: CommandSpec = {
   usage: 'seiscluster prepare --task A|B --out <set.scds> (<manifest.csv> | <files or folders>... | --synthetic N)',
   positionals: ['inputs...'],
   options: [
-    { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: 16 x 48 spectrograms around P (local vs teleseismic); B: 32-sample P windows (first-motion polarity)' },
+    {
+      name: 'task',
+      type: 'string',
+      choices: ['A', 'B'],
+      required: true,
+      help: 'A: 16 x 48 spectrograms around P (local vs teleseismic); B: 32-sample P windows (first-motion polarity)',
+    },
     { name: 'out', type: 'path', role: 'output-file', required: true, help: 'the prepared data set to write' },
-    { name: 'sampling-rate', type: 'number', min: 0, aboveMin: true, max: 1_000_000, help: 'sampling rate (Hz) of files that carry none (npy, npz, some HDF5)' },
-    { name: 'picks', type: 'string', choices: ['given', 'estimate'], help: "default: the analyst's pick, else the manifest's estimate, else STA/LTA; 'given': never run the picker; 'estimate': STA/LTA on every record" },
-    { name: 'on-error', type: 'string', choices: ['skip', 'fail'], default: 'skip', help: 'a record that cannot be prepared is skipped and listed, or stops the run' },
-    { name: 'group-by', type: 'string', help: "manifest columns to keep as groupings, comma-separated, besides dataset, event_id, network and station (kept whenever the manifest has them)" },
+    {
+      name: 'sampling-rate',
+      type: 'number',
+      min: 0,
+      aboveMin: true,
+      max: 1_000_000,
+      help: 'sampling rate (Hz) of files that carry none (npy, npz, some HDF5)',
+    },
+    {
+      name: 'picks',
+      type: 'string',
+      choices: ['given', 'estimate'],
+      help: "default: the analyst's pick, else the manifest's estimate, else STA/LTA; 'given': never run the picker; 'estimate': STA/LTA on every record",
+    },
+    {
+      name: 'on-error',
+      type: 'string',
+      choices: ['skip', 'fail'],
+      default: 'skip',
+      help: 'a record that cannot be prepared is skipped and listed, or stops the run',
+    },
+    {
+      name: 'group-by',
+      type: 'string',
+      help: 'manifest columns to keep as groupings, comma-separated, besides dataset, event_id, network and station (kept whenever the manifest has them)',
+    },
     ...preparationOptions,
     { name: 'synthetic', type: 'int', min: 2, max: SYNTHETIC_RECORDS.max, help: 'write N records of the embedded synthetic set instead of reading files' },
     { name: 'seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of the synthetic set' },
@@ -44,7 +72,9 @@ export async function prepare(args: ParsedArgs): Promise<void> {
     // The generators are calibrated to the paper's preparation (src/data/synthetic.ts).
     const changed = preparationOptions.filter((o) => args.given.has(o.name) && !(o.name === 'preset' && str(args, 'preset') === 'paper'));
     if (changed.length > 0) {
-      throw new UsageError(`the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`);
+      throw new UsageError(
+        `the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`,
+      );
     }
     summary = await prepareSynthetic({ task, n: synthetic, seed: num(args, 'seed')!, out });
   } else {
@@ -52,7 +82,9 @@ export async function prepare(args: ParsedArgs): Promise<void> {
     const progress = new Progress('preparing', 0, { unit: 'records' });
     const rate = num(args, 'sampling-rate');
     const picks = str(args, 'picks') as 'given' | 'estimate' | undefined;
-    const groupBy = str(args, 'group-by')?.split(',').map((c) => c.trim());
+    const groupBy = str(args, 'group-by')
+      ?.split(',')
+      .map((c) => c.trim());
     if (groupBy?.some((c) => c === '')) throw new UsageError(`--group-by expects column names separated by commas, got '${str(args, 'group-by')}'`);
     summary = await prepareDataset({
       task,
@@ -76,12 +108,22 @@ function formatSummary(s: PrepareSummary): string {
   for (const k of s.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
   const lines = [
     `wrote ${s.rows} records to ${printable(s.out)} in ${s.seconds.toFixed(1)} s`,
-    `labels: ${Object.entries(s.labelCounts).map(([l, c]) => `${printable(l)} ${c}`).join(', ') || 'none'}`,
+    `labels: ${
+      Object.entries(s.labelCounts)
+        .map(([l, c]) => `${printable(l)} ${c}`)
+        .join(', ') || 'none'
+    }`,
     `P picks: ${s.pickSources.pick} given, ${s.pickSources.estimated} manifest estimates, ${s.pickSources.staLta} STA/LTA`,
   ];
   if (s.gaps.length > 0) lines.push(`gaps: ${s.gaps.length} (largest ${Math.max(...s.gaps.map((g) => g.seconds)).toFixed(2)} s)`);
   if (s.skipped.length > 0) {
-    lines.push('', table(['skipped because', 'records'], [...reasons].map(([r, c]) => [r, String(c)])));
+    lines.push(
+      '',
+      table(
+        ['skipped because', 'records'],
+        [...reasons].map(([r, c]) => [r, String(c)]),
+      ),
+    );
     for (const k of s.skipped.slice(0, 10)) lines.push(`  ${printable(k.id)}: ${printable(k.detail)}`);
     if (s.skipped.length > 10) lines.push(`  ... and ${s.skipped.length - 10} more (--json lists them all)`);
   }

@@ -14,17 +14,28 @@ import { modelFor, settingsFrom, SYNTHETIC_RECORDS, trainingOptions } from './tr
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
-  summary: "the paper's comparison (k-means on raw series, on spectrograms, on pre-trained codes, deep clustering) plus a trivial-cue baseline, as mean and spread over several seeds",
+  summary:
+    "the paper's comparison (k-means on raw series, on spectrograms, on pre-trained codes, deep clustering) plus a trivial-cue baseline, as mean and spread over several seeds",
   usage: 'seiscluster reproduce --task A|B [--data synthetic | <set.scds>] [--seeds 5] [--leave-out <column>] [options]',
   options: [
     { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: local vs teleseismic; B: first-motion polarity' },
     { name: 'data', type: 'string', default: 'synthetic', help: "'synthetic' (the embedded set) or a prepared data set with labels" },
     { name: 'records', type: 'int', ...SYNTHETIC_RECORDS, help: 'synthetic records (default 9,200 for A, 10,000 for B)' },
     { name: 'data-seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of the synthetic set (fixed across the training seeds)' },
-    { name: 'pick-error', type: 'number', min: 0, max: 16, help: "synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)" },
+    {
+      name: 'pick-error',
+      type: 'number',
+      min: 0,
+      max: 16,
+      help: 'synthetic task B: the pick error of the windows in samples, s.d. (default 1.5; README: what it changes)',
+    },
     { name: 'seeds', type: 'int', default: 5, min: 1, max: 100, help: 'training seeds: seed, seed + 1, ...' },
-    { name: 'leave-out', type: 'string', help: 'leave-one-group-out by this grouping column of a prepared set (e.g. dataset, event_id, network): each group held out in turn, trained on the others' },
-    { name: 'out', type: 'path', role: 'output-folder', help: 'folder for reproduce.json (every seed\'s rows and the summary)' },
+    {
+      name: 'leave-out',
+      type: 'string',
+      help: 'leave-one-group-out by this grouping column of a prepared set (e.g. dataset, event_id, network): each group held out in turn, trained on the others',
+    },
+    { name: 'out', type: 'path', role: 'output-folder', help: "folder for reproduce.json (every seed's rows and the summary)" },
     ...trainingOptions.filter((o) => !o.name.startsWith('tsne')),
     ...commonOptions,
   ],
@@ -61,7 +72,8 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   const task = str(args, 'task') as 'A' | 'B';
   const seeds = num(args, 'seeds')!;
   const column = str(args, 'leave-out');
-  if (column !== undefined && str(args, 'data') === 'synthetic') throw new UsageError('--leave-out needs a prepared set with grouping columns (--data <set.scds>)');
+  if (column !== undefined && str(args, 'data') === 'synthetic')
+    throw new UsageError('--leave-out needs a prepared set with grouping columns (--data <set.scds>)');
   const data = await loadData(args, task);
   const description = await modelFor(args, task);
   const { backend, description: where } = await openBackend(args);
@@ -98,15 +110,36 @@ export async function reproduce(args: ParsedArgs): Promise<void> {
   }));
   const grouping = data.groups === undefined ? undefined : aggregateGrouping(runs.map((r) => r.grouping ?? []));
   const warnings = runs.flatMap((r, i) => groupingWarnings(r.grouping ?? []).map((w) => `seed ${base + i}: ${w}`));
-  const preset = data.preprocessing['preset'];
-  const summary = { task, data: data.name, ...(typeof preset === 'string' && { preset }), backend: where, seeds: seedList, rows, bySnr: bins, perClass, ...(grouping && { grouping }), warnings, runs: runs.map((r) => r.rows) };
+  const preset = data.preprocessing.preset;
+  const summary = {
+    task,
+    data: data.name,
+    ...(typeof preset === 'string' && { preset }),
+    backend: where,
+    seeds: seedList,
+    rows,
+    bySnr: bins,
+    perClass,
+    ...(grouping && { grouping }),
+    warnings,
+    runs: runs.map((r) => r.rows),
+  };
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
   await writeSummary(str(args, 'out'), summary);
   output(args, summary, () =>
     [
       `${printable(data.name)}, task ${task}${typeof preset === 'string' ? `, preset ${preset}` : ''}, ${seeds} seeds (mean ± sd)`,
       formatRows(rows),
-      ...(bins ? ['', 'accuracy of deep clustering per SNR bin', table(['SNR', 'records', 'ACC'], bins.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]))] : []),
+      ...(bins
+        ? [
+            '',
+            'accuracy of deep clustering per SNR bin',
+            table(
+              ['SNR', 'records', 'ACC'],
+              bins.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]),
+            ),
+          ]
+        : []),
       ...(perClass
         ? [
             '',

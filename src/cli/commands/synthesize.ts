@@ -10,7 +10,11 @@ export const synthesizeSpec: CommandSpec = {
   usage: 'seiscluster synthesize --task A|B --stress --out <folder> [--records N] [--seed S]',
   options: [
     { name: 'task', type: 'string', choices: ['A', 'B'], required: true, help: 'A: local vs teleseismic records; B: first-motion polarity records' },
-    { name: 'stress', type: 'boolean', help: 'the stress set (events with their own depth, magnitude and mechanism; stations with their own instrument, rate, gain and noise); required, it is the set this command writes' },
+    {
+      name: 'stress',
+      type: 'boolean',
+      help: 'the stress set (events with their own depth, magnitude and mechanism; stations with their own instrument, rate, gain and noise); required, it is the set this command writes',
+    },
     { name: 'out', type: 'path', required: true, help: 'folder to write (one folder per event, manifest.csv last); must be absent or empty' },
     { name: 'records', type: 'int', help: `number of records (default ${STRESS_DEFAULT_RECORDS.A} for A, ${STRESS_DEFAULT_RECORDS.B} for B)` },
     { name: 'up-per-down', type: 'number', default: 3, help: 'task B: up records per down record (real polarity sets are unbalanced)' },
@@ -52,7 +56,10 @@ export async function synthesize(args: ParsedArgs): Promise<void> {
 }
 
 function formatSummary(s: StressArchiveSummary): string {
-  const counts = (t: Record<string, number>): string => Object.entries(t).map(([k, v]) => `${k} ${v}`).join(', ');
+  const counts = (t: Record<string, number>): string =>
+    Object.entries(t)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   return [
     `wrote ${s.records} records (task ${s.task}, seed ${s.seed}) to ${s.out} in ${s.seconds.toFixed(1)} s; manifest ${s.manifest}`,
     table(

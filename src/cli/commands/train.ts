@@ -15,7 +15,13 @@ export const trainSpec: CommandSpec = {
   summary: 'pre-train the autoencoder, k-means on its codes, fine-tune (DEC/IDEC); writes a checkpoint, a CSV log per update, predictions and the report',
   usage: 'seiscluster train --data <set.scds> --out <folder> [options]',
   options: [
-    { name: 'data', type: 'path', role: 'input-file', required: true, help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only' },
+    {
+      name: 'data',
+      type: 'path',
+      role: 'input-file',
+      required: true,
+      help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only',
+    },
     { name: 'out', type: 'path', role: 'run-folder', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
     ...trainingOptions,
     ...commonOptions,
@@ -43,7 +49,14 @@ export async function train(args: ParsedArgs): Promise<void> {
   note(`wrote ${result.files.map(printable).join(', ')}`);
   const warnings = groupingWarnings(result.grouping ?? []);
   for (const w of warnings) note(`warning: ${w}`);
-  const json = { backend: where, rows: result.rows, evaluation: result.evaluation, ...(result.grouping && { grouping: result.grouping }), warnings, files: result.files };
+  const json = {
+    backend: where,
+    rows: result.rows,
+    evaluation: result.evaluation,
+    ...(result.grouping && { grouping: result.grouping }),
+    warnings,
+    files: result.files,
+  };
   output(args, json, () =>
     [
       formatRows(result.rows),

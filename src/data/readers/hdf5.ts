@@ -150,8 +150,17 @@ export class Hdf5Waveforms {
 
   private readDatasetTrace(key: string): Hdf5Trace {
     const { dataset, metadata, shape } = this.dataset(key, 'trace');
-    this.checkReadSize(shape.reduce((n, d) => n * d, 1), metadata, `${key} shape`, shape);
-    const values = toFloat64(hdf5Call(this.readBound, this.path, key, key, () => dataset.value), this.path, key);
+    this.checkReadSize(
+      shape.reduce((n, d) => n * d, 1),
+      metadata,
+      `${key} shape`,
+      shape,
+    );
+    const values = toFloat64(
+      hdf5Call(this.readBound, this.path, key, key, () => dataset.value),
+      this.path,
+      key,
+    );
     const attributes = this.readAttributes(dataset, key);
     let components: Float64Array[];
     if (shape.length === 1) components = [values];
@@ -166,10 +175,10 @@ export class Hdf5Waveforms {
       throw new DataError(this.path, `${key} shape`, shape, 'a trace must be 1-D or 2-D (samples x components)');
     }
     checkSamples(components, this.path, key);
-    const rate = attributes['sampling_rate'] ?? attributes['trace_sampling_rate_hz'];
+    const rate = attributes.sampling_rate ?? attributes.trace_sampling_rate_hz;
     const trace: Hdf5Trace = { key, components, attributes };
     if (typeof rate === 'number') trace.samplingRate = rate;
-    const order = attributes['component_order'];
+    const order = attributes.component_order;
     if (typeof order === 'string') trace.componentOrder = order;
     return trace;
   }
@@ -184,7 +193,12 @@ export class Hdf5Waveforms {
       throw new DataError(this.path, `data/${bucket} shape`, shape, 'a SeisBench bucket must be traces x (components, samples)');
     }
     const ranges = parseLocator(reference, locator, shape, this.path);
-    this.checkReadSize(ranges.reduce((n, [from, to]) => n * (to - from), 1), metadata, 'trace_name', reference);
+    this.checkReadSize(
+      ranges.reduce((n, [from, to]) => n * (to - from), 1),
+      metadata,
+      'trace_name',
+      reference,
+    );
     const values = toFloat64(
       hdf5Call(this.readBound, this.path, 'trace_name', reference, () => dataset.slice(ranges)),
       this.path,
@@ -197,8 +211,7 @@ export class Hdf5Waveforms {
     }
     const [, first, second] = ranges as [[number, number], [number, number], [number, number]];
     const [[c0, c1], [w0, w1]] = dimensionOrder === 'CW' ? [first, second] : [second, first];
-    const components =
-      dimensionOrder === 'CW' ? splitRows(values, c1 - c0, w1 - w0) : splitColumns(values, w1 - w0, c1 - c0);
+    const components = dimensionOrder === 'CW' ? splitRows(values, c1 - c0, w1 - w0) : splitColumns(values, w1 - w0, c1 - c0);
     checkSamples(components, this.path, reference);
     const trace: Hdf5Trace = { key: reference, components, attributes: {} };
     // The slice picks components c0..c1 of the stored order.
@@ -213,7 +226,12 @@ export class Hdf5Waveforms {
     const entity = hdf5Call(this.readBound, this.path, field, name, () => this.file.get(field));
     if (!(entity instanceof h5wasm.Dataset)) return null;
     const metadata = hdf5Call(this.readBound, this.path, field, name, () => entity.metadata);
-    this.checkReadSize((metadata.shape ?? []).reduce((n, d) => n * d, 1), metadata, field, metadata.shape ?? []);
+    this.checkReadSize(
+      (metadata.shape ?? []).reduce((n, d) => n * d, 1),
+      metadata,
+      field,
+      metadata.shape ?? [],
+    );
     return hdf5Call(this.readBound, this.path, field, name, () => entity.value);
   }
 
@@ -223,7 +241,12 @@ export class Hdf5Waveforms {
     for (const [name, attribute] of Object.entries(hdf5Call(this.readBound, this.path, `${key} attributes`, key, () => dataset.attrs))) {
       const field = `${key} attribute ${name}`;
       const metadata = hdf5Call(this.readBound, this.path, field, name, () => attribute.metadata);
-      this.checkReadSize((metadata.shape ?? []).reduce((n, d) => n * d, 1), metadata, field, metadata.shape ?? []);
+      this.checkReadSize(
+        (metadata.shape ?? []).reduce((n, d) => n * d, 1),
+        metadata,
+        field,
+        metadata.shape ?? [],
+      );
       const value = attributeValue(hdf5Call(this.readBound, this.path, field, name, () => attribute.value));
       if (value !== undefined) out[name] = value;
     }
@@ -363,7 +386,12 @@ function hdf5Call<T>(bound: number, file: string, field: string, value: unknown,
   } catch (error) {
     if (error instanceof DataError) throw error;
     if (growth.refused > 0) {
-      throw new DataError(file, field, value, `HDF5 error: the file's metadata made the library ask for ${growth.refused} more bytes, past the ${bound} a read of this file may take (16 x its size + 16 MiB)`);
+      throw new DataError(
+        file,
+        field,
+        value,
+        `HDF5 error: the file's metadata made the library ask for ${growth.refused} more bytes, past the ${bound} a read of this file may take (16 x its size + 16 MiB)`,
+      );
     }
     const message = error instanceof Error ? error.message : String(error);
     const frames = message.split('\n').filter((line) => /#\d+:/.test(line));

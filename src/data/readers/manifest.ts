@@ -172,12 +172,29 @@ export interface ManifestRow {
 }
 
 const TEXT_COLUMNS = [
-  'trace_key', 'channel', 'label', 'p_pick_source', 'distance_source', 'network', 'station', 'event_id',
-  'event_time', 'source', 'original_label', 'first_motion_pick_used', 'dataset',
+  'trace_key',
+  'channel',
+  'label',
+  'p_pick_source',
+  'distance_source',
+  'network',
+  'station',
+  'event_id',
+  'event_time',
+  'source',
+  'original_label',
+  'first_motion_pick_used',
+  'dataset',
 ] as const;
 const NUMBER_COLUMNS = [
-  'sampling_rate_hz', 'p_arrival_sample', 'p_arrival_sample_estimated', 's_arrival_sample', 'distance_km',
-  'hypocentral_km', 'depth_km', 'magnitude',
+  'sampling_rate_hz',
+  'p_arrival_sample',
+  'p_arrival_sample_estimated',
+  's_arrival_sample',
+  'distance_km',
+  'hypocentral_km',
+  'depth_km',
+  'magnitude',
 ] as const;
 const INTEGER_COLUMNS = ['component_index', 'npts', 'first_motion_check'] as const;
 const KNOWN_COLUMNS = new Set<string>(['path', 'format', 'in_paper_range', ...TEXT_COLUMNS, ...NUMBER_COLUMNS, ...INTEGER_COLUMNS]);
@@ -435,12 +452,7 @@ function parseArrayKey(key: string | undefined, format: 'npz' | 'npy', where: st
   return match[2] === undefined ? { member } : { member, row: Number(match[2]) };
 }
 
-async function readArrayTrace(
-  row: ManifestRow,
-  file: string,
-  where: string,
-  files: FileCache,
-): Promise<{ samples: Float64Array; channel?: string }> {
+async function readArrayTrace(row: ManifestRow, file: string, where: string, files: FileCache): Promise<{ samples: Float64Array; channel?: string }> {
   const format = row.format === 'npz' ? 'npz' : 'npy';
   const { member, row: index } = parseArrayKey(row.trace_key, format, where);
   let array: NpyArray;
@@ -488,12 +500,7 @@ async function readArrayTrace(
   if (samples.length === 0) throw new DataError(where, 'npts', 0, `${file}: zero-length trace`);
   const component = row.component_index ?? 0;
   // Single-channel PhaseNet files name one channel but pad it into the last of three columns.
-  const channel =
-    channelNames?.length === components.length
-      ? channelNames[component]
-      : channelNames?.length === 1
-        ? channelNames[0]
-        : undefined;
+  const channel = channelNames?.length === components.length ? channelNames[component] : channelNames?.length === 1 ? channelNames[0] : undefined;
   return channel === undefined ? { samples } : { samples, channel };
 }
 
@@ -533,8 +540,8 @@ export async function* iterateSeisBenchTraces(metadataPath: string, hdf5Path?: s
   try {
     for (const { line, values } of records) {
       const where = `${metadataPath}:${line}`;
-      const trace = h5.readTrace(values['trace_name'] as string);
-      const rateText = values['trace_sampling_rate_hz']?.trim();
+      const trace = h5.readTrace(values.trace_name as string);
+      const rateText = values.trace_sampling_rate_hz?.trim();
       let samplingRate = trace.samplingRate;
       if (rateText) {
         const rate = Number(rateText);
@@ -547,7 +554,7 @@ export async function* iterateSeisBenchTraces(metadataPath: string, hdf5Path?: s
         }
         samplingRate = rate;
       }
-      const pickText = values['trace_p_arrival_sample']?.trim();
+      const pickText = values.trace_p_arrival_sample?.trim();
       const length = (trace.components[0] as Float64Array).length;
       if (pickText) {
         const pick = Number(pickText);

@@ -136,11 +136,7 @@ function headerByteOrder(view: DataView, offset: number): 'big' | 'little' | und
 }
 
 /** Decodes the record at `offset`; `record` is undefined for records that hold no time series. */
-function decodeRecord(
-  bytes: Uint8Array,
-  offset: number,
-  file: string,
-): { record: MiniSeedRecord | undefined; recordLength: number } {
+function decodeRecord(bytes: Uint8Array, offset: number, file: string): { record: MiniSeedRecord | undefined; recordLength: number } {
   const where = `record at byte ${offset}`;
   if (bytes.length - offset < FIXED_HEADER_BYTES) {
     throw new DataError(file, `${where}: fixed header`, bytes.length - offset, 'truncated: a fixed header needs 48 bytes');
@@ -176,15 +172,9 @@ function decodeRecord(
   const second = u8(26);
   const ticks = u16(28);
   if (hour > 23 || minute > 59 || second > 60 || ticks >= TICKS_PER_SECOND) {
-    throw new DataError(
-      file,
-      `${where}: start time`,
-      `${year},${dayOfYear},${hour}:${minute}:${second}.${ticks}`,
-      'not a valid SEED time',
-    );
+    throw new DataError(file, `${where}: start time`, `${year},${dayOfYear},${hour}:${minute}:${second}.${ticks}`, 'not a valid SEED time');
   }
-  let startTime =
-    Date.UTC(year, 0, 1, hour, minute, second) / 1000 + (dayOfYear - 1) * 86_400 + ticks / TICKS_PER_SECOND;
+  let startTime = Date.UTC(year, 0, 1, hour, minute, second) / 1000 + (dayOfYear - 1) * 86_400 + ticks / TICKS_PER_SECOND;
   const sampleCount = u16(30);
   const samplingRate = sampleRate(i16(32), i16(34));
   const activityFlags = u8(36);
@@ -230,12 +220,7 @@ function decodeRecord(
     throw new DataError(file, `${where}: blockette 1000`, 'missing', 'miniSEED needs blockette 1000 (record length, encoding, byte order)');
   }
   if (offset + recordLength > bytes.length) {
-    throw new DataError(
-      file,
-      `${where}: record length`,
-      recordLength,
-      `truncated: the file ends ${bytes.length - offset} bytes into this record`,
-    );
+    throw new DataError(file, `${where}: record length`, recordLength, `truncated: the file ends ${bytes.length - offset} bytes into this record`);
   }
   if (sampleCount === 0 || samplingRate === 0) return { record: undefined, recordLength };
   const encoding = ENCODING_BY_CODE.get(encodingCode);
@@ -264,14 +249,7 @@ function sampleRate(factor: number, multiplier: number): number {
   return multiplier > 0 ? -multiplier / factor : 1 / (factor * multiplier);
 }
 
-function decodeSamples(
-  data: Uint8Array,
-  encoding: MiniSeedEncoding,
-  count: number,
-  little: boolean,
-  file: string,
-  field: string,
-): Float64Array {
+function decodeSamples(data: Uint8Array, encoding: MiniSeedEncoding, count: number, little: boolean, file: string, field: string): Float64Array {
   if (encoding === 'steim1') return Float64Array.from(decodeSteim1(data, count, little, file, field));
   if (encoding === 'steim2') return Float64Array.from(decodeSteim2(data, count, little, file, field));
   const width = { int16: 2, int32: 4, float32: 4, float64: 8 }[encoding];
@@ -323,14 +301,7 @@ interface SteimDifferences {
 
 type SteimWordDecoder = (code: number, word: number, out: number[], file: string, field: string) => void;
 
-function steimDifferences(
-  data: Uint8Array,
-  count: number,
-  little: boolean,
-  file: string,
-  field: string,
-  decodeWord: SteimWordDecoder,
-): SteimDifferences {
+function steimDifferences(data: Uint8Array, count: number, little: boolean, file: string, field: string, decodeWord: SteimWordDecoder): SteimDifferences {
   const frames = Math.floor(data.length / STEIM_FRAME_BYTES);
   if (frames === 0) throw new DataError(file, `${field} Steim frames`, 0, 'the record has no room for a Steim frame');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -389,12 +360,7 @@ function integrate({ first, last, differences }: SteimDifferences, count: number
   samples[0] = first;
   for (let i = 1; i < count; i++) samples[i] = ((samples[i - 1] as number) + (differences[i] as number)) | 0;
   if (samples[count - 1] !== last) {
-    throw new DataError(
-      file,
-      `${field} reverse integration constant`,
-      last,
-      `the decoded last sample is ${samples[count - 1]}: corrupt Steim frames`,
-    );
+    throw new DataError(file, `${field} reverse integration constant`, last, `the decoded last sample is ${samples[count - 1]}: corrupt Steim frames`);
   }
   return samples;
 }
@@ -494,11 +460,7 @@ const WRITE_DATA_OFFSET = 64;
  * (the SEED default byte order). int32 and Steim-1 store integers only, so
  * samples must be whole numbers in the int32 range for those encodings.
  */
-export function encodeMiniSeed(
-  trace: MiniSeedWriteTrace,
-  options: MiniSeedWriteOptions,
-  file = '<miniSEED being written>',
-): Uint8Array {
+export function encodeMiniSeed(trace: MiniSeedWriteTrace, options: MiniSeedWriteOptions, file = '<miniSEED being written>'): Uint8Array {
   const recordLength = options.recordLength ?? 512;
   const exponent = Math.log2(recordLength);
   if (!Number.isInteger(exponent) || exponent < 8 || exponent > 16) {
@@ -534,10 +496,7 @@ export function encodeMiniSeed(
     const record = new Uint8Array(recordLength);
     const view = new DataView(record.buffer);
     const data = record.subarray(WRITE_DATA_OFFSET);
-    const written =
-      options.encoding === 'steim1'
-        ? packSteim1(samples, first, data, file)
-        : packFlat(samples, first, data, options.encoding);
+    const written = options.encoding === 'steim1' ? packSteim1(samples, first, data, file) : packFlat(samples, first, data, options.encoding);
     writeFixedHeader(view, record, {
       sequence: records.length + 1,
       trace,

@@ -27,16 +27,7 @@ import { inflateMember, zipMembers } from './zip.js';
 
 export type NpyNumericDtype = '<f4' | '<f8' | '>f4' | '>f8' | '<i2' | '<i4' | '<i8' | '|u1' | '|i1' | '<u2' | '<u4';
 
-export type NpyTypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array;
+export type NpyTypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array;
 
 export interface NpyNumericArray {
   kind: 'numeric';
@@ -63,11 +54,7 @@ interface DtypeCodec {
   read(view: DataView, count: number): NpyTypedArray;
 }
 
-function codec<T extends NpyTypedArray>(
-  size: number,
-  make: (n: number) => T,
-  get: (view: DataView, at: number) => T[number],
-): DtypeCodec {
+function codec<T extends NpyTypedArray>(size: number, make: (n: number) => T, get: (view: DataView, at: number) => T[number]): DtypeCodec {
   return {
     size,
     read(view, count) {
@@ -80,17 +67,61 @@ function codec<T extends NpyTypedArray>(
 
 /** Decoding through DataView keeps the result right whatever the host byte order. */
 const CODECS: Record<NpyNumericDtype, DtypeCodec> = {
-  '<f4': codec(4, (n) => new Float32Array(n), (v, at) => v.getFloat32(at, true)),
-  '>f4': codec(4, (n) => new Float32Array(n), (v, at) => v.getFloat32(at, false)),
-  '<f8': codec(8, (n) => new Float64Array(n), (v, at) => v.getFloat64(at, true)),
-  '>f8': codec(8, (n) => new Float64Array(n), (v, at) => v.getFloat64(at, false)),
-  '<i2': codec(2, (n) => new Int16Array(n), (v, at) => v.getInt16(at, true)),
-  '<i4': codec(4, (n) => new Int32Array(n), (v, at) => v.getInt32(at, true)),
-  '<i8': codec(8, (n) => new BigInt64Array(n), (v, at) => v.getBigInt64(at, true)),
-  '|u1': codec(1, (n) => new Uint8Array(n), (v, at) => v.getUint8(at)),
-  '|i1': codec(1, (n) => new Int8Array(n), (v, at) => v.getInt8(at)),
-  '<u2': codec(2, (n) => new Uint16Array(n), (v, at) => v.getUint16(at, true)),
-  '<u4': codec(4, (n) => new Uint32Array(n), (v, at) => v.getUint32(at, true)),
+  '<f4': codec(
+    4,
+    (n) => new Float32Array(n),
+    (v, at) => v.getFloat32(at, true),
+  ),
+  '>f4': codec(
+    4,
+    (n) => new Float32Array(n),
+    (v, at) => v.getFloat32(at, false),
+  ),
+  '<f8': codec(
+    8,
+    (n) => new Float64Array(n),
+    (v, at) => v.getFloat64(at, true),
+  ),
+  '>f8': codec(
+    8,
+    (n) => new Float64Array(n),
+    (v, at) => v.getFloat64(at, false),
+  ),
+  '<i2': codec(
+    2,
+    (n) => new Int16Array(n),
+    (v, at) => v.getInt16(at, true),
+  ),
+  '<i4': codec(
+    4,
+    (n) => new Int32Array(n),
+    (v, at) => v.getInt32(at, true),
+  ),
+  '<i8': codec(
+    8,
+    (n) => new BigInt64Array(n),
+    (v, at) => v.getBigInt64(at, true),
+  ),
+  '|u1': codec(
+    1,
+    (n) => new Uint8Array(n),
+    (v, at) => v.getUint8(at),
+  ),
+  '|i1': codec(
+    1,
+    (n) => new Int8Array(n),
+    (v, at) => v.getInt8(at),
+  ),
+  '<u2': codec(
+    2,
+    (n) => new Uint16Array(n),
+    (v, at) => v.getUint16(at, true),
+  ),
+  '<u4': codec(
+    4,
+    (n) => new Uint32Array(n),
+    (v, at) => v.getUint32(at, true),
+  ),
 };
 
 function isNumericDtype(descr: string): descr is NpyNumericDtype {
@@ -141,12 +172,7 @@ export function decodeNpy(bytes: Uint8Array, file: string): NpyArray {
   const itemSize = stringWidth ? 4 * Number(stringWidth[1]) : isNumericDtype(descr) ? CODECS[descr].size : undefined;
   if (itemSize === 0) throw new DataError(file, 'descr', descr, 'a string dtype needs a width of at least one character');
   if (itemSize === undefined) {
-    throw new DataError(
-      file,
-      'descr',
-      descr,
-      'unsupported dtype (supported: <f4 <f8 >f4 >f8 <i2 <i4 <i8 |u1 |i1 <u2 <u4 and <U strings)',
-    );
+    throw new DataError(file, 'descr', descr, 'unsupported dtype (supported: <f4 <f8 >f4 >f8 <i2 <i4 <i8 |u1 |i1 <u2 <u4 and <U strings)');
   }
   const expected = dataStart + count * itemSize;
   if (bytes.length < expected) {
@@ -293,7 +319,7 @@ export function encodeNpy(data: NpyTypedArray, shape: readonly number[], file = 
   let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${tuple}, }`;
   // Pad with spaces and end with a newline so that the data starts on a 64-byte boundary, as numpy does.
   const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (unpadded % 64)) % 64)}\n`;
   const size = CODECS[dtype].size;
   const bytes = new Uint8Array(10 + header.length + count * size);
   bytes.set(MAGIC, 0);

@@ -30,14 +30,69 @@ const ITIME = 1;
 
 /** Word index of every named float32 header variable (words 63-69 are unused). */
 const FLOAT_WORDS = {
-  delta: 0, depmin: 1, depmax: 2, scale: 3, odelta: 4, b: 5, e: 6, o: 7, a: 8, fmt: 9,
-  t0: 10, t1: 11, t2: 12, t3: 13, t4: 14, t5: 15, t6: 16, t7: 17, t8: 18, t9: 19,
+  delta: 0,
+  depmin: 1,
+  depmax: 2,
+  scale: 3,
+  odelta: 4,
+  b: 5,
+  e: 6,
+  o: 7,
+  a: 8,
+  fmt: 9,
+  t0: 10,
+  t1: 11,
+  t2: 12,
+  t3: 13,
+  t4: 14,
+  t5: 15,
+  t6: 16,
+  t7: 17,
+  t8: 18,
+  t9: 19,
   f: 20,
-  resp0: 21, resp1: 22, resp2: 23, resp3: 24, resp4: 25, resp5: 26, resp6: 27, resp7: 28, resp8: 29, resp9: 30,
-  stla: 31, stlo: 32, stel: 33, stdp: 34, evla: 35, evlo: 36, evel: 37, evdp: 38, mag: 39,
-  user0: 40, user1: 41, user2: 42, user3: 43, user4: 44, user5: 45, user6: 46, user7: 47, user8: 48, user9: 49,
-  dist: 50, az: 51, baz: 52, gcarc: 53, sb: 54, sdelta: 55, depmen: 56, cmpaz: 57, cmpinc: 58,
-  xminimum: 59, xmaximum: 60, yminimum: 61, ymaximum: 62,
+  resp0: 21,
+  resp1: 22,
+  resp2: 23,
+  resp3: 24,
+  resp4: 25,
+  resp5: 26,
+  resp6: 27,
+  resp7: 28,
+  resp8: 29,
+  resp9: 30,
+  stla: 31,
+  stlo: 32,
+  stel: 33,
+  stdp: 34,
+  evla: 35,
+  evlo: 36,
+  evel: 37,
+  evdp: 38,
+  mag: 39,
+  user0: 40,
+  user1: 41,
+  user2: 42,
+  user3: 43,
+  user4: 44,
+  user5: 45,
+  user6: 46,
+  user7: 47,
+  user8: 48,
+  user9: 49,
+  dist: 50,
+  az: 51,
+  baz: 52,
+  gcarc: 53,
+  sb: 54,
+  sdelta: 55,
+  depmen: 56,
+  cmpaz: 57,
+  cmpinc: 58,
+  xminimum: 59,
+  xmaximum: 60,
+  yminimum: 61,
+  ymaximum: 62,
 } as const;
 
 /**
@@ -45,10 +100,32 @@ const FLOAT_WORDS = {
  * enumerations (85-97, kept as their numeric codes, e.g. iftype 1 = ITIME).
  */
 const INTEGER_WORDS = {
-  nzyear: 70, nzjday: 71, nzhour: 72, nzmin: 73, nzsec: 74, nzmsec: 75, nvhdr: 76,
-  norid: 77, nevid: 78, npts: 79, nsnpts: 80, nwfid: 81, nxsize: 82, nysize: 83,
-  iftype: 85, idep: 86, iztype: 87, iinst: 89, istreg: 90, ievreg: 91, ievtyp: 92,
-  iqual: 93, isynth: 94, imagtyp: 95, imagsrc: 96, ibody: 97,
+  nzyear: 70,
+  nzjday: 71,
+  nzhour: 72,
+  nzmin: 73,
+  nzsec: 74,
+  nzmsec: 75,
+  nvhdr: 76,
+  norid: 77,
+  nevid: 78,
+  npts: 79,
+  nsnpts: 80,
+  nwfid: 81,
+  nxsize: 82,
+  nysize: 83,
+  iftype: 85,
+  idep: 86,
+  iztype: 87,
+  iinst: 89,
+  istreg: 90,
+  ievreg: 91,
+  ievtyp: 92,
+  iqual: 93,
+  isynth: 94,
+  imagtyp: 95,
+  imagsrc: 96,
+  ibody: 97,
 } as const;
 
 /** Word index of the logical (0/1) header variables. */
@@ -56,11 +133,29 @@ const LOGICAL_WORDS = { leven: 105, lpspol: 106, lovrok: 107, lcalda: 108 } as c
 
 /** Byte offset and width of the character header variables. */
 const STRING_FIELDS = {
-  kstnm: [440, 8], kevnm: [448, 16], khole: [464, 8], ko: [472, 8], ka: [480, 8],
-  kt0: [488, 8], kt1: [496, 8], kt2: [504, 8], kt3: [512, 8], kt4: [520, 8],
-  kt5: [528, 8], kt6: [536, 8], kt7: [544, 8], kt8: [552, 8], kt9: [560, 8],
-  kf: [568, 8], kuser0: [576, 8], kuser1: [584, 8], kuser2: [592, 8],
-  kcmpnm: [600, 8], knetwk: [608, 8], kdatrd: [616, 8], kinst: [624, 8],
+  kstnm: [440, 8],
+  kevnm: [448, 16],
+  khole: [464, 8],
+  ko: [472, 8],
+  ka: [480, 8],
+  kt0: [488, 8],
+  kt1: [496, 8],
+  kt2: [504, 8],
+  kt3: [512, 8],
+  kt4: [520, 8],
+  kt5: [528, 8],
+  kt6: [536, 8],
+  kt7: [544, 8],
+  kt8: [552, 8],
+  kt9: [560, 8],
+  kf: [568, 8],
+  kuser0: [576, 8],
+  kuser1: [584, 8],
+  kuser2: [592, 8],
+  kcmpnm: [600, 8],
+  knetwk: [608, 8],
+  kdatrd: [616, 8],
+  kinst: [624, 8],
 } as const;
 
 export type SacFloatField = keyof typeof FLOAT_WORDS;
@@ -98,10 +193,7 @@ export interface SacTrace {
  * writer derives from the samples (npts, e, depmin/depmax/depmen) or fixes
  * (nvhdr 6, iftype ITIME, leven true). `b` defaults to 0.
  */
-export type SacHeaderInput = Omit<
-  Partial<SacHeader>,
-  'npts' | 'nvhdr' | 'e' | 'depmin' | 'depmax' | 'depmen' | 'iftype' | 'leven'
-> & { delta: number };
+export type SacHeaderInput = Omit<Partial<SacHeader>, 'npts' | 'nvhdr' | 'e' | 'depmin' | 'depmax' | 'depmen' | 'iftype' | 'leven'> & { delta: number };
 
 /** Reads a SAC file in either byte order. */
 export async function readSac(path: string): Promise<SacTrace> {
@@ -112,9 +204,7 @@ export async function readSac(path: string): Promise<SacTrace> {
 export function looksLikeSac(bytes: Uint8Array): boolean {
   if (bytes.length < HEADER_BYTES) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return (
-    view.getInt32(NVHDR_WORD * 4, true) === SUPPORTED_NVHDR || view.getInt32(NVHDR_WORD * 4, false) === SUPPORTED_NVHDR
-  );
+  return view.getInt32(NVHDR_WORD * 4, true) === SUPPORTED_NVHDR || view.getInt32(NVHDR_WORD * 4, false) === SUPPORTED_NVHDR;
 }
 
 /** Decodes a SAC file held in memory; `file` names it in error messages. */

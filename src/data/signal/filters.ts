@@ -50,8 +50,7 @@ export function detrend(x: Float64Array): Float64Array {
  * `fraction` is per side, in [0, 0.5].
  */
 export function taper(x: Float64Array, fraction: number = DEFAULT_TAPER_FRACTION): Float64Array {
-  if (!(fraction >= 0 && fraction <= 0.5))
-    throw new Error(`taper: fraction must be in [0, 0.5] (per side), got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 0.5)) throw new Error(`taper: fraction must be in [0, 0.5] (per side), got ${fraction}`);
   const n = x.length;
   const out = Float64Array.from(x);
   const m = Math.floor(fraction * n);
@@ -107,12 +106,7 @@ const cSqrt = (a: Complex): Complex => {
  * section is scaled to unit gain at the digital centre frequency, so the
  * cascade has unit gain there and no section over- or under-flows.
  */
-export function butterworthBandpass(
-  lowHz: number,
-  highHz: number,
-  samplingRate: number,
-  order = 4,
-): readonly SecondOrderSection[] {
+export function butterworthBandpass(lowHz: number, highHz: number, samplingRate: number, order = 4): readonly SecondOrderSection[] {
   // A data set reuses one or two designs thousands of times.
   const key = `${lowHz}/${highHz}/${samplingRate}/${order}`;
   let sections = designCache.get(key);
@@ -130,11 +124,8 @@ function designBandpass(lowHz: number, highHz: number, samplingRate: number, ord
   if (!(samplingRate > 0) || !Number.isFinite(samplingRate))
     throw new Error(`butterworthBandpass: samplingRate must be a positive number, got ${samplingRate}`);
   if (!(lowHz > 0 && lowHz < highHz && highHz < nyquist))
-    throw new Error(
-      `butterworthBandpass: need 0 < lowHz < highHz < Nyquist (${nyquist} Hz), got lowHz=${lowHz}, highHz=${highHz}`,
-    );
-  if (!Number.isInteger(order) || order < 1 || order > 10)
-    throw new Error(`butterworthBandpass: order must be an integer in [1, 10], got ${order}`);
+    throw new Error(`butterworthBandpass: need 0 < lowHz < highHz < Nyquist (${nyquist} Hz), got lowHz=${lowHz}, highHz=${highHz}`);
+  if (!Number.isInteger(order) || order < 1 || order > 10) throw new Error(`butterworthBandpass: order must be an integer in [1, 10], got ${order}`);
 
   const fs2 = 2 * samplingRate;
   const wLow = fs2 * Math.tan((Math.PI * lowHz) / samplingRate);
@@ -159,15 +150,17 @@ function designBandpass(lowHz: number, highHz: number, samplingRate: number, ord
   // Pair the poles into real biquads: each complex pole with its conjugate, real poles two by two.
   const eps = 1e-12;
   const complexPoles = digitalPoles.filter((z) => z.im > eps);
-  const realPoles = digitalPoles.filter((z) => Math.abs(z.im) <= eps).map((z) => z.re).sort((a, b) => a - b);
+  const realPoles = digitalPoles
+    .filter((z) => Math.abs(z.im) <= eps)
+    .map((z) => z.re)
+    .sort((a, b) => a - b);
   const denominators: Array<[number, number]> = complexPoles.map((z) => [-2 * z.re, z.re * z.re + z.im * z.im]);
   for (let i = 0; i + 1 < realPoles.length; i += 2) {
     const a = realPoles[i]!;
     const b = realPoles[i + 1]!;
     denominators.push([-(a + b), a * b]);
   }
-  if (denominators.length !== order)
-    throw new Error(`butterworthBandpass: pole pairing failed (${denominators.length} sections for order ${order})`);
+  if (denominators.length !== order) throw new Error(`butterworthBandpass: pole pairing failed (${denominators.length} sections for order ${order})`);
 
   const wCentre = 2 * Math.atan(Math.sqrt(centreSq) / fs2); // digital centre frequency, rad/sample
   const zc = cx(Math.cos(wCentre), -Math.sin(wCentre)); // z^-1 at the centre frequency
@@ -249,11 +242,7 @@ export const DEFAULT_BANDPASS: Readonly<BandpassOptions> = Object.freeze({
 const ZERO_PHASE_PAD_PERIODS = 3;
 
 /** Butterworth band-pass of a trace sampled at `samplingRate` Hz. */
-export function bandpass(
-  x: Float64Array,
-  samplingRate: number,
-  options: Partial<BandpassOptions> = {},
-): Float64Array {
+export function bandpass(x: Float64Array, samplingRate: number, options: Partial<BandpassOptions> = {}): Float64Array {
   const opts = { ...DEFAULT_BANDPASS, ...options };
   const sections = butterworthBandpass(opts.lowHz, opts.highHz, samplingRate, opts.order);
   if (!opts.zeroPhase) return sosFilter(sections, x);
@@ -296,8 +285,7 @@ export function normalize(x: Float64Array, method: Normalization = 'maxabs', rec
   } else {
     throw new Error(`normalize: ${record}: unknown method '${String(method)}' (use 'maxabs' or 'std')`);
   }
-  if (!(scale > 0) || !Number.isFinite(scale))
-    throw new Error(`normalize: ${record}: cannot normalise by ${method}, scale is ${scale} (flat or empty trace)`);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`normalize: ${record}: cannot normalise by ${method}, scale is ${scale} (flat or empty trace)`);
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i]! / scale;
   return out;

@@ -151,25 +151,17 @@ interface Trigger {
  * P onset in `samples` (any rate; the seconds in `params` are converted) as a
  * sample index, or undefined when nothing triggers.
  */
-export function pickP(
-  samples: Float64Array,
-  samplingRate: number,
-  params: Partial<PickerParams> = {},
-): number | undefined {
+export function pickP(samples: Float64Array, samplingRate: number, params: Partial<PickerParams> = {}): number | undefined {
   const p: PickerParams = { ...PICKER_DEFAULTS, ...params };
-  if (!(samplingRate > 0) || !Number.isFinite(samplingRate))
-    throw new Error(`pickP: samplingRate must be a positive number, got ${samplingRate}`);
-  if (!(p.triggerOn > p.triggerOff))
-    throw new Error(`pickP: triggerOn (${p.triggerOn}) must exceed triggerOff (${p.triggerOff})`);
-  if (!(p.relativePeak >= 0 && p.relativePeak <= 1))
-    throw new Error(`pickP: relativePeak must be in [0, 1], got ${p.relativePeak}`);
+  if (!(samplingRate > 0) || !Number.isFinite(samplingRate)) throw new Error(`pickP: samplingRate must be a positive number, got ${samplingRate}`);
+  if (!(p.triggerOn > p.triggerOff)) throw new Error(`pickP: triggerOn (${p.triggerOn}) must exceed triggerOff (${p.triggerOff})`);
+  if (!(p.relativePeak >= 0 && p.relativePeak <= 1)) throw new Error(`pickP: relativePeak must be in [0, 1], got ${p.relativePeak}`);
   const nSta = Math.max(1, Math.round(p.staSeconds * samplingRate));
   const nLta = Math.max(nSta + 1, Math.round(p.ltaSeconds * samplingRate));
   const minDuration = Math.round(p.minDurationSeconds * samplingRate);
   const warmup = Math.round(p.warmupSeconds * samplingRate);
   // Below 100 Hz the default 45 Hz corner would pass the Nyquist frequency.
-  const band =
-    p.bandpass === null ? null : { ...p.bandpass, highHz: Math.min(p.bandpass.highHz, 0.45 * samplingRate) };
+  const band = p.bandpass === null ? null : { ...p.bandpass, highHz: Math.min(p.bandpass.highHz, 0.45 * samplingRate) };
 
   const triggers: Trigger[] = [];
   for (const [start, end] of liveSegments(samples, Math.round(DEAD_RUN_SECONDS * samplingRate))) {

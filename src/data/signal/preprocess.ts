@@ -57,19 +57,13 @@ export interface PreprocessedTrace {
  * (e.g. a file path). To carry a P pick through the resampling use
  * `mapSampleIndex(pick, samplingRate, result.samplingRate)`.
  */
-export function preprocess(
-  samples: Float64Array,
-  samplingRate: number,
-  params: Partial<PreprocessParams> = {},
-  record = 'trace',
-): PreprocessedTrace {
+export function preprocess(samples: Float64Array, samplingRate: number, params: Partial<PreprocessParams> = {}, record = 'trace'): PreprocessedTrace {
   const p: PreprocessParams = { ...PAPER_PREPROCESS, ...params };
   if (!(samplingRate > 0) || !Number.isFinite(samplingRate))
     throw new Error(`preprocess: ${record}: samplingRate must be a positive number, got ${samplingRate}`);
   if (samples.length === 0) throw new Error(`preprocess: ${record}: trace has no samples`);
   for (let i = 0; i < samples.length; i++)
-    if (!Number.isFinite(samples[i]!))
-      throw new Error(`preprocess: ${record}: sample ${i} is ${samples[i]} (NaN or infinite samples are not accepted)`);
+    if (!Number.isFinite(samples[i]!)) throw new Error(`preprocess: ${record}: sample ${i} is ${samples[i]} (NaN or infinite samples are not accepted)`);
 
   let x = samples;
   let rate = samplingRate;
@@ -82,9 +76,7 @@ export function preprocess(
   if (p.taperFraction !== null) x = taper(x, p.taperFraction);
   if (p.bandpass !== null) {
     if (p.bandpass.highHz >= rate / 2)
-      throw new Error(
-        `preprocess: ${record}: band-pass highHz=${p.bandpass.highHz} is not below the Nyquist frequency ${rate / 2} Hz; resample first`,
-      );
+      throw new Error(`preprocess: ${record}: band-pass highHz=${p.bandpass.highHz} is not below the Nyquist frequency ${rate / 2} Hz; resample first`);
     x = bandpass(x, rate, p.bandpass);
   }
   if (p.normalize !== null) x = normalize(x, p.normalize, record);

@@ -57,9 +57,7 @@ export function rationalRatio(fromRate: number, toRate: number): { up: number; d
       const up = b / g;
       const down = a / g;
       if (up > MAX_FACTOR || down > MAX_FACTOR)
-        throw new Error(
-          `resample: ratio ${toRate}/${fromRate} reduces to ${up}/${down}; factors above ${MAX_FACTOR} are not supported`,
-        );
+        throw new Error(`resample: ratio ${toRate}/${fromRate} reduces to ${up}/${down}; factors above ${MAX_FACTOR} are not supported`);
       return { up, down };
     }
   }
@@ -94,8 +92,7 @@ const filterCache = new Map<string, Float64Array>();
  */
 export function resampleFilter(up: number, down: number, options: Partial<ResampleOptions> = {}): Float64Array {
   const { transition, attenuationDb } = { ...DEFAULT_RESAMPLE, ...options };
-  if (!(transition > 0 && transition <= 0.5))
-    throw new Error(`resample: transition must be in (0, 0.5], got ${transition}`);
+  if (!(transition > 0 && transition <= 0.5)) throw new Error(`resample: transition must be in (0, 0.5], got ${transition}`);
   if (!(attenuationDb >= 21)) throw new Error(`resample: attenuationDb must be at least 21, got ${attenuationDb}`);
   const key = `${up}/${down}/${transition}/${attenuationDb}`;
   const cached = filterCache.get(key);
@@ -134,12 +131,7 @@ export function resampleFilter(up: number, down: number, options: Partial<Resamp
  * back after, so a DC offset (common in raw counts) does not ring at the ends,
  * where the filter sees zeros beyond the trace.
  */
-export function resample(
-  x: Float64Array,
-  fromRate: number,
-  toRate: number = TARGET_RATE_HZ,
-  options: Partial<ResampleOptions> = {},
-): Float64Array {
+export function resample(x: Float64Array, fromRate: number, toRate: number = TARGET_RATE_HZ, options: Partial<ResampleOptions> = {}): Float64Array {
   const { up, down } = rationalRatio(fromRate, toRate);
   if (up === 1 && down === 1) return Float64Array.from(x);
   const n = x.length;

@@ -50,16 +50,9 @@ function rms(x: Float64Array, from: number, to: number): number {
   return Math.sqrt(s / (to - from));
 }
 
-export function snr(
-  samples: Float64Array,
-  pSample: number,
-  samplingRate: number,
-  windows: Partial<SnrWindows> = {},
-  record = 'trace',
-): SnrResult {
+export function snr(samples: Float64Array, pSample: number, samplingRate: number, windows: Partial<SnrWindows> = {}, record = 'trace'): SnrResult {
   const w = { ...SNR_WINDOWS, ...windows };
-  if (!(samplingRate > 0) || !Number.isFinite(samplingRate))
-    throw new Error(`snr: ${record}: samplingRate must be a positive number, got ${samplingRate}`);
+  if (!(samplingRate > 0) || !Number.isFinite(samplingRate)) throw new Error(`snr: ${record}: samplingRate must be a positive number, got ${samplingRate}`);
   if (!Number.isFinite(pSample) || pSample < 0 || pSample > samples.length - 1)
     throw new Error(`snr: ${record}: P pick at sample ${pSample} is outside the trace (0..${samples.length - 1})`);
   const p = Math.round(pSample);
@@ -68,13 +61,9 @@ export function snr(
   const signalTo = Math.min(samples.length, p + Math.round(w.signalSeconds * samplingRate));
   const minLength = Math.round(MIN_WINDOW_SECONDS * samplingRate);
   if (noiseTo - noiseFrom < minLength)
-    throw new Error(
-      `snr: ${record}: only ${noiseTo - noiseFrom} samples for the noise window before the P pick (sample ${p}); it needs ${minLength}`,
-    );
+    throw new Error(`snr: ${record}: only ${noiseTo - noiseFrom} samples for the noise window before the P pick (sample ${p}); it needs ${minLength}`);
   if (signalTo - p < minLength)
-    throw new Error(
-      `snr: ${record}: only ${signalTo - p} samples from the P pick (sample ${p}) on; the signal window needs ${minLength}`,
-    );
+    throw new Error(`snr: ${record}: only ${signalTo - p} samples from the P pick (sample ${p}) on; the signal window needs ${minLength}`);
   const noiseRms = rms(samples, noiseFrom, noiseTo);
   const signalRms = rms(samples, p, signalTo);
   if (!(noiseRms > 0)) throw new Error(`snr: ${record}: the noise window before the P pick is all zeros`);

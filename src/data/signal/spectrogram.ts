@@ -129,9 +129,7 @@ export interface PWindowOptions extends WindowOptions, Partial<PWindowParams> {}
 
 function checkPick(samples: Float64Array, pSample: number, record: string, what: string): number {
   if (!Number.isFinite(pSample) || pSample < 0 || pSample > samples.length - 1)
-    throw new Error(
-      `${what}: ${record}: P pick at sample ${pSample} is outside the trace (0..${samples.length - 1})`,
-    );
+    throw new Error(`${what}: ${record}: P pick at sample ${pSample} is outside the trace (0..${samples.length - 1})`);
   return Math.round(pSample);
 }
 
@@ -262,8 +260,7 @@ export function spectrogram(samples: Float64Array, pSample: number, options: Spe
     }
   }
   if (normalize !== 'none' || scale === 'db') {
-    if (!(peak > 0))
-      throw new Error(`spectrogram: ${record}: the window around the P pick (sample ${p}) is all zeros`);
+    if (!(peak > 0)) throw new Error(`spectrogram: ${record}: the window around the P pick (sample ${p}) is all zeros`);
   }
   if (scale === 'db') return Float32Array.from(decibelScale(values, peak, floorDb, normalize));
   if (normalize === 'standardize') return Float32Array.from(standardized(values));

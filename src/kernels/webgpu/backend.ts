@@ -122,7 +122,12 @@ export class WebGpuBackend implements Backend {
   private lastOp = '(no op yet)';
   private readonly onExit = (): void => this.destroy();
 
-  private constructor(gpu: GPU, device: GPUDevice, readonly adapter: AdapterInfo, options: WebGpuBackendOptions) {
+  private constructor(
+    gpu: GPU,
+    device: GPUDevice,
+    readonly adapter: AdapterInfo,
+    options: WebGpuBackendOptions,
+  ) {
     keepAlive.set(this, gpu);
     this.device = device;
     this.description = describeAdapter(adapter);
@@ -253,8 +258,7 @@ export class WebGpuBackend implements Backend {
       // Reserve both regions of this dispatch in one arena; flush and retry when full.
       const at = this.reserveDispatch(compiled.layout.size, uniformAlign, indexBytes, storageAlign);
       packParams(op.name, compiled.layout, plan, this.arena.view, at.params);
-      if (plan.indices !== undefined)
-        this.arena.bytes.set(new Uint8Array(plan.indices.buffer, plan.indices.byteOffset, plan.indices.byteLength), at.indices);
+      if (plan.indices !== undefined) this.arena.bytes.set(new Uint8Array(plan.indices.buffer, plan.indices.byteOffset, plan.indices.byteLength), at.indices);
       const bindGroup = this.bindGroup(op.name, compiled, [...inputs, ...outputs], indexBytes);
       const pass = this.computePass();
       pass.setPipeline(compiled.pipeline);
@@ -367,7 +371,10 @@ export class WebGpuBackend implements Backend {
 
   private bufferId(buffer: GPUBuffer): number {
     let id = this.bufferIds.get(buffer);
-    if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(buffer, id);
+    }
     return id;
   }
 

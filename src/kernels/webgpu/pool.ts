@@ -41,7 +41,10 @@ export class BufferPool {
   release(buffer: GPUBuffer, sizeClass: number): void {
     this.inUse--;
     let list = this.idle.get(sizeClass);
-    if (list === undefined) this.idle.set(sizeClass, (list = []));
+    if (list === undefined) {
+      list = [];
+      this.idle.set(sizeClass, list);
+    }
     list.push(buffer);
   }
 }

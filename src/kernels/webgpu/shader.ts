@@ -54,8 +54,7 @@ export function shaderSource(kernel: WebGpuKernel<never>, layout: UniformLayout)
   const bindings: string[] = ['@group(0) @binding(0) var<uniform> params: Params;'];
   for (const name of kernel.inputs) bindings.push(`@group(0) @binding(${bindings.length}) var<storage, read> ${name}: array<f32>;`);
   for (const name of kernel.outputs) bindings.push(`@group(0) @binding(${bindings.length}) var<storage, read_write> ${name}: array<f32>;`);
-  if (kernel.indices !== undefined)
-    bindings.push(`@group(0) @binding(${bindings.length}) var<storage, read> ${kernel.indices}: array<i32>;`);
+  if (kernel.indices !== undefined) bindings.push(`@group(0) @binding(${bindings.length}) var<storage, read> ${kernel.indices}: array<i32>;`);
   const entry =
     kernel.grid === 'thread'
       ? `let i = (wid.y * nwg.x + wid.x) * WG + lane;\n  if (i < params.count) {\n    run(i);\n  }`
