@@ -1,52 +1,5 @@
-/** seiscluster's tensor engine: tensors, autograd, ops, optimisers. */
-export { Tensor } from './tensor/tensor.js';
-export type { Backend, Storage, Operand, AllocationStats, CpuView, CpuKernel, Kernel } from './tensor/backend.js';
-export type { DType, FloatArray } from './tensor/dtype.js';
-export { ShapeError, sizeOf, formatShape, type Shape } from './tensor/shape.js';
-export { Rng } from './tensor/random.js';
-export { tidy, keep } from './tensor/scope.js';
-export {
-  tensor,
-  full,
-  zeros,
-  ones,
-  zerosLike,
-  onesLike,
-  uniform,
-  normal,
-  glorotUniform,
-  defaultBackend,
-  setDefaultBackend,
-  type CreateOptions,
-} from './tensor/create.js';
-export { cpu, CpuBackend, cpuData } from './kernels/cpu.js';
-export { createBackend, type BackendChoice, type SelectedBackend } from './kernels/select.js';
-export { WebGpuBackend, WebGpuError, type WebGpuBackendOptions, type AdapterInfo } from './kernels/webgpu/backend.js';
-export { defineWebGpuKernel, type WebGpuKernel, type KernelPlan, type ParamType } from './kernels/webgpu/kernel.js';
-export { backward } from './autograd/backward.js';
-export { noGrad, isGradEnabled } from './autograd/mode.js';
-export { apply, applyInPlace, defineOp, type OpDef } from './autograd/op.js';
-export * from './kernels/elementwise.js';
-export { sum, mean, max, expand, sumTo } from './kernels/reduce.js';
-export { reshape, flatten, detach } from './kernels/view.js';
-export { gatherRows, sliceRows, concatRows } from './kernels/rows.js';
-export { matmul } from './kernels/matmul.js';
-export { conv2d, conv1d, type Padding } from './kernels/conv.js';
-export { maxPool2d, maxPool1d } from './kernels/pool.js';
-export { upsample2d, upsample1d } from './kernels/upsample.js';
-export { pairwiseSqDist, rowNormalize } from './kernels/distance.js';
-export { mse, kld, KLD_EPS } from './kernels/loss.js';
-export { Adam, Sgd, zeroGrad, type AdamOptions, type SgdOptions } from './optim/optimizer.js';
-/** The paper's networks and the clustering method, as namespaces: `model.networkA()`, `cluster.runExperiment(...)`. */
-export {
-  CompiledAutoencoder,
-  compiledFor,
-  optimiserStep,
-  setCpuOptions,
-  cpuThreads,
-  type CpuOptions,
-  type CompileOptions,
-  type StepSums,
-} from './jit/compiled.js';
-export * as model from './model/index.js';
-export * as cluster from './cluster/index.js';
+/** seiscluster for Node: the engine (src/engine.ts) with the Node host installed (files, worker threads, Dawn). */
+import './node/install.js';
+
+export * from './engine.js';
+export { nodeHost } from './node/host.js';

@@ -1,5 +1,5 @@
 import { heldOutScore, leaveOneGroupOutSplits, trainingClusterMap } from '../cluster/leave-out.js';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../common/errors.js';
 import { note, table } from './context.js';
 import { runPipeline, selectRecords, type PipelineData, type PipelineSettings } from './pipeline.js';
 import { percentSpread, summarise, type Spread } from './spread.js';

@@ -1,6 +1,6 @@
 import { CheckpointError } from '../cluster/checkpoint.js';
 import { NonFiniteLossError } from '../cluster/training.js';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../common/errors.js';
 import { ModelDescriptionError } from '../model/description.js';
 import { ShapeError } from '../tensor/shape.js';
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';

@@ -7,7 +7,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, parse, relative, resolve } from 'node:path';
-import { removeStaleTemps } from '../io/atomic.js';
+import { removeStaleTemps } from '../node/atomic.js';
 import { str, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
 import { checkReplaceable } from './run-folder.js';
 import { printable } from './terminal.js';

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../node/atomic.js';
 import { join } from 'node:path';
 import { trivialCueFeatures } from '../cluster/baselines.js';
 import { evaluateClusters, type Evaluation } from '../cluster/evaluation.js';
@@ -16,7 +16,7 @@ import { writeReport, type JsonValue, type Metric, type Provenance, type ResultR
 import { tsne } from '../report/tsne.js';
 import type { Backend } from '../tensor/backend.js';
 import { Rng } from '../tensor/random.js';
-import { DataError } from '../data/errors.js';
+import { DataError } from '../common/errors.js';
 import { percent, table } from './context.js';
 import { groupingSections } from './grouping-report.js';
 import { Progress } from './progress.js';

@@ -5,7 +5,7 @@
  * never a checkpoint of one run beside the report of another.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { replaceFolder, tempPathFor } from '../io/atomic.js';
+import { replaceFolder, tempPathFor } from '../node/atomic.js';
 import { UsageError } from './args.js';
 import { printable } from './terminal.js';
 

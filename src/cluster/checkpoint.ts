@@ -1,7 +1,7 @@
-import { DataError, oneLine } from '../data/errors.js';
+import { DataError, oneLine } from '../common/errors.js';
 import { readRegularFile } from '../data/files.js';
-import { MAX_JSON_DEPTH, jsonDepth } from '../data/json.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { MAX_JSON_DEPTH, jsonDepth } from '../common/json.js';
+import { writeFileAtomic } from '../node/atomic.js';
 import { Autoencoder } from '../model/autoencoder.js';
 import { ModelDescriptionError, parseModelDescription, planModel, type ModelDescription } from '../model/description.js';
 import { parameterShapes } from '../model/layers.js';

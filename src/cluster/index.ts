@@ -19,7 +19,7 @@ export {
   type FineTuneProgress,
   type PretrainProgress,
 } from './checkpoint.js';
-export { writeFileAtomic } from '../io/atomic.js';
+export { writeFileAtomic } from '../node/atomic.js';
 export {
   NonFiniteLossError,
   adamState,

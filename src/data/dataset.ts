@@ -32,10 +32,10 @@
  * bounded by the file's size: a chunk of rows holds its rows as float32.
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { tempPathFor } from '../io/atomic.js';
-import { DataError } from './errors.js';
+import { tempPathFor } from '../node/atomic.js';
+import { DataError } from '../common/errors.js';
 import { openRegularFile, readAt } from './files.js';
-import { MAX_JSON_DEPTH, jsonDepth } from './json.js';
+import { MAX_JSON_DEPTH, jsonDepth } from '../common/json.js';
 
 const MAGIC = 'SEISCLDS';
 const VERSION = 1;

@@ -17,7 +17,7 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { DataError } from './errors.js';
+import { DataError } from '../common/errors.js';
 
 /** Largest input file read whole (2 GiB): above it, stream or split the data. */
 export const MAX_INPUT_BYTES = 2 ** 31;

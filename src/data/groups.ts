@@ -5,7 +5,7 @@
  * archive, not the seismology; prepared sets carry them so that training and
  * evaluation can check.
  */
-import { DataError } from './errors.js';
+import { DataError } from '../common/errors.js';
 import { readCsv, type ManifestRow } from './readers/manifest.js';
 
 /** The manifest columns every prepared set keeps when the manifest has them. */

@@ -14,7 +14,7 @@
  * A prepared set's header and a checkpoint record the resolved object, so
  * that `predict` prepares new seismograms the same way (`recordedPreparation`).
  */
-import { DataError } from './errors.js';
+import { DataError } from '../common/errors.js';
 import { PAPER_PREPROCESS, type PreprocessParams } from './signal/preprocess.js';
 import { TARGET_RATE_HZ } from './signal/resample.js';
 import { PAPER_P_WINDOW, PAPER_SPECTROGRAM, P_WINDOW, SPECTROGRAM, type PWindowParams, type SpectrogramParams } from './signal/spectrogram.js';

@@ -70,9 +70,9 @@
  */
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
-import { tempPathFor } from '../io/atomic.js';
+import { tempPathFor } from '../node/atomic.js';
 import { DatasetWriter, type DatasetMeta, type DatasetRow, type JsonValue, type Task } from './dataset.js';
-import { DataError } from './errors.js';
+import { DataError } from '../common/errors.js';
 import { manifestGroupColumns, manifestGroups } from './groups.js';
 import {
   detectFormat,

@@ -17,7 +17,7 @@
 
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DataError } from './errors.js';
+import { DataError } from '../common/errors.js';
 import { csvField } from './readers/manifest.js';
 import { encodeSac, type SacHeaderInput } from './readers/sac.js';
 import { stressSet, type StressOptions, type StressRecord } from './stress.js';

@@ -8,7 +8,7 @@
  * settings) comes from the user.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { removeStaleTemps, tempPathFor } from '../io/atomic.js';
+import { removeStaleTemps, tempPathFor } from '../node/atomic.js';
 import { join } from 'node:path';
 import { escapeXml as escapeHtml, renderFigure, type Figure } from './figures.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/common/errors.js';
 import { csvField, parseCsv } from '../../src/data/readers/manifest.js';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');

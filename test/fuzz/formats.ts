@@ -11,7 +11,7 @@ import { zipSync } from 'fflate';
 import { encodeCheckpoint, readCheckpoint, restoreModel } from '../../src/cluster/checkpoint.js';
 import { predict } from '../../src/cluster/predict.js';
 import { iterateDataset, readDataset } from '../../src/data/dataset.js';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/common/errors.js';
 import { prepareDataset, prepareSynthetic } from '../../src/data/prepare.js';
 import { encodeMiniSeed, encodeNpy, encodeSac, readSeismogram, type Seismogram } from '../../src/data/readers/index.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';

@@ -9,7 +9,7 @@
 import { mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from '../../src/cluster/checkpoint.js';
-import { DataError } from '../../src/data/errors.js';
+import { DataError } from '../../src/common/errors.js';
 import { WrongRead, type FuzzFormat } from './formats.js';
 import { MutationRng, mutate, type Layout } from './mutate.js';
 

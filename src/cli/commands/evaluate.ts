@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { evaluateClusters, type Evaluation } from '../../cluster/evaluation.js';
 import { evaluateGrouping, groupingWarnings } from '../../cluster/grouping.js';
 import { readDataset } from '../../data/dataset.js';
-import { DataError } from '../../data/errors.js';
+import { DataError } from '../../common/errors.js';
 import { GROUP_COLUMNS, manifestGroups } from '../../data/groups.js';
 import { manifestTraceId, readCsv, readManifest } from '../../data/readers/manifest.js';
 import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';

@@ -1,10 +1,10 @@
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempPathFor } from '../../io/atomic.js';
+import { tempPathFor } from '../../node/atomic.js';
 import { readCheckpoint, restoreModel, type Checkpoint } from '../../cluster/checkpoint.js';
 import { predict as predictRecords } from '../../cluster/predict.js';
 import { iterateDataset, readDatasetHeader } from '../../data/dataset.js';
-import { DataError } from '../../data/errors.js';
+import { DataError } from '../../common/errors.js';
 import { prepareDataset } from '../../data/prepare.js';
 import { recordedPreparation } from '../../data/preparation.js';
 import { csvField } from '../../data/readers/manifest.js';

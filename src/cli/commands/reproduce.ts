@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFileAtomic } from '../../node/atomic.js';
 import { join } from 'node:path';
 import { groupingWarnings } from '../../cluster/grouping.js';
 import type { Metric, ResultRow } from '../../report/html.js';

@@ -1,5 +1,5 @@
 import { groupingWarnings } from '../../cluster/grouping.js';
-import { DataError } from '../../data/errors.js';
+import { DataError } from '../../common/errors.js';
 import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
 import { formatEvaluation } from './evaluate.js';

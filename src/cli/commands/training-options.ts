@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { LossForm } from '../../cluster/loss.js';
-import { DataError } from '../../data/errors.js';
+import { DataError } from '../../common/errors.js';
 import { parseModelDescription, type ModelDescription } from '../../model/description.js';
 import { networkA, networkB } from '../../model/networks.js';
 import type { Backend } from '../../tensor/backend.js';

@@ -27,7 +27,7 @@
 import { resolve } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import type { Dataset, File as H5File, Metadata, OutputData } from 'h5wasm/node';
-import { DataError, assertFiniteSamples } from '../errors.js';
+import { DataError, assertFiniteSamples } from '../../common/errors.js';
 import { decodedBytesBound, openRegularFile, readAt } from '../files.js';
 
 export type Hdf5AttributeValue = string | number | boolean | Hdf5AttributeValue[];

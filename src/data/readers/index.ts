@@ -6,7 +6,7 @@
  * precise complaint ("nvhdr = 7") rather than "unknown format".
  */
 import { basename, dirname, extname, join } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError } from '../../common/errors.js';
 import { openRegularFile, readAt, regularFileSize } from '../files.js';
 import { looksLikeHdf5, openHdf5, type Hdf5Trace } from './hdf5.js';
 import { iterateSeisBenchTraces } from './manifest.js';
@@ -14,7 +14,7 @@ import { looksLikeMiniSeed, readMiniSeed, type MiniSeedTrace } from './miniseed.
 import { looksLikeNpy, looksLikeZip, readNpy, readNpz, type NpyArray } from './npy.js';
 import { looksLikeSac, readSac, type SacTrace } from './sac.js';
 
-export { DataError } from '../errors.js';
+export { DataError } from '../../common/errors.js';
 export * from './hdf5.js';
 export * from './manifest.js';
 export * from './miniseed.js';

@@ -22,7 +22,7 @@
  * column and the value, never a silent preference for one side.
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { DataError } from '../errors.js';
+import { DataError } from '../../common/errors.js';
 import { readRegularText, regularFileSize } from '../files.js';
 import { Hdf5Waveforms, openHdf5, type Hdf5Trace } from './hdf5.js';
 import { readMiniSeed, type MiniSeedTrace } from './miniseed.js';

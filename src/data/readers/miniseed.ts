@@ -25,7 +25,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { readRegularFile } from '../files.js';
-import { DataError, assertFiniteSamples } from '../errors.js';
+import { DataError, assertFiniteSamples } from '../../common/errors.js';
 
 const FIXED_HEADER_BYTES = 48;
 const STEIM_FRAME_BYTES = 64;

@@ -21,7 +21,7 @@
  * may not overlap and inflate to at most 16 x the archive + 16 MiB).
  */
 import { writeFile } from 'node:fs/promises';
-import { DataError } from '../errors.js';
+import { DataError } from '../../common/errors.js';
 import { readRegularFile } from '../files.js';
 import { inflateMember, zipMembers } from './zip.js';
 

@@ -17,7 +17,7 @@
  * allocated, so a read holds the file plus 2 bytes per stored byte.
  */
 import { writeFile } from 'node:fs/promises';
-import { DataError, assertFiniteSamples } from '../errors.js';
+import { DataError, assertFiniteSamples } from '../../common/errors.js';
 import { readRegularFile } from '../files.js';
 
 const HEADER_BYTES = 632;

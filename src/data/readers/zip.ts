@@ -17,7 +17,7 @@
  */
 import { crc32, inflateRawSync } from 'node:zlib';
 import { decodedBytesBound } from '../files.js';
-import { DataError } from '../errors.js';
+import { DataError } from '../../common/errors.js';
 
 const END_SIGNATURE = 0x06054b50;
 const ZIP64_END_SIGNATURE = 0x06064b50;

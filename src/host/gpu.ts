@@ -1,0 +1,19 @@
+/**
+ * Where a host finds WebGPU: `navigator.gpu` in a browser (and in any
+ * runtime that offers it), Dawn in Node.
+ */
+
+export type GpuEntry = { readonly ok: true; readonly gpu: GPU } | { readonly ok: false; readonly reason: string };
+
+export interface GpuHost {
+  /** The WebGPU entry point, or why this host has none. */
+  entry(): Promise<GpuEntry>;
+}
+
+/** `navigator.gpu`, when the runtime has one. */
+export const navigatorGpu: GpuHost = {
+  async entry() {
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    return gpu === undefined ? { ok: false, reason: 'no WebGPU: this runtime has no navigator.gpu' } : { ok: true, gpu };
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * The host: what a runtime lends the engine — files, threads, a GPU. The
+ * engine asks `host()` for them and never imports a runtime's modules itself,
+ * so the same code runs in Node (src/node installs the Node host), in a web
+ * page and in a user's own script. Without an installed host the engine still
+ * computes: one thread, `navigator.gpu` if any, and no files.
+ */
+import type { FileSystem } from './files.js';
+import { navigatorGpu, type GpuHost } from './gpu.js';
+import { singleThread, type Threads } from './threads.js';
+
+export interface Host {
+  /** For messages and reports: 'node', 'browser', ... */
+  readonly name: string;
+  readonly files: FileSystem;
+  readonly threads: Threads;
+  readonly gpu: GpuHost;
+}
+
+function noFiles(what: string): never {
+  throw new Error(`${what}: this host has no files (in Node, import 'seiscluster' or 'seiscluster/node'; elsewhere, call setHost with a file system)`);
+}
+
+/** The host of a runtime nobody has set up: it computes, but reads and writes nothing. */
+export const bareHost: Host = {
+  name: 'bare',
+  files: {
+    open: async (path) => noFiles(`cannot read ${path}`),
+    kind: async (path) => noFiles(`cannot look at ${path}`),
+    list: async (folder) => noFiles(`cannot list ${folder}`),
+    writeAtomic: async (path) => noFiles(`cannot write ${path}`),
+    create: async (path) => noFiles(`cannot write ${path}`),
+    makeFolder: async (path) => noFiles(`cannot make ${path}`),
+    remove: async (path) => noFiles(`cannot remove ${path}`),
+    stagingFolder: async (target) => noFiles(`cannot write ${target}`),
+    replaceFolder: async (_staging, target) => noFiles(`cannot write ${target}`),
+  },
+  threads: singleThread,
+  gpu: navigatorGpu,
+};
+
+let current: Host = bareHost;
+
+/** The installed host. */
+export function host(): Host {
+  return current;
+}
+
+/** Installs `next` as the host of every later call (Node's is installed by src/node/install.ts). */
+export function setHost(next: Host): void {
+  current = next;
+}
