@@ -50,3 +50,6 @@ export {
 } from './jit/compiled.js';
 export * as model from './model/index.js';
 export * as cluster from './cluster/index.js';
+/** The data layer (readers, preparation, the data-set format) and the report layer (figures, HTML, t-SNE), as namespaces: `data.readSac(...)`, `report.renderReport(...)`. */
+export * as data from './data/index.js';
+export * as report from './report/index.js';

@@ -21,9 +21,10 @@
  * set, event, network, station: what a clustering must not merely follow)
  * are in the header.
  *
- * The writer writes to a temporary file beside the target and renames it
- * into place when finished, so a crash never leaves a half-written data set
- * under the real name.
+ * The format is bytes in, bytes out (`encodeDataset`, `decodeDataset`); the
+ * file versions go through the host's files (`host().files`). The writer
+ * streams to a file the host puts in place whole when finished (`create`),
+ * so a crash never leaves a half-written data set under the real name.
  *
  * The reader trusts nothing in the file: every header field it uses is
  * type-checked (unknown fields are ignored, so newer writers can add some),
@@ -31,11 +32,11 @@
  * declares must exactly fill the bytes before it. Reads are therefore
  * bounded by the file's size: a chunk of rows holds its rows as float32.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { tempPathFor } from '../node/atomic.js';
 import { DataError } from '../common/errors.js';
-import { openRegularFile, readAt } from './files.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../common/json.js';
+import type { ReadableFile, WritableFile } from '../host/files.js';
+import { host } from '../host/host.js';
+import { openRegularFile, readAt } from './files.js';
 
 const MAGIC = 'SEISCLDS';
 const VERSION = 1;
@@ -107,15 +108,12 @@ export interface DatasetRow {
 }
 
 /**
- * Streams rows into a new data set file. Create with `DatasetWriter.create`,
- * `append` chunks of rows, then `finish` (or `abort` to discard).
+ * The bytes of a data set, piece by piece and in file order: `preamble`,
+ * then `encodeRows` per chunk, then `tail`. Rows are checked as they come;
+ * ids, labels, SNR and groupings are kept for the header.
  */
-export class DatasetWriter {
-  private readonly path: string;
-  private readonly tempPath: string;
-  private readonly meta: DatasetMeta;
+class DatasetEncoder {
   private readonly rowSize: number;
-  private handle: FileHandle | undefined;
   private written = 0;
   private readonly sourceIds: string[] = [];
   private readonly labelIndex: number[] = [];
@@ -123,68 +121,62 @@ export class DatasetWriter {
   private readonly snr: (number | null)[] = [];
   private readonly groupRows: (Readonly<Record<string, string>> | undefined)[] = [];
 
-  private constructor(path: string, tempPath: string, meta: DatasetMeta, handle: FileHandle) {
-    this.path = path;
-    this.tempPath = tempPath;
-    this.meta = meta;
+  /** `file` names the data set in DataErrors. */
+  constructor(
+    private readonly file: string,
+    private readonly meta: DatasetMeta,
+  ) {
+    checkMeta(meta, file);
+    this.meta = structuredClone(meta);
     this.rowSize = meta.inputShape.reduce((n, d) => n * d, 1);
-    this.handle = handle;
   }
 
-  /** Starts a data set that will appear at `path` when finished. */
-  static async create(path: string, meta: DatasetMeta): Promise<DatasetWriter> {
-    checkMeta(meta, path);
-    const tempPath = tempPathFor(path);
-    const handle = await open(tempPath, 'wx');
-    const preamble = new Uint8Array(DATA_OFFSET);
-    preamble.set(Buffer.from(MAGIC, 'latin1'), 0);
-    new DataView(preamble.buffer).setUint32(8, VERSION, true);
-    await handle.write(preamble, 0, DATA_OFFSET, 0);
-    return new DatasetWriter(path, tempPath, structuredClone(meta), handle);
-  }
-
-  /** Rows appended so far. */
   get rows(): number {
     return this.sourceIds.length;
   }
 
+  preamble(): Uint8Array {
+    const preamble = new Uint8Array(DATA_OFFSET);
+    preamble.set(ascii(MAGIC), 0);
+    new DataView(preamble.buffer).setUint32(8, VERSION, true);
+    return preamble;
+  }
+
   /**
-   * Appends rows. The whole chunk is checked before anything is written, so a
-   * rejected chunk leaves the writer as it was.
+   * The inputs of `rows`. The whole chunk is checked before anything is
+   * kept, so a rejected chunk leaves the encoder as it was.
    */
-  async append(rows: readonly DatasetRow[]): Promise<void> {
-    const handle = this.openHandle();
+  encodeRows(rows: readonly DatasetRow[]): Uint8Array {
     const bytes = new Uint8Array(rows.length * this.rowSize * 4);
     const view = new DataView(bytes.buffer);
     rows.forEach((row, r) => {
       const where = `row ${this.rows + r}`;
       if (typeof row.sourceId !== 'string' || row.sourceId === '') {
-        throw new DataError(this.path, `${where} sourceId`, String(row.sourceId), 'every row needs a source id');
+        throw new DataError(this.file, `${where} sourceId`, String(row.sourceId), 'every row needs a source id');
       }
       if (row.input.length !== this.rowSize) {
         const needs = `inputShape [${this.meta.inputShape.join(', ')}] needs ${this.rowSize} values`;
-        throw new DataError(this.path, `${where} (${row.sourceId}) input length`, row.input.length, needs);
+        throw new DataError(this.file, `${where} (${row.sourceId}) input length`, row.input.length, needs);
       }
       for (let i = 0; i < this.rowSize; i++) {
         const v = row.input[i] as number;
         if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
-          throw new DataError(this.path, `${where} (${row.sourceId}) input[${i}]`, v, 'inputs must be finite float32 values');
+          throw new DataError(this.file, `${where} (${row.sourceId}) input[${i}]`, v, 'inputs must be finite float32 values');
         }
         view.setFloat32((r * this.rowSize + i) * 4, v, true);
       }
       if (row.label !== undefined && (typeof row.label !== 'string' || row.label === '')) {
-        throw new DataError(this.path, `${where} (${row.sourceId}) label`, String(row.label), 'a label must be a non-empty string');
+        throw new DataError(this.file, `${where} (${row.sourceId}) label`, String(row.label), 'a label must be a non-empty string');
       }
       if (row.snr !== undefined && !Number.isFinite(row.snr)) {
-        throw new DataError(this.path, `${where} (${row.sourceId}) snr`, row.snr, 'SNR must be finite');
+        throw new DataError(this.file, `${where} (${row.sourceId}) snr`, row.snr, 'SNR must be finite');
       }
       for (const [column, value] of Object.entries(row.groups ?? {})) {
         if (column === '' || typeof value !== 'string' || value === '') {
-          throw new DataError(this.path, `${where} (${row.sourceId}) groups.${column}`, String(value), 'a grouping needs a column name and a non-empty value');
+          throw new DataError(this.file, `${where} (${row.sourceId}) groups.${column}`, String(value), 'a grouping needs a column name and a non-empty value');
         }
       }
     });
-    await handle.write(bytes, 0, bytes.length, DATA_OFFSET + this.written);
     this.written += bytes.length;
     for (const row of rows) {
       this.sourceIds.push(row.sourceId);
@@ -197,28 +189,11 @@ export class DatasetWriter {
         this.labelIndex.push(index);
       }
     }
+    return bytes;
   }
 
-  /**
-   * Writes labels and header, then moves the file into place. Returns the
-   * header. If anything fails, the partial file is removed.
-   */
-  async finish(): Promise<DatasetHeader> {
-    const handle = this.openHandle();
-    try {
-      const header = await this.writeTail(handle);
-      await handle.sync();
-      await handle.close();
-      this.handle = undefined;
-      await rename(this.tempPath, this.path);
-      return header;
-    } catch (error) {
-      await this.abort();
-      throw error;
-    }
-  }
-
-  private async writeTail(handle: FileHandle): Promise<DatasetHeader> {
+  /** The labels (if any), the JSON header and the trailer, after every row; and the header. */
+  tail(): { bytes: Uint8Array; header: DatasetHeader } {
     const rows = this.rows;
     const inputs: ArraySpec = {
       dtype: 'float32',
@@ -226,7 +201,7 @@ export class DatasetWriter {
       offset: DATA_OFFSET,
       byteLength: this.written,
     };
-    let position = DATA_OFFSET + this.written;
+    const position = DATA_OFFSET + this.written;
     const header: DatasetHeader = {
       format: FORMAT_NAME,
       version: VERSION,
@@ -235,38 +210,111 @@ export class DatasetWriter {
       arrays: { inputs },
       sourceIds: this.sourceIds,
     };
+    let labels = new Uint8Array(0);
     if (this.labelNames.length > 0) {
-      const labels = new Uint8Array(rows * 4);
+      labels = new Uint8Array(rows * 4);
       const view = new DataView(labels.buffer);
       this.labelIndex.forEach((v, i) => view.setInt32(i * 4, v, true));
-      await handle.write(labels, 0, labels.length, position);
       header.arrays.labels = { dtype: 'int32', shape: [rows], offset: position, byteLength: labels.length };
       header.labelNames = this.labelNames;
-      position += labels.length;
     }
     if (this.snr.some((v) => v !== null)) header.snr = this.snr;
     const groups = groupColumns(this.groupRows);
     if (groups !== undefined) header.groups = groups;
-    const json = Buffer.from(JSON.stringify(header), 'utf8');
-    const trailer = new Uint8Array(TRAILER_BYTES);
-    new DataView(trailer.buffer).setBigUint64(0, BigInt(json.length), true);
-    trailer.set(Buffer.from(MAGIC, 'latin1'), 8);
-    await handle.write(json, 0, json.length, position);
-    await handle.write(trailer, 0, TRAILER_BYTES, position + json.length);
-    return header;
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const bytes = new Uint8Array(labels.length + json.length + TRAILER_BYTES);
+    bytes.set(labels, 0);
+    bytes.set(json, labels.length);
+    const trailer = labels.length + json.length;
+    new DataView(bytes.buffer).setBigUint64(trailer, BigInt(json.length), true);
+    bytes.set(ascii(MAGIC), trailer + 8);
+    return { bytes, header };
+  }
+}
+
+/** A whole data set as the bytes of its file; `file` names it in DataErrors. */
+export function encodeDataset(meta: DatasetMeta, rows: readonly DatasetRow[], file = 'data set'): Uint8Array {
+  const encoder = new DatasetEncoder(file, meta);
+  const parts = [encoder.preamble(), encoder.encodeRows(rows), encoder.tail().bytes];
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}
+
+/**
+ * Streams rows into a new data set file. Create with `DatasetWriter.create`,
+ * `append` chunks of rows, then `finish` (or `abort` to discard).
+ */
+export class DatasetWriter {
+  private file: WritableFile | undefined;
+
+  private constructor(
+    private readonly path: string,
+    private readonly encoder: DatasetEncoder,
+    file: WritableFile,
+  ) {
+    this.file = file;
+  }
+
+  /** Starts a data set that will appear at `path` when finished. */
+  static async create(path: string, meta: DatasetMeta): Promise<DatasetWriter> {
+    const encoder = new DatasetEncoder(path, meta);
+    const file = await host().files.create(path);
+    try {
+      await file.write(encoder.preamble());
+    } catch (error) {
+      await file.abort();
+      throw error;
+    }
+    return new DatasetWriter(path, encoder, file);
+  }
+
+  /** Rows appended so far. */
+  get rows(): number {
+    return this.encoder.rows;
+  }
+
+  /**
+   * Appends rows. The whole chunk is checked before anything is written, so a
+   * rejected chunk leaves the writer as it was.
+   */
+  async append(rows: readonly DatasetRow[]): Promise<void> {
+    const file = this.openFile();
+    await file.write(this.encoder.encodeRows(rows));
+  }
+
+  /**
+   * Writes labels and header, then puts the file in place. Returns the
+   * header. If anything fails, the partial file is removed.
+   */
+  async finish(): Promise<DatasetHeader> {
+    const file = this.openFile();
+    try {
+      const { bytes, header } = this.encoder.tail();
+      await file.write(bytes);
+      this.file = undefined;
+      await file.commit();
+      return header;
+    } catch (error) {
+      await file.abort();
+      throw error;
+    }
   }
 
   /** Discards the partial file. */
   async abort(): Promise<void> {
-    const handle = this.handle;
-    this.handle = undefined;
-    await handle?.close().catch(() => undefined); // it may already be closed by a failed finish
-    await rm(this.tempPath, { force: true });
+    const file = this.file;
+    this.file = undefined;
+    await file?.abort();
   }
 
-  private openHandle(): FileHandle {
-    if (!this.handle) throw new Error(`DatasetWriter for ${this.path}: already finished or aborted`);
-    return this.handle;
+  private openFile(): WritableFile {
+    if (!this.file) throw new Error(`DatasetWriter for ${this.path}: already finished or aborted`);
+    return this.file;
   }
 }
 
@@ -381,25 +429,40 @@ export async function* iterateDataset(path: string, chunkRows: number): AsyncGen
   }
 }
 
-async function readHeader(handle: FileHandle, file: string, size: number): Promise<DatasetHeader> {
+/** Reads and checks the header of the open data set `handle` of `size` bytes. */
+async function readHeader(handle: ReadableFile, file: string, size: number): Promise<DatasetHeader> {
+  checkSize(size, file);
+  const { jsonStart, jsonLength } = headerPlace(await readAt(handle, 0, DATA_OFFSET), await readAt(handle, size - TRAILER_BYTES, TRAILER_BYTES), size, file);
+  return parseHeader(await readAt(handle, jsonStart, jsonLength), jsonStart, file);
+}
+
+function checkSize(size: number, file: string): void {
   if (size < DATA_OFFSET + TRAILER_BYTES) {
     throw new DataError(file, 'file size', size, 'too small to be a seiscluster data set');
   }
-  const head = await readAt(handle, 0, DATA_OFFSET);
-  const magic = Buffer.from(head.subarray(0, 8)).toString('latin1');
+}
+
+/** Checks the opening 16 bytes and the closing 16 of a `size`-byte set; returns where its JSON header lies. */
+function headerPlace(head: Uint8Array, trailer: Uint8Array, size: number, file: string): { jsonStart: number; jsonLength: number } {
+  const magic = latin1(head.subarray(0, 8));
   if (magic !== MAGIC) throw new DataError(file, 'magic', magic, `not a seiscluster data set (expected "${MAGIC}")`);
-  const version = new DataView(head.buffer).getUint32(8, true);
+  const version = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(8, true);
   if (version !== VERSION) throw new DataError(file, 'version', version, `unsupported data-set version (this program reads ${VERSION})`);
-  const trailer = await readAt(handle, size - TRAILER_BYTES, TRAILER_BYTES);
-  const endMagic = Buffer.from(trailer.subarray(8)).toString('latin1');
+  const endMagic = latin1(trailer.subarray(8));
   if (endMagic !== MAGIC) {
     throw new DataError(file, 'end marker', endMagic, 'truncated or unfinished data set (the closing magic is missing)');
   }
-  const jsonLength = Number(new DataView(trailer.buffer).getBigUint64(0, true));
+  const jsonLength = Number(new DataView(trailer.buffer, trailer.byteOffset, trailer.byteLength).getBigUint64(0, true));
   const jsonStart = size - TRAILER_BYTES - jsonLength;
   if (jsonStart < DATA_OFFSET) throw new DataError(file, 'header length', jsonLength, `larger than the ${size}-byte file allows`);
-  const text = Buffer.from(await readAt(handle, jsonStart, jsonLength)).toString('utf8');
-  if (jsonDepth(text) < 0) throw new DataError(file, 'header', `${jsonLength} bytes`, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return { jsonStart, jsonLength };
+}
+
+/** The JSON header (the bytes from `jsonStart`), parsed and checked. */
+function parseHeader(json: Uint8Array, jsonStart: number, file: string): DatasetHeader {
+  // The BOM is kept: a header that starts with one is not the writer's, and JSON.parse says so.
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(json);
+  if (jsonDepth(text) < 0) throw new DataError(file, 'header', `${json.length} bytes`, `nested deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -407,6 +470,20 @@ async function readHeader(handle: FileHandle, file: string, size: number): Promi
     throw new DataError(file, 'header', error instanceof Error ? error.message : String(error), 'not valid JSON');
   }
   return checkHeader(parsed, file, jsonStart);
+}
+
+/** A data set from the bytes of its file, checked as `readDataset` checks a file; `source` names it in DataErrors. */
+export function decodeDataset(bytes: Uint8Array, source: string): Dataset {
+  checkSize(bytes.length, source);
+  const { jsonStart, jsonLength } = headerPlace(bytes.subarray(0, DATA_OFFSET), bytes.subarray(bytes.length - TRAILER_BYTES), bytes.length, source);
+  const header = parseHeader(bytes.subarray(jsonStart, jsonStart + jsonLength), jsonStart, source);
+  const rowBytes = header.inputShape.reduce((n, d) => n * d, 1) * 4;
+  const spec = header.arrays.labels;
+  const labels = spec && bytes.subarray(spec.offset, spec.offset + spec.byteLength);
+  const chunk = decodeRows(bytes.subarray(DATA_OFFSET, DATA_OFFSET + header.rows * rowBytes), labels, source, header, 0, header.rows);
+  const out: Dataset = { header, inputs: chunk.inputs };
+  if (chunk.labels) out.labels = chunk.labels;
+  return out;
 }
 
 /**
@@ -483,9 +560,17 @@ function checkSpec(spec: unknown, dtype: ArraySpec['dtype'], shape: number[], of
   }
 }
 
-async function readRows(handle: FileHandle, file: string, header: DatasetHeader, start: number, rows: number): Promise<DatasetChunk> {
+async function readRows(handle: ReadableFile, file: string, header: DatasetHeader, start: number, rows: number): Promise<DatasetChunk> {
   const rowSize = header.inputShape.reduce((n, d) => n * d, 1);
-  const bytes = await readAt(handle, DATA_OFFSET + start * rowSize * 4, rows * rowSize * 4);
+  const inputs = await readAt(handle, DATA_OFFSET + start * rowSize * 4, rows * rowSize * 4);
+  const spec = header.arrays.labels;
+  const labels = spec && (await readAt(handle, spec.offset + start * 4, rows * 4));
+  return decodeRows(inputs, labels, file, header, start, rows);
+}
+
+/** Rows `start` .. `start + rows` from the bytes of their inputs and (in a labelled set) of their labels. */
+function decodeRows(bytes: Uint8Array, labelBytes: Uint8Array | undefined, file: string, header: DatasetHeader, start: number, rows: number): DatasetChunk {
+  const rowSize = header.inputShape.reduce((n, d) => n * d, 1);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const inputs = new Float32Array(rows * rowSize);
   for (let i = 0; i < inputs.length; i++) {
@@ -497,9 +582,7 @@ async function readRows(handle: FileHandle, file: string, header: DatasetHeader,
     inputs[i] = v;
   }
   const chunk: DatasetChunk = { start, rows, inputs };
-  const spec = header.arrays.labels;
-  if (spec) {
-    const labelBytes = await readAt(handle, spec.offset + start * 4, rows * 4);
+  if (labelBytes !== undefined) {
     const labelView = new DataView(labelBytes.buffer, labelBytes.byteOffset, labelBytes.byteLength);
     const labels = new Int32Array(rows);
     const classes = header.labelNames?.length ?? 0;
@@ -513,4 +596,14 @@ async function readRows(handle: FileHandle, file: string, header: DatasetHeader,
     chunk.labels = labels;
   }
   return chunk;
+}
+
+/** The bytes of an ASCII text. */
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/** Bytes as Latin-1 text (each byte one character), for showing a magic number whatever it holds. */
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
 }

@@ -1,8 +1,9 @@
 /**
  * Reading input files without trusting them: every reader of the data layer
- * (and the checkpoint loader) reaches the disk through here.
+ * (and the checkpoint loader) reaches the host's files (`host().files`)
+ * through here.
  *
- * - A path is `stat`ed before it is opened, and only a regular file is
+ * - A path is looked at (`stat`) before it is opened, and only a regular file is
  *   opened: a folder, a FIFO (whose `open` would block until a writer comes),
  *   a character device such as /dev/zero (which never ends) or a socket is
  *   refused with a DataError naming the path and what it is.
@@ -15,9 +16,9 @@
  * file's size (see each reader's comment; `decodedBytesBound` is the common
  * allowance).
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { DataError } from '../common/errors.js';
+import { FileAccessError, type PathInfo, type ReadableFile } from '../host/files.js';
+import { host } from '../host/host.js';
 
 /** Largest input file read whole (2 GiB): above it, stream or split the data. */
 export const MAX_INPUT_BYTES = 2 ** 31;
@@ -32,56 +33,31 @@ export function decodedBytesBound(fileBytes: number): number {
   return 16 * fileBytes + 16 * 2 ** 20;
 }
 
-/** What a non-regular path is, in words. */
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a folder';
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-/** Stats `path` and checks it is a regular file no larger than `MAX_INPUT_BYTES`; returns its size. */
+/** Looks at `path` and checks it is a regular file no larger than `MAX_INPUT_BYTES`; returns its size. */
 export async function regularFileSize(path: string): Promise<number> {
-  let info: Stats;
+  let info: PathInfo;
   try {
-    info = await stat(path);
+    info = await host().files.stat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'ENOTDIR'
-            ? 'a parent is not a folder'
-            : `cannot be read (${code ?? 'error'})`;
-    throw new DataError(path, 'path', path, problem);
+    if (error instanceof FileAccessError) throw new DataError(path, 'path', path, error.problem);
+    throw error;
   }
-  if (!info.isFile()) throw new DataError(path, 'path', path, `${kindOf(info)}, not a data file`);
+  if (info.kind !== 'file') throw new DataError(path, 'path', path, `${info.what}, not a data file`);
   if (info.size > MAX_INPUT_BYTES) {
     throw new DataError(path, 'file size', info.size, `larger than the ${MAX_INPUT_BYTES} bytes a file may have to be read whole`);
   }
   return info.size;
 }
 
-/** Opens a regular file for reading (see `regularFileSize`); returns the handle and the size it had. */
-export async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+/** Opens a regular file for reading (see `regularFileSize`); returns the open file and the size it had. */
+export async function openRegularFile(path: string): Promise<{ handle: ReadableFile; size: number }> {
   const size = await regularFileSize(path);
-  return { handle: await open(path, 'r'), size };
+  return { handle: await host().files.open(path), size };
 }
 
 /** `length` bytes from `position` (fewer only at the end of the file). */
-export async function readAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return bytes.subarray(0, done);
+export function readAt(handle: ReadableFile, position: number, length: number): Promise<Uint8Array> {
+  return handle.read(position, length);
 }
 
 /** Reads a whole regular file, in the bytes its size gave (a file that grows meanwhile is read to that size). */
@@ -96,6 +72,6 @@ export async function readRegularFile(path: string): Promise<Uint8Array> {
 
 /** Reads a whole regular file as UTF-8 text (see `readRegularFile`). */
 export async function readRegularText(path: string): Promise<string> {
-  const bytes = await readRegularFile(path);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  // The BOM is kept, as it is in the file: the CSV reader skips it itself.
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(await readRegularFile(path));
 }

@@ -10,14 +10,15 @@
  * the P pick in `t0` with `kt0` = P for analyst picks only; an estimate-only
  * record has no pick in its header.
  *
- * The set is written into a temporary folder beside the destination and
- * renamed into place when complete, so a failed or interrupted run leaves
- * nothing half-written under the destination's name.
+ * The set is written into a staging folder beside the destination and put
+ * in place when complete (`host().files`: stagingFolder, replaceFolder), so
+ * a failed or interrupted run leaves nothing half-written under the
+ * destination's name.
  */
 
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { DataError } from '../common/errors.js';
+import { join } from '../common/path.js';
+import { host } from '../host/host.js';
 import { csvField } from './readers/manifest.js';
 import { encodeSac, type SacHeaderInput } from './readers/sac.js';
 import { stressSet, type StressOptions, type StressRecord } from './stress.js';
@@ -89,9 +90,8 @@ export async function writeStressArchive(options: StressArchiveOptions): Promise
   const started = performance.now();
   await checkDestination(options.out, options.force === true);
   const set = stressSet(options);
-  const staging = join(dirname(options.out), `.${basename(options.out)}.partial-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  const files = host().files;
+  const staging = await files.stagingFolder(options.out);
   const summary: StressArchiveSummary = {
     out: options.out,
     manifest: join(options.out, 'manifest.csv'),
@@ -115,17 +115,11 @@ export async function writeStressArchive(options: StressArchiveOptions): Promise
   }
   try {
     const lines = [MANIFEST_COLUMNS.join(',')];
-    const folders = new Set<string>();
     const stations = new Set<string>();
     let done = 0;
     for (const record of set.records()) {
-      const folder = join(staging, dirname(record.path));
-      if (!folders.has(folder)) {
-        await mkdir(folder, { recursive: true });
-        folders.add(folder);
-      }
       const file = join(staging, record.path);
-      await writeFile(file, encodeSac(sacHeader(record), record.samples, file));
+      await files.write(file, encodeSac(sacHeader(record), record.samples, file));
       lines.push(manifestLine(record));
       count(summary.labels, record.label);
       count(summary.networks, record.station.network);
@@ -137,10 +131,10 @@ export async function writeStressArchive(options: StressArchiveOptions): Promise
       options.onProgress?.(++done, set.count);
     }
     summary.stations = stations.size;
-    await writeFile(join(staging, 'manifest.csv'), `${lines.join('\n')}\n`);
-    await moveIntoPlace(staging, options.out);
+    await files.write(join(staging, 'manifest.csv'), `${lines.join('\n')}\n`);
+    await files.replaceFolder(staging, options.out);
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    await files.remove(staging);
     throw error;
   }
   summary.seconds = (performance.now() - started) / 1000;
@@ -152,31 +146,13 @@ function count(table: Record<string, number>, key: string): void {
 }
 
 async function checkDestination(out: string, force: boolean): Promise<void> {
-  let entries: string[];
-  try {
-    if (!(await stat(out)).isDirectory()) throw new DataError(out, 'out', out, 'exists and is not a folder');
-    entries = await readdir(out);
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return;
-    throw error;
-  }
+  const kind = await host().files.kind(out);
+  if (kind === null) return;
+  if (kind !== 'folder') throw new DataError(out, 'out', out, 'exists and is not a folder');
+  const entries = await host().files.list(out);
   if (entries.length > 0 && !force) {
     throw new DataError(out, 'out', entries.length, 'the folder is not empty: it holds that many entries (--force replaces it)');
   }
-}
-
-/** Replaces `out` by the complete `staging` folder; an old `out` is removed only once the new one is in place. */
-async function moveIntoPlace(staging: string, out: string): Promise<void> {
-  const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
-  let replaced = false;
-  try {
-    await rename(out, old);
-    replaced = true;
-  } catch (error) {
-    if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
-  }
-  await rename(staging, out);
-  if (replaced) await rm(old, { recursive: true, force: true });
 }
 
 /** The SAC header of a record (see the file comment). */

@@ -28,15 +28,47 @@ export interface WritableFile {
 
 export type PathKind = 'file' | 'folder' | 'other';
 
+/** What a path is, as `stat` finds it. */
+export interface PathInfo {
+  readonly kind: PathKind;
+  /** Size in bytes (a file's; whatever the host reports for the others). */
+  readonly size: number;
+  /** The kind in words for messages: 'a file', 'a folder', 'a FIFO (named pipe)', 'a character device', ... */
+  readonly what: string;
+}
+
+/**
+ * A path the host could not look at (missing, not permitted, ...): readers
+ * turn `problem` into their own message about the path, so it is in words
+ * ('no such file', 'permission denied'), never a host's error code alone.
+ */
+export class FileAccessError extends Error {
+  override readonly name = 'FileAccessError';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+  }
+}
+
 export interface FileSystem {
   /** Opens a regular file for reading; rejects, naming the path, when it is missing or not a regular file. */
   open(path: string): Promise<ReadableFile>;
   /** What is at `path`, or null when nothing is. */
   kind(path: string): Promise<PathKind | null>;
+  /** What is at `path` and its size; rejects with a FileAccessError when the host cannot look (nothing there included). */
+  stat(path: string): Promise<PathInfo>;
   /** The names in a folder, sorted. */
   list(folder: string): Promise<string[]>;
   /** Writes `data` to `path` whole (making missing folders): readers see the old content or the new, never a part. */
   writeAtomic(path: string, data: Uint8Array | string): Promise<void>;
+  /**
+   * Writes `data` to `path` (making missing folders) without the care of
+   * `writeAtomic`: for files inside a folder from `stagingFolder`, which
+   * `replaceFolder` later puts in place whole.
+   */
+  write(path: string, data: Uint8Array | string): Promise<void>;
   /** Starts writing `path` piece by piece (making missing folders); see WritableFile. */
   create(path: string): Promise<WritableFile>;
   /** Makes a folder and any missing parents. */

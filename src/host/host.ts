@@ -3,10 +3,11 @@
  * engine asks `host()` for them and never imports a runtime's modules itself,
  * so the same code runs in Node (src/node installs the Node host), in a web
  * page and in a user's own script. Without an installed host the engine still
- * computes: one thread, `navigator.gpu` if any, and no files.
+ * computes: one thread, `navigator.gpu` if any, no files and no HDF5.
  */
 import type { FileSystem } from './files.js';
 import { navigatorGpu, type GpuHost } from './gpu.js';
+import { noHdf5, type Hdf5Host } from './hdf5.js';
 import { singleThread, type Threads } from './threads.js';
 
 export interface Host {
@@ -15,6 +16,8 @@ export interface Host {
   readonly files: FileSystem;
   readonly threads: Threads;
   readonly gpu: GpuHost;
+  /** The HDF5 library the data layer's HDF5 reader uses. */
+  readonly hdf5: Hdf5Host;
 }
 
 function noFiles(what: string): never {
@@ -27,8 +30,10 @@ export const bareHost: Host = {
   files: {
     open: async (path) => noFiles(`cannot read ${path}`),
     kind: async (path) => noFiles(`cannot look at ${path}`),
+    stat: async (path) => noFiles(`cannot look at ${path}`),
     list: async (folder) => noFiles(`cannot list ${folder}`),
     writeAtomic: async (path) => noFiles(`cannot write ${path}`),
+    write: async (path) => noFiles(`cannot write ${path}`),
     create: async (path) => noFiles(`cannot write ${path}`),
     makeFolder: async (path) => noFiles(`cannot make ${path}`),
     remove: async (path) => noFiles(`cannot remove ${path}`),
@@ -37,6 +42,7 @@ export const bareHost: Host = {
   },
   threads: singleThread,
   gpu: navigatorGpu,
+  hdf5: noHdf5,
 };
 
 let current: Host = bareHost;

@@ -1,10 +1,44 @@
 /** The Node host's file system: the disk, through `node:fs`, with the atomic writes of atomic.ts. */
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { FileSystem, PathKind, ReadableFile, WritableFile } from '../host/files.js';
+import { FileAccessError, type FileSystem, type PathInfo, type PathKind, type ReadableFile, type WritableFile } from '../host/files.js';
 import { naming, removeStaleTemps, replaceFolder, tempPathFor, writeFileAtomic } from './atomic.js';
 
+/** What a path is, in words. */
+function describe(info: Stats): string {
+  if (info.isFile()) return 'a file';
+  if (info.isDirectory()) return 'a folder';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** Why `stat` failed, in words. */
+function problemOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'ENOTDIR') return 'a parent is not a folder';
+  return `cannot be read (${code ?? 'error'})`;
+}
+
+async function statPath(path: string): Promise<PathInfo> {
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new FileAccessError(path, problemOf(error));
+  }
+  return { kind: info.isFile() ? 'file' : info.isDirectory() ? 'folder' : 'other', size: info.size, what: describe(info) };
+}
+
 async function openForReading(path: string): Promise<ReadableFile> {
+  // Looked at before opening: opening a FIFO would wait for a writer.
+  const before = await stat(path);
+  if (!before.isFile()) throw Object.assign(new Error(`${path}: ${describe(before)}, not a regular file`), { code: 'EISDIR', path });
   const handle = await open(path, 'r');
   try {
     const info = await handle.stat();
@@ -75,8 +109,13 @@ export const nodeFiles: FileSystem = {
       throw err;
     }
   },
+  stat: statPath,
   list: async (folder) => (await readdir(folder)).sort(),
   writeAtomic: writeFileAtomic,
+  async write(path, data) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, data);
+  },
   create: createForWriting,
   makeFolder: async (path) => {
     await mkdir(path, { recursive: true });

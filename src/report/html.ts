@@ -7,10 +7,11 @@
  * renders it. All text is escaped, since much of it (file names, class names,
  * settings) comes from the user.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { removeStaleTemps, tempPathFor } from '../node/atomic.js';
-import { join } from 'node:path';
-import { escapeXml as escapeHtml, renderFigure, type Figure } from './figures.js';
+import { join } from '../common/path.js';
+import { base64 } from '../common/text.js';
+import { host } from '../host/host.js';
+import { escapeXml as escapeHtml } from './figure-surface.js';
+import { renderFigure, type Figure } from './figures.js';
 
 /** Escapes text for HTML content and attribute values (the same five characters as XML). */
 export { escapeHtml };
@@ -203,7 +204,7 @@ export function renderReport(report: Report): RenderedReport {
     const png = `${FIGURE_DIR}/${stem}.png`;
     const svg = `${FIGURE_DIR}/${stem}.svg`;
     files.push({ path: png, bytes: r.png }, { path: svg, bytes: r.svg });
-    const src = `data:image/png;base64,${Buffer.from(r.png).toString('base64')}`;
+    const src = `data:image/png;base64,${base64(r.png)}`;
     const caption = f.caption ? ` ${escapeHtml(f.caption)}` : '';
     return (
       `<figure id="figure-${figureNumber}"><img src="${src}" width="${r.width}" height="${r.height}" alt="${escapeHtml(f.title)}">` +
@@ -300,38 +301,23 @@ ${settingsRows}
 
 /**
  * Writes `dir`/report.html and `dir`/figures/ (created as needed; other files
- * in `dir` are left alone). Everything is rendered first, then written to a
- * staging folder inside `dir`, then moved into place by renames, so a failure
- * (bad data, full disk) leaves the previous report, if any, as it was and no
- * half-written one.
+ * in `dir` are left alone) through the host's files. Everything is rendered
+ * first, then the figures are written to a staging folder inside `dir` and
+ * put in place whole (`replaceFolder`), then the HTML (`writeAtomic`), so a
+ * failure (bad data, full disk) leaves the previous report, if any, as it
+ * was and no half-written one.
  */
 export async function writeReport(dir: string, report: Report): Promise<WrittenReport> {
   const rendered = renderReport(report);
-  await mkdir(dir, { recursive: true });
-  await removeStaleTemps(join(dir, HTML_NAME));
-  const staging = tempPathFor(join(dir, HTML_NAME));
+  const files = host().files;
+  const staging = await files.stagingFolder(join(dir, HTML_NAME));
   try {
-    await mkdir(join(staging, FIGURE_DIR), { recursive: true });
-    for (const f of rendered.files) await writeFile(join(staging, f.path), f.bytes);
-    await writeFile(join(staging, HTML_NAME), rendered.html);
-    // Swap the figure folder: the old one goes into the staging folder, to be deleted with it.
-    const old = join(staging, 'previous-figures');
-    let moved = false;
-    try {
-      await rename(join(dir, FIGURE_DIR), old);
-      moved = true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    try {
-      await rename(join(staging, FIGURE_DIR), join(dir, FIGURE_DIR));
-    } catch (e) {
-      if (moved) await rename(old, join(dir, FIGURE_DIR));
-      throw e;
-    }
-    await rename(join(staging, HTML_NAME), join(dir, HTML_NAME));
+    await files.makeFolder(join(staging, FIGURE_DIR));
+    for (const f of rendered.files) await files.write(join(staging, f.path), f.bytes);
+    await files.replaceFolder(join(staging, FIGURE_DIR), join(dir, FIGURE_DIR));
+    await files.writeAtomic(join(dir, HTML_NAME), rendered.html);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await files.remove(staging);
   }
   const paths = (ext: string): string[] => rendered.files.filter((f) => f.path.endsWith(ext)).map((f) => join(dir, f.path));
   return { html: join(dir, HTML_NAME), pngs: paths('.png'), svgs: paths('.svg') };

@@ -1,10 +1,11 @@
 /**
  * A PNG encoder and a small raster canvas, so the report's figures need no
  * image or font dependency: RGBA8 PNGs (per-row adaptive filtering, zlib from
- * `node:zlib`, our own CRC-32) and a canvas with antialiased rectangles, lines
+ * fflate, the CRC-32 of src/common) and a canvas with antialiased rectangles, lines
  * and dots, and text in a built-in 5 x 7 bitmap font.
  */
-import { deflateSync } from 'node:zlib';
+import { zlibSync } from 'fflate';
+import { crc32 } from '../common/crc32.js';
 
 /** A colour as 0-255 channels: red, green, blue, alpha. */
 export type Rgba = readonly [number, number, number, number];
@@ -20,26 +21,6 @@ export function parseColor(hex: string): Rgba {
   if (h.length === 3) h = h[0]! + h[0]! + h[1]! + h[1]! + h[2]! + h[2]!;
   const byte = (i: number): number => parseInt(h.slice(2 * i, 2 * i + 2), 16);
   return [byte(0), byte(1), byte(2), h.length === 8 ? byte(3) : 255];
-}
-
-// ---------------------------------------------------------------------------
-// CRC-32 (ISO-HDLC, the one PNG and zlib use): reflected polynomial 0xedb88320.
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 of `bytes`; pass a previous result as `crc` to continue a running checksum. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -145,7 +126,7 @@ export function encodePng(width: number, height: number, rgba: Uint8Array | Uint
   ihdr[8] = 8; // bit depth
   ihdr[9] = 6; // colour type: truecolour with alpha
   // compression 0, filter method 0, no interlace: bytes 10-12 stay 0
-  const idat = new Uint8Array(deflateSync(raw));
+  const idat = zlibSync(raw);
   const parts = [PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let at = 0;

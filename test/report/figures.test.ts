@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatTick, niceTicks, PALETTE, renderFigure, viridis, type Figure } from '../../src/report/figures.js';
+import { formatTick, niceTicks, PALETTE, viridis } from '../../src/report/figure-style.js';
+import { renderFigure, type Figure } from '../../src/report/figures.js';
 import { decodePng } from './decode-png.js';
 import { sampleFigures } from './fixtures.js';
 

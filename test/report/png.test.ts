@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Canvas, crc32, encodePng, parseColor, textWidth } from '../../src/report/png.js';
+import { crc32 } from '../../src/common/crc32.js';
+import { Canvas, encodePng, parseColor, textWidth } from '../../src/report/png.js';
 import { Rng } from '../../src/tensor/random.js';
 import { decodePng } from './decode-png.js';
 

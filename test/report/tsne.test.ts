@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateRow, pca, tsne } from '../../src/report/tsne.js';
+import { pca } from '../../src/report/pca.js';
+import { calibrateRow } from '../../src/report/tsne-affinities.js';
+import { tsne } from '../../src/report/tsne.js';
 import { Rng } from '../../src/tensor/random.js';
 
 /** n points in d dimensions: two unit-variance Gaussian blobs `gap` apart along every axis; labels alternate. */

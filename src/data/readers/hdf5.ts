@@ -23,11 +23,16 @@
  * claiming 1e8 x 1e8 samples is refused instead of allocated. Every library
  * call goes through `hdf5Call`, which turns HDF5's errors (and an abort of
  * the WebAssembly module) into a DataError naming the file and the object.
+ *
+ * The library itself comes from the host (`host().hdf5`): loading it and
+ * opening a path are the host's business, reading what is in the file this
+ * module's.
  */
-import { resolve } from 'node:path';
-import h5wasm from 'h5wasm/node';
-import type { Dataset, File as H5File, Metadata, OutputData } from 'h5wasm/node';
+import type { Dataset, File as H5File, Metadata, OutputData } from 'h5wasm';
 import { DataError, assertFiniteSamples } from '../../common/errors.js';
+import { latin1 } from '../../common/text.js';
+import type { Hdf5Library } from '../../host/hdf5.js';
+import { host } from '../../host/host.js';
 import { decodedBytesBound, openRegularFile, readAt } from '../files.js';
 
 export type Hdf5AttributeValue = string | number | boolean | Hdf5AttributeValue[];
@@ -53,18 +58,15 @@ const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
 const SEISBENCH_DEFAULT_DIMENSION_ORDER = 'CW';
 const WASM_PAGE_BYTES = 65536;
-/** What the WebAssembly module prints when a growth is refused and it gives up. */
-const LIBRARY_NOISE = /^(growMemory: Attempted to grow heap|Failed to grow the heap|Aborted\(native code called abort\(\)\))/;
 const SEISBENCH_DEFAULT_COMPONENT_ORDER = 'ZNE';
 
-let library: Promise<void> | undefined;
-
-/** Loads the WebAssembly module once and makes HDF5 errors throw instead of printing to stderr. */
-function ready(): Promise<void> {
-  library ??= h5wasm.ready.then((module) => {
-    module.activate_throwing_error_handler();
-  });
-  return library;
+/** The host's HDF5 library; a host without one is no fault of the file, so the error is no DataError. */
+async function loadLibrary(path: string): Promise<Hdf5Library> {
+  try {
+    return await host().hdf5.library();
+  } catch (error) {
+    throw new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** Whether `bytes` start with the HDF5 signature. */
@@ -78,40 +80,47 @@ export function looksLikeHdf5(bytes: Uint8Array): boolean {
  */
 export class Hdf5Waveforms {
   readonly path: string;
+  private readonly library: Hdf5Library;
   private readonly file: H5File;
   /** Most bytes one read may decode (see the file comment). */
   private readonly readBound: number;
 
-  private constructor(path: string, file: H5File, size: number) {
+  private constructor(path: string, library: Hdf5Library, file: H5File, size: number) {
     this.path = path;
+    this.library = library;
     this.file = file;
     this.readBound = decodedBytesBound(size);
   }
 
   /** Opens `path` read-only after checking it is a regular file with the HDF5 signature. */
   static async open(path: string): Promise<Hdf5Waveforms> {
-    await ready();
+    const library = await loadLibrary(path);
     const size = await checkSignature(path);
-    const file = hdf5Call(decodedBytesBound(size), path, 'file', path, () => new h5wasm.File(resolve(path), 'r'));
-    return new Hdf5Waveforms(path, file, size);
+    const file = hdf5Call(library, decodedBytesBound(size), path, 'file', path, () => library.open(path));
+    return new Hdf5Waveforms(path, library, file, size);
+  }
+
+  /** `hdf5Call` for this file: a library call bounded by the file's read bound, its errors naming `field` and `value`. */
+  private call<T>(field: string, value: unknown, call: () => T): T {
+    return hdf5Call(this.library, this.readBound, this.path, field, value, call);
   }
 
   /** Paths of the per-trace datasets (STEAD layout): every dataset except SeisBench buckets and `data_format`. */
   traceKeys(): string[] {
-    return hdf5Call(this.readBound, this.path, 'file', '/', () =>
+    return this.call('file', '/', () =>
       this.file
         .paths()
         .map((p) => p.replace(/^\//, ''))
         .filter((p) => !p.startsWith('data_format/') && !/^data\/bucket\d+$/.test(p))
-        .filter((p) => this.file.get(p) instanceof h5wasm.Dataset),
+        .filter((p) => this.file.get(p) instanceof this.library.Dataset),
     );
   }
 
   /** Names of the SeisBench bucket arrays (`bucket0`, ...) under `data/`. */
   bucketNames(): string[] {
-    const data = hdf5Call(this.readBound, this.path, 'data', 'data', () => this.file.get('data'));
-    if (!(data instanceof h5wasm.Group)) return [];
-    return hdf5Call(this.readBound, this.path, 'data', 'data', () => data.keys()).filter((k) => /^bucket\d+$/.test(k));
+    const data = this.call('data', 'data', () => this.file.get('data'));
+    if (!(data instanceof this.library.Group)) return [];
+    return this.call('data', 'data', () => data.keys()).filter((k) => /^bucket\d+$/.test(k));
   }
 
   /**
@@ -123,7 +132,7 @@ export class Hdf5Waveforms {
   }
 
   close(): void {
-    hdf5Call(this.readBound, this.path, 'file', this.path, () => this.file.close());
+    this.call('file', this.path, () => this.file.close());
   }
 
   /** Refuses a read whose declared size is past the bound, before the library allocates it. */
@@ -136,11 +145,11 @@ export class Hdf5Waveforms {
   }
 
   private dataset(path: string, field: string): { dataset: Dataset; metadata: Metadata; shape: number[] } {
-    const entity = hdf5Call(this.readBound, this.path, field, path, () => this.file.get(path));
-    if (!(entity instanceof h5wasm.Dataset)) {
+    const entity = this.call(field, path, () => this.file.get(path));
+    if (!(entity instanceof this.library.Dataset)) {
       throw new DataError(this.path, field, path, entity === null ? 'no such dataset in the file' : 'not a dataset');
     }
-    const metadata = hdf5Call(this.readBound, this.path, field, path, () => entity.metadata);
+    const metadata = this.call(field, path, () => entity.metadata);
     const { type } = metadata;
     if (type !== H5T_FLOAT && type !== H5T_INTEGER) {
       throw new DataError(this.path, field, path, `not a numeric array (HDF5 type class ${type})`);
@@ -157,7 +166,7 @@ export class Hdf5Waveforms {
       shape,
     );
     const values = toFloat64(
-      hdf5Call(this.readBound, this.path, key, key, () => dataset.value),
+      this.call(key, key, () => dataset.value),
       this.path,
       key,
     );
@@ -200,7 +209,7 @@ export class Hdf5Waveforms {
       reference,
     );
     const values = toFloat64(
-      hdf5Call(this.readBound, this.path, 'trace_name', reference, () => dataset.slice(ranges)),
+      this.call('trace_name', reference, () => dataset.slice(ranges)),
       this.path,
       reference,
     );
@@ -223,31 +232,31 @@ export class Hdf5Waveforms {
 
   private formatEntry(name: string): OutputData | null {
     const field = `data_format/${name}`;
-    const entity = hdf5Call(this.readBound, this.path, field, name, () => this.file.get(field));
-    if (!(entity instanceof h5wasm.Dataset)) return null;
-    const metadata = hdf5Call(this.readBound, this.path, field, name, () => entity.metadata);
+    const entity = this.call(field, name, () => this.file.get(field));
+    if (!(entity instanceof this.library.Dataset)) return null;
+    const metadata = this.call(field, name, () => entity.metadata);
     this.checkReadSize(
       (metadata.shape ?? []).reduce((n, d) => n * d, 1),
       metadata,
       field,
       metadata.shape ?? [],
     );
-    return hdf5Call(this.readBound, this.path, field, name, () => entity.value);
+    return this.call(field, name, () => entity.value);
   }
 
   /** The dataset's attributes that are numbers, strings or arrays of them; each read is bounded and wrapped like a dataset read. */
   private readAttributes(dataset: Dataset, key: string): Record<string, Hdf5AttributeValue> {
     const out: Record<string, Hdf5AttributeValue> = {};
-    for (const [name, attribute] of Object.entries(hdf5Call(this.readBound, this.path, `${key} attributes`, key, () => dataset.attrs))) {
+    for (const [name, attribute] of Object.entries(this.call(`${key} attributes`, key, () => dataset.attrs))) {
       const field = `${key} attribute ${name}`;
-      const metadata = hdf5Call(this.readBound, this.path, field, name, () => attribute.metadata);
+      const metadata = this.call(field, name, () => attribute.metadata);
       this.checkReadSize(
         (metadata.shape ?? []).reduce((n, d) => n * d, 1),
         metadata,
         field,
         metadata.shape ?? [],
       );
-      const value = attributeValue(hdf5Call(this.readBound, this.path, field, name, () => attribute.value));
+      const value = attributeValue(this.call(field, name, () => attribute.value));
       if (value !== undefined) out[name] = value;
     }
     return out;
@@ -365,7 +374,7 @@ async function checkSignature(path: string): Promise<number> {
     for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
       const head = await readAt(handle, offset, 8);
       if (looksLikeHdf5(head)) return size;
-      if (offset === 0) first = Buffer.from(head).toString('latin1');
+      if (offset === 0) first = latin1(head);
     }
     throw new DataError(path, 'signature', first, 'not an HDF5 file (expected "\\x89HDF\\r\\n\\x1a\\n")');
   } finally {
@@ -379,10 +388,11 @@ async function checkSignature(path: string): Promise<number> {
  * The library's own memory may grow by at most `bound` bytes meanwhile
  * (`withGrowthCeiling`).
  */
-function hdf5Call<T>(bound: number, file: string, field: string, value: unknown, call: () => T): T {
+function hdf5Call<T>(library: Hdf5Library, bound: number, file: string, field: string, value: unknown, call: () => T): T {
   const growth = { refused: 0 };
   try {
-    return withGrowthCeiling(bound, growth, call);
+    // The library reports each refused growth and its abort itself; the DataError says it in one line instead.
+    return library.quietly(() => withGrowthCeiling(bound, growth, call));
   } catch (error) {
     if (error instanceof DataError) throw error;
     if (growth.refused > 0) {
@@ -424,16 +434,9 @@ function withGrowthCeiling<T>(bytes: number, growth: { refused: number }, call: 
     }
     return grow.call(this, pages);
   };
-  // The library reports each refused growth and its abort on stderr itself; the DataError says it in one line instead.
-  const write = process.stderr.write;
-  process.stderr.write = function withoutLibraryNoise(this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-    if (typeof chunk === 'string' && LIBRARY_NOISE.test(chunk)) return true;
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stderr.write;
   try {
     return call();
   } finally {
     prototype.grow = grow;
-    process.stderr.write = write;
   }
 }

@@ -5,8 +5,9 @@
  * then by extension, so that a damaged `.sac` file gets the SAC reader's
  * precise complaint ("nvhdr = 7") rather than "unknown format".
  */
-import { basename, dirname, extname, join } from 'node:path';
 import { DataError } from '../../common/errors.js';
+import { basename, dirname, extname, join } from '../../common/path.js';
+import { hex } from '../../common/text.js';
 import { openRegularFile, readAt, regularFileSize } from '../files.js';
 import { looksLikeHdf5, openHdf5, type Hdf5Trace } from './hdf5.js';
 import { iterateSeisBenchTraces } from './manifest.js';
@@ -85,12 +86,7 @@ export async function detectFormat(path: string): Promise<SeismogramFormat> {
   const byExtension = EXTENSIONS[extname(path).toLowerCase()];
   if (byExtension) return byExtension;
   if (head.length === 0) throw new DataError(path, 'file size', 0, 'empty file');
-  throw new DataError(
-    path,
-    'format',
-    Buffer.from(head.subarray(0, 8)).toString('hex'),
-    'not recognised as SAC, miniSEED, npy, npz or HDF5 (first bytes shown in hex)',
-  );
+  throw new DataError(path, 'format', hex(head.subarray(0, 8)), 'not recognised as SAC, miniSEED, npy, npz or HDF5 (first bytes shown in hex)');
 }
 
 async function readHdf5Traces(path: string): Promise<Hdf5Trace[]> {

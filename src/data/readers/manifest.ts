@@ -21,7 +21,7 @@
  * inside the trace: a disagreement is an error naming the manifest line, the
  * column and the value, never a silent preference for one side.
  */
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from '../../common/path.js';
 import { DataError } from '../../common/errors.js';
 import { readRegularText, regularFileSize } from '../files.js';
 import { Hdf5Waveforms, openHdf5, type Hdf5Trace } from './hdf5.js';
@@ -536,7 +536,7 @@ export async function* iterateSeisBenchTraces(metadataPath: string, hdf5Path?: s
   if (!columns.includes('trace_name')) {
     throw new DataError(metadataPath, 'header', columns.join(','), 'no "trace_name" column');
   }
-  const h5 = await openHdf5(hdf5Path ?? resolve(dirname(metadataPath), 'waveforms.hdf5'));
+  const h5 = await openHdf5(hdf5Path ?? join(dirname(metadataPath), 'waveforms.hdf5'));
   try {
     for (const { line, values } of records) {
       const where = `${metadataPath}:${line}`;

@@ -23,7 +23,7 @@
  * Times are seconds since 1970-01-01T00:00:00Z (float64: about 0.2 us
  * resolution at present-day epochs, finer than SEED's 1 us).
  */
-import { writeFile } from 'node:fs/promises';
+import { host } from '../../host/host.js';
 import { readRegularFile } from '../files.js';
 import { DataError, assertFiniteSamples } from '../../common/errors.js';
 
@@ -519,9 +519,9 @@ export function encodeMiniSeed(trace: MiniSeedWriteTrace, options: MiniSeedWrite
   return out;
 }
 
-/** Writes one trace as a miniSEED file (see `encodeMiniSeed`). */
+/** Writes one trace as a miniSEED file (see `encodeMiniSeed`), whole or not at all. */
 export async function writeMiniSeed(path: string, trace: MiniSeedWriteTrace, options: MiniSeedWriteOptions): Promise<void> {
-  await writeFile(path, encodeMiniSeed(trace, options, path));
+  await host().files.writeAtomic(path, encodeMiniSeed(trace, options, path));
 }
 
 interface FixedHeaderFields {

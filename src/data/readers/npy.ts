@@ -20,8 +20,9 @@
  * `.npz` is checked member by member before inflating (see `zip.ts`: members
  * may not overlap and inflate to at most 16 x the archive + 16 MiB).
  */
-import { writeFile } from 'node:fs/promises';
 import { DataError } from '../../common/errors.js';
+import { latin1 } from '../../common/text.js';
+import { host } from '../../host/host.js';
 import { readRegularFile } from '../files.js';
 import { inflateMember, zipMembers } from './zip.js';
 
@@ -347,7 +348,7 @@ export function encodeNpy(data: NpyTypedArray, shape: readonly number[], file = 
 
 /** Writes a `.npy` file (see `encodeNpy`). */
 export async function writeNpy(path: string, data: NpyTypedArray, shape: readonly number[]): Promise<void> {
-  await writeFile(path, encodeNpy(data, shape, path));
+  await host().files.writeAtomic(path, encodeNpy(data, shape, path));
 }
 
 /** `i` as a C-order index into `shape`, e.g. "411, 1", so a bad element can be found. */
@@ -361,8 +362,4 @@ function multiIndex(i: number, shape: readonly number[]): string {
     rest = Math.floor(rest / size);
   }
   return index.join(', ');
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

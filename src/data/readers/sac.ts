@@ -16,8 +16,9 @@
  * Memory: `npts` must match the file's size exactly before the samples are
  * allocated, so a read holds the file plus 2 bytes per stored byte.
  */
-import { writeFile } from 'node:fs/promises';
 import { DataError, assertFiniteSamples } from '../../common/errors.js';
+import { latin1 } from '../../common/text.js';
+import { host } from '../../host/host.js';
 import { readRegularFile } from '../files.js';
 
 const HEADER_BYTES = 632;
@@ -365,13 +366,9 @@ export function encodeSac(input: SacHeaderInput, samples: ArrayLike<number>, fil
   return bytes;
 }
 
-/** Writes a little-endian SAC version-6 file (see `encodeSac`). */
+/** Writes a little-endian SAC version-6 file (see `encodeSac`), whole or not at all. */
 export async function writeSac(path: string, header: SacHeaderInput, samples: ArrayLike<number>): Promise<void> {
-  await writeFile(path, encodeSac(header, samples, path));
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  await host().files.writeAtomic(path, encodeSac(header, samples, path));
 }
 
 /** `Object.entries` that keeps the key type of a constant table. */

@@ -15,7 +15,8 @@
  * read from the central directory's ZIP64 extra field. Memory: the archive
  * once plus the members asked for, each at most its declared size.
  */
-import { crc32, inflateRawSync } from 'node:zlib';
+import { Inflate } from 'fflate';
+import { crc32 } from '../../common/crc32.js';
 import { decodedBytesBound } from '../files.js';
 import { DataError } from '../../common/errors.js';
 
@@ -84,14 +85,14 @@ export function inflateMember(bytes: Uint8Array, member: ZipMember, file: string
   let content: Uint8Array;
   if (member.method === STORED) content = raw;
   else {
+    let inflated: Uint8Array | undefined;
     try {
-      // An empty member's deflate stream still holds an end-of-block code; a zero limit would refuse it.
-      content = inflateRawSync(raw, { maxOutputLength: Math.max(member.size, 1) });
+      inflated = inflateWithin(raw, member.size);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const problem = code === 'ERR_BUFFER_TOO_LARGE' ? 'inflates past its declared size' : `corrupt deflate data (${(error as Error).message})`;
-      throw new DataError(where, 'uncompressed size', member.size, problem);
+      throw new DataError(where, 'uncompressed size', member.size, `corrupt deflate data (${(error as Error).message})`);
     }
+    if (inflated === undefined) throw new DataError(where, 'uncompressed size', member.size, 'inflates past its declared size');
+    content = inflated;
   }
   if (content.length !== member.size) {
     throw new DataError(where, 'uncompressed size', member.size, `the member holds ${content.length} bytes`);
@@ -99,6 +100,35 @@ export function inflateMember(bytes: Uint8Array, member: ZipMember, file: string
   const crc = crc32(content);
   if (crc !== member.crc) throw new DataError(where, 'crc32', member.crc, `the content's CRC-32 is ${crc} (corrupt member)`);
   return content;
+}
+
+/** Compressed bytes fed to the inflater at a time: at most ~16 MiB come out of them (deflate's ratio is at most 1032). */
+const INFLATE_STEP = 16384;
+
+/**
+ * Inflates raw deflate data into at most `size` bytes, feeding it piece by
+ * piece so that a member which inflates further is stopped within a piece,
+ * not decoded to its end; undefined when it would pass `size`. Throws the
+ * inflater's error for corrupt data.
+ */
+function inflateWithin(raw: Uint8Array, size: number): Uint8Array | undefined {
+  const out = new Uint8Array(size);
+  let filled = 0;
+  let over = false;
+  const inflater = new Inflate((chunk) => {
+    if (over || filled + chunk.length > size) over = true;
+    else {
+      out.set(chunk, filled);
+      filled += chunk.length;
+    }
+  });
+  let at = 0;
+  do {
+    const end = Math.min(raw.length, at + INFLATE_STEP);
+    inflater.push(raw.subarray(at, end), end === raw.length);
+    at = end;
+  } while (at < raw.length && !over);
+  return over ? undefined : out.subarray(0, filled);
 }
 
 function findEndRecord(view: DataView, file: string): number {
