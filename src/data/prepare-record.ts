@@ -14,7 +14,7 @@ import { TARGET_RATE_HZ, mapSampleIndex, resample } from './signal/resample.js';
 import { snr } from './signal/snr.js';
 import { pWindow, spectrogram } from './signal/spectrogram.js';
 
-/** Which P picks to use: see the file comment. Absent: given picks, else STA/LTA. */
+/** Which P picks to use (step 3 of prepare.ts's comment). Absent: given picks, else STA/LTA. */
 export type PickPolicy = 'given' | 'estimate';
 
 /** Why a record was left out. */
@@ -66,7 +66,7 @@ export class RecordProblem extends Error {
   }
 }
 
-/** Steps 2-5 of the file comment for one record; throws RecordProblem for a record that cannot be prepared. */
+/** Steps 2-5 of prepare.ts's comment for one record; throws RecordProblem for a record that cannot be prepared. */
 export function prepareRecord(record: RawRecord, context: RecordChoices): { input: Float32Array; snr: number | undefined; pickSource: PickSource } {
   const { samples } = record;
   let low = Infinity;
