@@ -1,6 +1,15 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetWriter, iterateDataset, readDataset, readDatasetHeader, type DatasetMeta, type DatasetRow } from '../../src/data/dataset.js';
+import {
+  DatasetWriter,
+  decodeDataset,
+  encodeDataset,
+  iterateDataset,
+  readDataset,
+  readDatasetHeader,
+  type DatasetMeta,
+  type DatasetRow,
+} from '../../src/data/dataset.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectDataError, scratch } from './helpers.js';
 
@@ -39,6 +48,15 @@ async function writeSet(path: string, chunks: DatasetRow[][], meta: DatasetMeta 
 describe('prepared data-set file', () => {
   const chunks = Array.from({ length: 6 }, (_, c) => makeRows(7, c));
   const all = chunks.flat();
+
+  it('as bytes: encodeDataset gives the bytes the writer streams, decodeDataset what readDataset reads', async () => {
+    const file = tmp.path('bytes.scds');
+    await writeSet(file, chunks);
+    const bytes = encodeDataset(taskA, all, file);
+    expect(Buffer.from(bytes).equals(await readFile(file))).toBe(true);
+    expect(decodeDataset(bytes, file)).toEqual(await readDataset(file));
+    expect(() => decodeDataset(bytes.subarray(0, bytes.length - 1), 'cut.scds')).toThrow(/^cut\.scds: end marker = .*truncated or unfinished/);
+  });
 
   it('writes rows in chunks and reads them all back, labels apart from inputs', async () => {
     const file = tmp.path('a.scds');
