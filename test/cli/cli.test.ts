@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,7 +183,10 @@ describe('prepare, train, predict, evaluate', () => {
   });
 
   it('predict wants a prepared set or seismograms, not both', async () => {
-    const r = await run('predict', '--checkpoint', polarityManifest, '--out', join(dir, 'p.csv'), '--data', polarityManifest, polarityManifest);
+    // Any existing file will do: the choice is refused before anything is read.
+    const file = join(dir, 'any.csv');
+    await writeFile(file, 'path\n');
+    const r = await run('predict', '--checkpoint', file, '--out', join(dir, 'p.csv'), '--data', file, file);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('give either --data <prepared set> or seismogram files');
   });

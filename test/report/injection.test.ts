@@ -41,7 +41,9 @@ interface PageFacts {
   text: string;
 }
 
-describe.skipIf(skipWithoutChromium('report injection test') || skipWithoutRealData('report injection test'))('a report of data whose names are markup and script, in headless Chromium', () => {
+const skip = skipWithoutChromium('report injection test') || skipWithoutRealData('report injection test');
+
+describe.skipIf(skip)('a report of data whose names are markup and script, in headless Chromium', () => {
   let dir: string;
   let html: string;
   let browser: Browser | undefined;
