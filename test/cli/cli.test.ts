@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './run.js';
 import { DatasetWriter } from '../../src/data/dataset.js';
 import { TASK_B_CLASSES, syntheticTaskB } from '../../src/data/synthetic.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
 
 const tiny = [
   '--backend',
@@ -24,7 +25,8 @@ const tiny = [
   '100',
 ];
 const commands = ['demo', 'synthesize', 'prepare', 'train', 'predict', 'evaluate', 'reproduce', 'info'];
-const polarityManifest = resolve(__dirname, '../../../shared/data/real/polarity/manifest.csv');
+const polarityManifest = join(realDataDir, 'polarity/manifest.csv');
+const noRealData = skipWithoutRealData('the CLI run on the real polarity set');
 
 let dir: string;
 beforeAll(async () => {
@@ -120,6 +122,7 @@ describe('prepare, train, predict, evaluate', () => {
     const e = JSON.parse(evaluated.stdout) as { n: number; acc: number; classNames: string[]; bySnr: unknown[] };
     expect(e.n).toBe(160);
     expect(e.acc).toBeGreaterThanOrEqual(0.5);
+    expect(e.acc).toBeLessThanOrEqual(1);
     expect(e.classNames).toEqual(['local', 'teleseismic']);
     expect(e.bySnr).toHaveLength(5);
 
@@ -152,10 +155,14 @@ describe('prepare, train, predict, evaluate', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { rows: { stage: string; acc: number | null }[]; evaluation: { n: number } };
     expect(out.evaluation.n).toBe(53);
-    for (const row of out.rows) expect(row.acc, row.stage).toBeGreaterThan(0);
+    for (const row of out.rows) {
+      // Two clusters matched to two classes at best: at least half the labelled records are right.
+      expect(row.acc, row.stage).toBeGreaterThanOrEqual(0.5);
+      expect(row.acc, row.stage).toBeLessThanOrEqual(1);
+    }
   });
 
-  it('prepare and train on the real polarity set (50 records, task B)', async () => {
+  it.skipIf(noRealData)('prepare and train on the real polarity set (50 records, task B)', async () => {
     const set = join(dir, 'polarity.scds');
     const prepared = await run('prepare', '--task', 'B', '--out', set, polarityManifest, '--json');
     expect(prepared.code, prepared.stderr).toBe(0);
@@ -176,7 +183,10 @@ describe('prepare, train, predict, evaluate', () => {
   });
 
   it('predict wants a prepared set or seismograms, not both', async () => {
-    const r = await run('predict', '--checkpoint', polarityManifest, '--out', join(dir, 'p.csv'), '--data', polarityManifest, polarityManifest);
+    // Any existing file will do: the choice is refused before anything is read.
+    const file = join(dir, 'any.csv');
+    await writeFile(file, 'path\n');
+    const r = await run('predict', '--checkpoint', file, '--out', join(dir, 'p.csv'), '--data', file, file);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('give either --data <prepared set> or seismogram files');
   });
@@ -209,7 +219,11 @@ describe('demo and reproduce', () => {
     const s = JSON.parse(r.stdout) as { rows: { stage: string; acc: Spread }[]; perClass: { class: string; records: number; recall: Spread }[] };
     const fine = s.rows.find((row) => row.stage === 'fine-tuning')!;
     expect(fine.acc.runs).toBe(2);
-    expect(fine.acc.sd).toBeGreaterThanOrEqual(0);
+    // Two seeds of 120 records train to different accuracies: a spread of 0 would mean one run was counted twice.
+    expect(Number.isFinite(fine.acc.sd), `sd ${fine.acc.sd}`).toBe(true);
+    expect(fine.acc.sd).toBeGreaterThan(0);
+    expect(fine.acc.mean).toBeGreaterThanOrEqual(0.5);
+    expect(fine.acc.mean).toBeLessThanOrEqual(1);
     // Per class over the same runs: the records-weighted recall is the accuracy.
     expect(s.perClass.map((c) => c.class).sort()).toEqual(['down', 'up']);
     expect(s.perClass.reduce((a, c) => a + c.records, 0)).toBe(120);

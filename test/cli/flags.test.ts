@@ -54,7 +54,8 @@ describe('every numeric flag parses strictly and within its bounds', () => {
   for (const spec of specs)
     for (const opt of spec.options.filter((o) => o.type === 'int' || o.type === 'number'))
       it(`${spec.name} --${opt.name} declares its range and refuses malformed values`, () => {
-        expect(opt.max, 'every count has an upper bound').toBeDefined();
+        expect(Number.isFinite(opt.max), 'every count has a finite upper bound').toBe(true);
+        expect(opt.max, 'the upper bound is not below the lower one').toBeGreaterThanOrEqual(opt.min ?? -Infinity);
         for (const raw of alwaysRefused) expect(accepts(spec, opt, raw), `--${opt.name} ${JSON.stringify(raw)}`).toBe(false);
         for (const v of [0, 1, -1]) {
           const inRange = v >= (opt.min ?? -Infinity) && v <= opt.max! && !(opt.aboveMin === true && v === opt.min);

@@ -125,7 +125,7 @@ describe('prepared data-set file', () => {
     const writer = await DatasetWriter.create(file, taskA);
     const partial = async (): Promise<string[]> => (await readdir(tmp.dir)).filter((n) => n.startsWith('.streamed.scds.tmp-'));
     const [temp] = await partial();
-    expect(temp).toBeDefined();
+    expect(temp).toMatch(/^\.streamed\.scds\.tmp-./);
     await writer.append(makeRows(10, 1));
     expect((await stat(tmp.path(temp as string))).size).toBe(16 + 10 * 768 * 4);
     await writer.append(makeRows(10, 2));

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetWriter, readDataset, readDatasetHeader, type DatasetMeta } from '../../src/data/dataset.js';
 import { prepareDataset } from '../../src/data/prepare.js';
-import { distanceSlice, expectDataError, realData, scratch } from './helpers.js';
+import { distanceSlice, expectDataError, scratch } from './helpers.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
+
+const noRealData = skipWithoutRealData('grouping tests on real manifest slices');
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -66,7 +69,7 @@ describe('grouping columns in a prepared set', () => {
   });
 });
 
-describe('prepareDataset keeps the grouping columns', () => {
+describe.skipIf(noRealData)('prepareDataset keeps the grouping columns', () => {
   it("a manifest's dataset, event_id, network and station, and the columns asked for with groupBy", async () => {
     const manifest = await distanceSlice(tmp.path('slice.csv'), ['mtuq_alaska_2009', 'aimbat_chile_2012'], 3, 'site');
     const out = tmp.path('slice.scds');
@@ -92,7 +95,7 @@ describe('prepareDataset keeps the grouping columns', () => {
   });
 
   it("plain SAC files carry the header's network and station", async () => {
-    const folder = join(realData, 'distance', 'local', 'mtuq_alaska_2009', '20090407201255351');
+    const folder = join(realDataDir, 'distance', 'local', 'mtuq_alaska_2009', '20090407201255351');
     const out = tmp.path('sac.scds');
     await prepareDataset({ task: 'A', inputs: [join(folder, '20090407201255351.AK.RC01..BH.z'), join(folder, '20090407201255351.AT.PMR..BH.z')], out });
     expect((await readDatasetHeader(out)).groups).toEqual({ network: ['AK', 'AT'], station: ['RC01', 'PMR'] });

@@ -1,15 +1,11 @@
-/** Shared by the data-layer tests: where the real data lives, scratch folders, and DataError checks. */
+/** Shared by the data-layer tests: scratch folders, DataError checks and slices of the real manifests. */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { DataError } from '../../src/common/errors.js';
 import { csvField, parseCsv } from '../../src/data/readers/manifest.js';
-
-export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
-/** The labelled development set; CI sees it at ../shared as well. */
-export const realData = resolve(repoRoot, '../shared/data/real');
+import { realDataDir } from '../helpers/real-data.js';
 
 /** A fresh scratch folder; call the returned `remove` in afterAll. */
 export async function scratch(): Promise<{ dir: string; path: (name: string) => string; remove: () => Promise<void> }> {
@@ -51,12 +47,12 @@ export async function expectDataError(
  * given, is added with the values site-0, site-1, site-0, ...
  */
 export async function distanceSlice(path: string, sets: readonly string[], perSet: number, extraColumn?: string): Promise<string> {
-  const source = join(realData, 'distance', 'manifest.csv');
+  const source = join(realDataDir, 'distance', 'manifest.csv');
   const { columns, records } = parseCsv(await readFile(source, 'utf8'), source);
   const chosen = sets.flatMap((set) => records.filter((r) => r.values.dataset === set).slice(0, perSet));
   const header = [...columns, ...(extraColumn ? [extraColumn] : [])];
   const lines = chosen.map((r, i) =>
-    [...columns.map((c) => (c === 'path' ? join(realData, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])]
+    [...columns.map((c) => (c === 'path' ? join(realDataDir, 'distance', r.values.path!) : r.values[c]!)), ...(extraColumn ? [`site-${i % 2}`] : [])]
       .map(csvField)
       .join(','),
   );

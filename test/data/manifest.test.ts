@@ -7,7 +7,10 @@ import { loadManifestTraces, parseCsv, parseManifest, readCsv, readManifest, typ
 import { encodeMiniSeed } from '../../src/data/readers/miniseed.js';
 import { encodeNpy } from '../../src/data/readers/npy.js';
 import { writeSac } from '../../src/data/readers/sac.js';
-import { expectDataError, realData, scratch } from './helpers.js';
+import { expectDataError, scratch } from './helpers.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
+
+const noRealData = skipWithoutRealData('the real manifest tests');
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -23,9 +26,9 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Record<strin
   return counts;
 }
 
-describe('the real development set loads through its manifests', () => {
+describe.skipIf(noRealData)('the real development set loads through its manifests', () => {
   it('reads all 829 distance traces: 221 local, 608 teleseismic, rates and lengths as listed', async () => {
-    const manifest = join(realData, 'distance/manifest.csv');
+    const manifest = join(realDataDir, 'distance/manifest.csv');
     const { records } = await readCsv(manifest);
     const traces = await loadManifestTraces(manifest);
     expect(traces).toHaveLength(records.length);
@@ -62,7 +65,7 @@ describe('the real development set loads through its manifests', () => {
   });
 
   it('reads all 50 polarity traces: 16 up, 34 down, 49 analyst picks and one estimate', async () => {
-    const manifest = join(realData, 'polarity/manifest.csv');
+    const manifest = join(realDataDir, 'polarity/manifest.csv');
     const traces = await loadManifestTraces(manifest);
     expect(traces).toHaveLength(50);
     expect(countBy(traces, (t) => t.label ?? '')).toEqual({ up: 16, down: 34 });
@@ -76,7 +79,7 @@ describe('the real development set loads through its manifests', () => {
   });
 
   it('types the columns of a manifest row; empty cells are undefined', async () => {
-    const rows = await readManifest(join(realData, 'polarity/manifest.csv'));
+    const rows = await readManifest(join(realDataDir, 'polarity/manifest.csv'));
     const row = rows[0];
     expect(row).toMatchObject({
       line: 2,
@@ -97,7 +100,7 @@ describe('the real development set loads through its manifests', () => {
     expect(row?.trace_key).toBeUndefined();
     expect(row?.component_index).toBeUndefined();
     expect(row?.in_paper_range).toBeUndefined();
-    const distance = await readManifest(join(realData, 'distance/manifest.csv'));
+    const distance = await readManifest(join(realDataDir, 'distance/manifest.csv'));
     expect(distance.filter((r) => r.in_paper_range === true)).toHaveLength(675);
   });
 });

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy, readNpy, readNpz, writeNpy, type NpyTypedArray } from '../../src/data/readers/npy.js';
-import { expectDataError, realData, scratch } from './helpers.js';
+import { expectDataError, scratch } from './helpers.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
+
+const noRealData = skipWithoutRealData('the real PhaseNet npz test');
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -112,8 +115,8 @@ describe('npy reader and writer', () => {
     expect(array).toEqual({ kind: 'string', dtype: '<U11', shape: [], data: [text] });
   });
 
-  it('reads a real PhaseNet npz: 9001 x 3 float64 data, itp, channels', async () => {
-    const arrays = await readNpz(join(realData, 'distance/local/phasenet_ncedc/waveform_train/BG_ACR_2012082505145960.npz'));
+  it.skipIf(noRealData)('reads a real PhaseNet npz: 9001 x 3 float64 data, itp, channels', async () => {
+    const arrays = await readNpz(join(realDataDir, 'distance/local/phasenet_ncedc/waveform_train/BG_ACR_2012082505145960.npz'));
     expect([...arrays.keys()].sort()).toEqual(['channels', 'data', 'itp', 'its']);
     const data = arrays.get('data');
     expect(data?.dtype).toBe('<f8');

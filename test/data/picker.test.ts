@@ -4,7 +4,9 @@ import { loadManifestTraces } from '../../src/data/readers/manifest.js';
 import { PICKER_DEFAULTS, aicOnset, liveSegments, pickP, staLta } from '../../src/data/signal/picker.js';
 import { TARGET_RATE_HZ, resample } from '../../src/data/signal/resample.js';
 import { Rng } from '../../src/tensor/random.js';
-import { realData } from './helpers.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
+
+const noRealData = skipWithoutRealData('pickP on the real analyst picks');
 
 /** Noise, then from `onset` on a decaying 8 Hz arrival `amp` times the noise level. */
 function synthetic(seed: number, onset: number, amp: number, n = 6000): Float64Array {
@@ -50,8 +52,8 @@ describe('pickP on synthetic onsets', () => {
       [3, 700],
     ] as const) {
       const pick = pickP(synthetic(seed, onset, 10), 100);
-      expect(pick).toBeDefined();
-      expect(Math.abs(pick! - onset), `seed ${seed}`).toBeLessThanOrEqual(5);
+      expect(pick, `seed ${seed}`).toBeGreaterThanOrEqual(onset - 5);
+      expect(pick, `seed ${seed}`).toBeLessThanOrEqual(onset + 5);
     }
   });
 
@@ -67,12 +69,12 @@ describe('pickP on synthetic onsets', () => {
   });
 });
 
-describe('pickP on the analyst-picked real traces', () => {
+describe.skipIf(noRealData)('pickP on the analyst-picked real traces', () => {
   it('lands within 0.1 s / 0.5 s of the analyst for most of the 253 picks', async () => {
     // Model and theoretical travel times (Alaska, Illapel, rfmpy) are given picks but no analyst's: left out.
     const traces = [
-      ...(await loadManifestTraces(join(realData, 'distance/manifest.csv'))),
-      ...(await loadManifestTraces(join(realData, 'polarity/manifest.csv'))),
+      ...(await loadManifestTraces(join(realDataDir, 'distance/manifest.csv'))),
+      ...(await loadManifestTraces(join(realDataDir, 'polarity/manifest.csv'))),
     ].filter((t) => t.pPickSource === 'pick' && !/theoretical|model/.test(t.meta.p_pick_source ?? ''));
     expect(traces).toHaveLength(204 + 49);
 

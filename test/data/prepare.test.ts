@@ -12,7 +12,10 @@ import { PAPER_PREPROCESS, preprocess } from '../../src/data/signal/preprocess.j
 import { spectrogram } from '../../src/data/signal/spectrogram.js';
 import { TASK_A_CLASSES, TASK_B_CLASSES, syntheticTaskA, syntheticTaskB } from '../../src/data/synthetic.js';
 import { Rng } from '../../src/tensor/random.js';
-import { expectDataError, realData, scratch } from './helpers.js';
+import { expectDataError, scratch } from './helpers.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
+
+const noRealData = skipWithoutRealData('prepareDataset tests on real files');
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -92,9 +95,9 @@ async function checkAgainstManifest(manifestPath: string, summary: PrepareSummar
   expect(set.inputs.every((v) => Number.isFinite(v))).toBe(true);
 }
 
-describe('prepareDataset on the real manifests', () => {
+describe.skipIf(noRealData)('prepareDataset on the real manifests', () => {
   it('task A: the 829 distance traces to 16 x 48 spectrograms, local and teleseismic counts as in the manifest', async () => {
-    const manifest = join(realData, 'distance/manifest.csv');
+    const manifest = join(realDataDir, 'distance/manifest.csv');
     const progress: [number, number | undefined][] = [];
     const started = performance.now();
     const summary = await prepareDataset({
@@ -125,7 +128,7 @@ describe('prepareDataset on the real manifests', () => {
   });
 
   it('task B: the 50 polarity traces to 32-sample P windows labelled up and down', async () => {
-    const manifest = join(realData, 'polarity/manifest.csv');
+    const manifest = join(realDataDir, 'polarity/manifest.csv');
     const summary = await prepareDataset({ task: 'B', inputs: [manifest], out: tmp.path('polarity.ds'), preset: 'paper' });
     console.log(
       `polarity/manifest.csv, task B: ${summary.rows} rows ${JSON.stringify(summary.labelCounts)}, ` +
@@ -241,9 +244,9 @@ describe('prepareDataset on other formats', () => {
     expect((await readDataset(summary.out)).header.sourceIds).toEqual([0, 1, 2].map((r) => `${file}[${r}]`));
   });
 
-  it('PhaseNet npz (itp) and STEAD HDF5 (p_arrival_sample) as plain files; their metadata is never a label', async () => {
-    const npz = join(realData, 'distance/local/phasenet_ncedc/waveform_train/BG_ACR_2012082505145960.npz');
-    const stead = join(realData, 'distance/local/stead_eqtransformer');
+  it.skipIf(noRealData)('PhaseNet npz (itp) and STEAD HDF5 (p_arrival_sample) as plain files; their metadata is never a label', async () => {
+    const npz = join(realDataDir, 'distance/local/phasenet_ncedc/waveform_train/BG_ACR_2012082505145960.npz');
+    const stead = join(realDataDir, 'distance/local/stead_eqtransformer');
     const summary = await prepareDataset({ task: 'A', inputs: [npz, stead], out: tmp.path('npz-h5.ds'), samplingRate: 100 });
     expect(summary.rows).toBe(51);
     expect(summary.pickSources).toEqual({ pick: 51, estimated: 0, staLta: 0 });
@@ -296,7 +299,7 @@ describe('prepareDataset failures', () => {
     expect(await readdir(out)).toEqual([]);
   });
 
-  it('refuses to write an empty set, a manifest mixed with files, and a rate other than 100 Hz', async () => {
+  it.skipIf(noRealData)('refuses to write an empty set, a manifest mixed with files, and a rate other than 100 Hz', async () => {
     const flat = tmp.path('flat-only.sac');
     await writeSac(flat, { delta: 0.01, a: 10 }, new Float64Array(3000));
     await expectDataError(prepareDataset({ task: 'A', inputs: [flat], out: tmp.path('empty.ds') }), {
@@ -305,7 +308,7 @@ describe('prepareDataset failures', () => {
       value: '1',
       problem: /no record could be prepared: all 1 skipped \(all zeros: 1\)/,
     });
-    const manifest = join(realData, 'polarity/manifest.csv');
+    const manifest = join(realDataDir, 'polarity/manifest.csv');
     await expectDataError(prepareDataset({ task: 'B', inputs: [manifest, flat], out: tmp.path('mixed.ds') }), {
       file: manifest,
       field: 'inputs',

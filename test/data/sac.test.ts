@@ -2,7 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSac, readSac, writeSac, type SacHeaderInput } from '../../src/data/readers/sac.js';
-import { expectDataError, realData, scratch } from './helpers.js';
+import { expectDataError, scratch } from './helpers.js';
+import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
+
+const noRealData = skipWithoutRealData('SAC reader tests on real files');
 
 let tmp: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -133,8 +136,8 @@ describe('SAC reader', () => {
     expect(sac.samplingRate).toBe(40);
   });
 
-  it('reads a real teleseismic file (aimbat Chile 2012, little-endian, no P pick)', async () => {
-    const sac = await readSac(join(realData, 'distance/teleseismic/aimbat_chile_2012/Event_2012.01.23.16.04.52.980/CI.ADO.__.BHZ'));
+  it.skipIf(noRealData)('reads a real teleseismic file (aimbat Chile 2012, little-endian, no P pick)', async () => {
+    const sac = await readSac(join(realDataDir, 'distance/teleseismic/aimbat_chile_2012/Event_2012.01.23.16.04.52.980/CI.ADO.__.BHZ'));
     expect(sac.byteOrder).toBe('little');
     expect(sac.header.npts).toBe(4001);
     expect(sac.samples.length).toBe(4001);
@@ -151,8 +154,8 @@ describe('SAC reader', () => {
     expect(sac.header.knetwk).toBe('CI');
   });
 
-  it('reads the P pick of a real ToC2ME file from t1 / kt1', async () => {
-    const sac = await readSac(join(realData, 'polarity/toc2me_event1/20161104064824.680/5B.1107.DHZ.SAC'));
+  it.skipIf(noRealData)('reads the P pick of a real ToC2ME file from t1 / kt1', async () => {
+    const sac = await readSac(join(realDataDir, 'polarity/toc2me_event1/20161104064824.680/5B.1107.DHZ.SAC'));
     expect(sac.samplingRate).toBe(500);
     expect(sac.header.kt1).toBe('P');
     expect(sac.header.kt2).toBe('S');

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, parseCsv } from '../../src/data/readers/manifest.js';
 import { run } from '../cli/run.js';
 import { distanceSlice } from '../data/helpers.js';
+import { skipWithoutRealData } from '../helpers/real-data.js';
 import { launchChromium, skipWithoutChromium } from './chromium.js';
 
 /** Each sets a different global when it runs, so a failure names the way in. */
@@ -40,7 +41,9 @@ interface PageFacts {
   text: string;
 }
 
-describe.skipIf(skipWithoutChromium('report injection test'))('a report of data whose names are markup and script, in headless Chromium', () => {
+const skip = skipWithoutChromium('report injection test') || skipWithoutRealData('report injection test');
+
+describe.skipIf(skip)('a report of data whose names are markup and script, in headless Chromium', () => {
   let dir: string;
   let html: string;
   let browser: Browser | undefined;
