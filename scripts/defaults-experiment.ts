@@ -27,6 +27,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// On the Node host: the disk, worker threads for the compiled kernels.
+import '../src/node/install.js';
 import { parseArgs } from '../src/cli/args.js';
 import { trainSpec } from '../src/cli/commands/train.js';
 import { settingsFrom } from '../src/cli/commands/training-options.js';

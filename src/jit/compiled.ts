@@ -11,8 +11,8 @@ import './webassembly.js';
 
 /**
  * The CPU backend's fast path for training and running a sequential
- * autoencoder, taken when the model's backend asks for it (CpuBackend's
- * `compiled` and `threads`): the network compiled once to WebAssembly SIMD (program.ts),
+ * autoencoder, taken as the model's backend says (CpuBackend's `compiled`
+ * and `threads`): the network compiled once to WebAssembly SIMD (program.ts),
  * the batch split over threads by tiles of four records, every buffer
  * allocated once. It computes what the autograd path computes (the same
  * ops, in f32, summed in a fixed order), so the loops in src/cluster hand

@@ -4,6 +4,7 @@ import { add, backward, cpuData, keep, kld, mse, mul, noGrad, Rng, sliceRows, te
 import { softAssign } from '../../src/cluster/clustering.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
 import { NonFiniteLossError } from '../../src/cluster/training.js';
+import { host, setHost } from '../../src/host/host.js';
 import { CompiledAutoencoder, compiledFor, hostTensor } from '../../src/jit/compiled.js';
 import { CpuBackend } from '../../src/kernels/cpu.js';
 import { createBackend } from '../../src/kernels/select.js';
@@ -669,12 +670,12 @@ describe('when the compiled path is taken (compiledFor)', () => {
 });
 
 describe('pretrain through the compiled path', () => {
-  it('gives the same weight bits whatever the thread setting', async () => {
+  it('gives the same weight bits whatever the thread setting, and on a host without workers', async () => {
     const { inputs } = tinyData(37, 2);
-    const run = async (threads: number): Promise<Map<string, Float32Array | Float64Array>> => {
+    const run = async (threads: number, batchSize = 10): Promise<Map<string, Float32Array | Float64Array>> => {
       const m = new Autoencoder(tinyDescription(), { seed: 1, backend: new CpuBackend({ threads }) });
       try {
-        await pretrain(m, inputs, { epochs: 2, batchSize: 10, seed: 3 });
+        await pretrain(m, inputs, { epochs: 2, batchSize, seed: 3 });
         return await m.weights();
       } finally {
         m.dispose();
@@ -683,6 +684,19 @@ describe('pretrain through the compiled path', () => {
     const one = await run(1);
     const three = await run(3);
     for (const [name, w] of one) expect(bits(three.get(name) as Float32Array), name).toEqual(bits(w as Float32Array));
+    // A host that starts no workers: the calling thread takes every tile, with the same bits (at batch 9: a program not cached above).
+    const reference = await run(1, 9);
+    const before = host();
+    setHost({ ...before, threads: { cores: () => 4, start: () => null } });
+    try {
+      const m = new Autoencoder(tinyDescription(), { backend: new CpuBackend({ threads: 3 }) });
+      expect(compiledFor(m, 9)!.threads).toBe(1);
+      m.dispose();
+      const alone = await run(3, 9);
+      for (const [name, w] of reference) expect(bits(alone.get(name) as Float32Array), name).toEqual(bits(w as Float32Array));
+    } finally {
+      setHost(before);
+    }
   });
 
   it('a NaN in a record (a tensor input, which no host check sees) stops pretrain with NonFiniteLossError', async () => {
