@@ -1,3 +1,5 @@
+// Loaded for its registration: the CPU backend is the default (defaultBackend) of a layer made without one.
+import '../kernels/cpu.js';
 import { pairwiseSqDist, rowNormalize } from '../kernels/distance.js';
 import { add, mul, powScalar } from '../kernels/elementwise.js';
 import type { Backend } from '../tensor/backend.js';

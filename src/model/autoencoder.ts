@@ -1,3 +1,5 @@
+// Loaded for its registration: the CPU backend is the default (defaultBackend) of a model made without one.
+import '../kernels/cpu.js';
 import { reshape } from '../kernels/view.js';
 import type { Backend } from '../tensor/backend.js';
 import { defaultBackend } from '../tensor/create.js';
