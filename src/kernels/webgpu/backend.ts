@@ -144,7 +144,7 @@ export class WebGpuBackend implements Backend {
       if (this.destroyed) return;
       this.lost = new WebGpuError(this.lastOp, `device lost (${info.reason}): ${info.message}`);
     });
-    // A live device keeps Node's event loop busy; release it when the program is done.
+    // In Node a live device keeps the event loop busy: the host destroys it once the program is otherwise done.
     this.cancelAtExit = host().gpu.atExit(() => this.destroy());
   }
 
