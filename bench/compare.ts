@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuThreads, setCpuOptions } from '../src/index.js';
+import { CpuBackend } from '../src/index.js';
 import type { TfjsReport } from './compare/tfjs-step.js';
 import { timeMedian, type Timing } from './compare/timing.js';
 import { inference, trainingStep, type Workload } from './step.js';
@@ -155,7 +155,7 @@ function ensureTorch(): string | null {
 }
 
 function measureSeiscluster(options: Options): Result {
-  setCpuOptions({ threads: options.threads });
+  const backend = new CpuBackend({ threads: options.threads });
   const measure = (workload: Workload): Timing => {
     try {
       return timeMedian(() => workload.run(), options.seconds);
@@ -167,9 +167,9 @@ function measureSeiscluster(options: Options): Result {
     framework: 'seiscluster',
     version: (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
     backend: 'cpu (compiled WebAssembly SIMD)',
-    threads: cpuThreads(),
-    training: rate(measure(trainingStep(options.batch)), options.batch),
-    inference: rate(measure(inference(inferenceBatch)), inferenceBatch),
+    threads: backend.threads,
+    training: rate(measure(trainingStep(options.batch, backend)), options.batch),
+    inference: rate(measure(inference(inferenceBatch, backend)), inferenceBatch),
   };
 }
 

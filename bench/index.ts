@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { cpu, cpuThreads, setCpuOptions } from '../src/index.js';
+import { cpu, CpuBackend } from '../src/index.js';
 import { pipelineRun } from './pipeline.js';
 import { convRows, inferenceRows, printRows, stepRows } from './rows.js';
 import { webgpuBenchmarks } from './webgpu.js';
@@ -14,15 +14,13 @@ async function main(): Promise<void> {
     'conv2d at the shapes of network A, batch 128 (CPU backend, op by op)',
     await convRows(cpu, 128, cpuSync, { time: 300, warmup: true, warmupTime: 50 }),
   );
-  const cores = cpuThreads();
   const compiledRows = [];
-  for (const threads of [...new Set([1, cores])]) {
-    setCpuOptions({ threads });
+  for (const threads of [...new Set([1, cpu.threads])]) {
+    const backend = new CpuBackend({ threads });
     const variant = { compiled: true, label: ` (compiled, ${threads} thread${threads > 1 ? 's' : ''})` };
-    compiledRows.push(...(await stepRows(cpu, [128, 1024], cpuSync, { time: 1500, warmupTime: 200 }, variant)));
-    compiledRows.push(...(await inferenceRows(cpu, 1024, cpuSync, { time: 1000, warmupTime: 200 }, variant)));
+    compiledRows.push(...(await stepRows(backend, [128, 1024], cpuSync, { time: 1500, warmupTime: 200 }, variant)));
+    compiledRows.push(...(await inferenceRows(backend, 1024, cpuSync, { time: 1000, warmupTime: 200 }, variant)));
   }
-  setCpuOptions({ threads: 0 });
   // Op by op, a step at batch 1024 takes about half a second on one core: a few samples, not tinybench's default 64.
   const autograd = { compiled: false, label: ' (op by op, autograd)' };
   printRows('network A (CPU backend)', [

@@ -1,4 +1,4 @@
-import { cluster, cpuThreads, model } from '../src/index.js';
+import { cluster, cpu, model } from '../src/index.js';
 import { syntheticTaskA } from '../src/data/synthetic.js';
 
 /**
@@ -13,7 +13,7 @@ export async function pipelineRun(): Promise<void> {
   const data = syntheticTaskA({ n: 9200, seed: 0 });
   const dataSeconds = (performance.now() - made) / 1000;
   const result = await cluster.runExperiment({ description: model.networkA(), inputs: data.inputs, labels: data.labels, seed: 0 });
-  console.log(`\nthe paper's task A schedule, end to end (CPU backend, ${cpuThreads()} threads; data made in ${dataSeconds.toFixed(1)} s before)`);
+  console.log(`\nthe paper's task A schedule, end to end (CPU backend, ${cpu.threads} threads; data made in ${dataSeconds.toFixed(1)} s before)`);
   console.table(
     result.stages.map((s) => ({
       stage: s.stage,

@@ -13,6 +13,8 @@
  * run takes under a minute, task B about 15 s.
  */
 import { writeFile } from 'node:fs/promises';
+// On the Node host: worker threads for the compiled kernels.
+import '../src/node/install.js';
 import { runExperiment, type ExperimentResult } from '../src/cluster/experiment.js';
 import { clusteringAccuracy, perClassScores } from '../src/cluster/metrics.js';
 import { SNR_BIN_LABELS, snrBin } from '../src/data/signal/snr.js';

@@ -27,6 +27,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// On the Node host: the disk, worker threads for the compiled kernels.
+import '../src/node/install.js';
 import { parseArgs } from '../src/cli/args.js';
 import { trainSpec } from '../src/cli/commands/train.js';
 import { settingsFrom } from '../src/cli/commands/training-options.js';
@@ -37,8 +39,7 @@ import { prepareDataset, type PickPolicy } from '../src/data/prepare.js';
 import { readManifest, type ManifestRow } from '../src/data/readers/manifest.js';
 import { networkA, networkB } from '../src/model/networks.js';
 import { readDatasetHeader } from '../src/data/dataset.js';
-import { setCpuOptions } from '../src/jit/compiled.js';
-import { cpu } from '../src/kernels/cpu.js';
+import { cpu, CpuBackend } from '../src/kernels/cpu.js';
 import { Rng } from '../src/tensor/random.js';
 
 interface Candidate extends PreparationOverrides {
@@ -107,7 +108,7 @@ const quick = process.argv.includes('--quick');
 const wanted = option('candidates')?.split(';');
 const candidates = wanted === undefined ? CANDIDATES.filter((c) => c.name.startsWith('B ') === (task === 'B')) : wanted.map(findCandidate);
 const threads = Number(option('threads') ?? 0);
-if (threads > 0) setCpuOptions({ threads });
+const backend = threads > 0 ? new CpuBackend({ threads }) : cpu;
 const realRoot = join(import.meta.dirname, '../../shared/data/real');
 const manifest = join(realRoot, task === 'A' ? 'distance/manifest.csv' : 'polarity/manifest.csv');
 const stress = option('stress');
@@ -238,7 +239,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
       const part = subset(data, composition.rows, composition.name);
       for (let seed = 0; seed < (quick ? 1 : seeds); seed++) {
         const settings = {
-          ...settingsFrom(args, task === 'A' ? networkA() : networkB(), cpu, null, 'defaults-experiment'),
+          ...settingsFrom(args, task === 'A' ? networkA() : networkB(), backend, null, 'defaults-experiment'),
           seed,
           ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
           ...(candidate.epochs !== undefined && { epochs: candidate.epochs }),

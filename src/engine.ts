@@ -19,7 +19,7 @@ export {
   setDefaultBackend,
   type CreateOptions,
 } from './tensor/create.js';
-export { cpu, CpuBackend, cpuData } from './kernels/cpu.js';
+export { cpu, CpuBackend, cpuData, MAX_THREADS, type CpuBackendOptions } from './kernels/cpu.js';
 export { createBackend, type BackendChoice, type SelectedBackend } from './kernels/select.js';
 export { WebGpuBackend, WebGpuError, type WebGpuBackendOptions, type AdapterInfo } from './kernels/webgpu/backend.js';
 export { defineWebGpuKernel, type WebGpuKernel, type KernelPlan, type ParamType } from './kernels/webgpu/kernel.js';
@@ -27,7 +27,8 @@ export { backward } from './autograd/backward.js';
 export { noGrad, isGradEnabled } from './autograd/mode.js';
 export { apply, applyInPlace, defineOp, type OpDef } from './autograd/op.js';
 export * from './kernels/elementwise.js';
-export { sum, mean, max, expand, sumTo } from './kernels/reduce.js';
+export { sum, expand, sumTo } from './kernels/sum.js';
+export { mean, max } from './kernels/reduce.js';
 export { reshape, flatten, detach } from './kernels/view.js';
 export { gatherRows, sliceRows, concatRows } from './kernels/rows.js';
 export { matmul } from './kernels/matmul.js';
@@ -42,9 +43,6 @@ export {
   CompiledAutoencoder,
   compiledFor,
   optimiserStep,
-  setCpuOptions,
-  cpuThreads,
-  type CpuOptions,
   type CompileOptions,
   type StepSums,
 } from './jit/compiled.js';

@@ -2,8 +2,24 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { keep } from '../tensor/scope.js';
 import { noGrad } from './mode.js';
-import { add } from '../kernels/elementwise.js';
+import { apply, type OpDef } from './op.js';
 import { onesLike } from '../tensor/create.js';
+
+/**
+ * The op that sums two gradients of one tensor. Autograd sits below the
+ * kernels, so kernels/elementwise.ts hands its add in when it loads.
+ */
+let gradientSum: OpDef<Record<string, never>> | null = null;
+
+/** Sets the op that adds gradients reaching one tensor (kernels/elementwise.ts sets its add). */
+export function setGradientSum(add: OpDef<Record<string, never>>): void {
+  gradientSum = add;
+}
+
+function sumGradients(a: Tensor, b: Tensor): Tensor {
+  if (gradientSum === null) throw new Error('backward: no op to add gradients with (import the kernels, e.g. from the package entry)');
+  return apply(gradientSum, [a, b], {});
+}
 
 /**
  * Reverse-mode differentiation of `root` (a scalar unless `grad` is given).
@@ -33,7 +49,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
           // `g` is shared with another tensor's gradient.
           t.grad = keep(new Tensor(g.storage, g.shape));
         } else {
-          const sum = keep(add(t.grad, g));
+          const sum = keep(sumGradients(t.grad, g));
           t.grad.dispose();
           t.grad = sum;
         }
@@ -46,7 +62,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
         if (!sameShape(gi.shape, input.shape))
           throw new Error(`backward of ${node.op}: gradient ${formatShape(gi.shape)} for operand ${k} of shape ${formatShape(input.shape)}`);
         const prev = grads.get(input);
-        grads.set(input, prev === undefined ? gi : add(prev, gi));
+        grads.set(input, prev === undefined ? gi : sumGradients(prev, gi));
       });
     }
   });

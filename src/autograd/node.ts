@@ -11,10 +11,3 @@ export interface BackwardContext<A> {
 
 /** Gradients of the inputs from the output's gradient; null where not needed. */
 export type BackwardFn<A> = (grad: Tensor, ctx: BackwardContext<A>) => (Tensor | null)[];
-
-/** A recorded op application: the tape is the graph of these nodes. */
-export interface Node {
-  readonly op: string;
-  readonly inputs: readonly Tensor[];
-  readonly backward: (grad: Tensor) => (Tensor | null)[];
-}

@@ -3,7 +3,7 @@
  * and the same list drives parsing, validation and `--help`.
  */
 
-import { MAX_THREADS } from '../jit/threads.js';
+import { MAX_THREADS } from '../kernels/cpu.js';
 
 export type OptionType = 'string' | 'int' | 'number' | 'boolean' | 'path';
 

@@ -1,4 +1,3 @@
-import { setCpuOptions } from '../jit/compiled.js';
 import { createBackend, type BackendChoice } from '../kernels/select.js';
 import type { Backend } from '../tensor/backend.js';
 import { num, str, type ParsedArgs } from './args.js';
@@ -22,8 +21,7 @@ export function note(message: string): void {
 export async function openBackend(args: ParsedArgs): Promise<{ backend: Backend; description: string }> {
   const choice = (str(args, 'backend') ?? 'auto') as BackendChoice;
   const threads = num(args, 'threads');
-  if (threads !== undefined) setCpuOptions({ threads });
-  const selected = await createBackend(choice);
+  const selected = await createBackend(choice, threads === undefined ? {} : { threads });
   note(`backend: ${selected.description}`);
   return selected;
 }

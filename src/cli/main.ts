@@ -1,3 +1,5 @@
+// The CLI runs on the Node host: the disk, worker threads for the compiled kernels, Dawn.
+import '../node/install.js';
 import { CheckpointError } from '../cluster/checkpoint.js';
 import { NonFiniteLossError } from '../cluster/training.js';
 import { DataError } from '../common/errors.js';

@@ -1,17 +1,12 @@
-import {
-  add,
-  defaultBackend,
-  keep,
-  mul,
-  pairwiseSqDist,
-  powScalar,
-  rowNormalize,
-  tensor,
-  type Backend,
-  type DType,
-  type FloatArray,
-  type Tensor,
-} from '../index.js';
+// Loaded for its registration: the CPU backend is the default (defaultBackend) of a layer made without one.
+import '../kernels/cpu.js';
+import { pairwiseSqDist, rowNormalize } from '../kernels/distance.js';
+import { add, mul, powScalar } from '../kernels/elementwise.js';
+import type { Backend } from '../tensor/backend.js';
+import { defaultBackend, tensor } from '../tensor/create.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
+import { keep } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * Student's t soft assignment of codes z [N, D] to centroids mu [K, D]

@@ -1,6 +1,7 @@
 import { Autoencoder } from '../model/autoencoder.js';
 import type { ModelDescription } from '../model/description.js';
-import { defaultBackend, tensor, type Backend } from '../index.js';
+import type { Backend } from '../tensor/backend.js';
+import { defaultBackend, tensor } from '../tensor/create.js';
 import { captureCheckpoint, saveCheckpoint, type CheckpointTarget } from './checkpoint.js';
 import { ClusteringLayer } from './clustering.js';
 import { fineTune, type FineTuneOptions, type FineTuneResult } from './finetune.js';

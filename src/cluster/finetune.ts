@@ -1,4 +1,13 @@
-import { Adam, backward, concatRows, cpuData, gatherRows, kld, mse, noGrad, reshape, sliceRows, tensor, tidy, type Tensor } from '../index.js';
+import { backward } from '../autograd/backward.js';
+import { noGrad } from '../autograd/mode.js';
+import { cpuData } from '../kernels/cpu.js';
+import { kld, mse } from '../kernels/loss.js';
+import { concatRows, gatherRows, sliceRows } from '../kernels/rows.js';
+import { reshape } from '../kernels/view.js';
+import { Adam } from '../optim/optimizer.js';
+import { tensor } from '../tensor/create.js';
+import { tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { compiledFor, hostTensor, optimiserStep, type CompiledAutoencoder } from '../jit/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { captureCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTarget, type FineTuneProgress } from './checkpoint.js';

@@ -1,4 +1,5 @@
-import { add, mul, type Tensor } from '../index.js';
+import { add, mul } from '../kernels/elementwise.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * How the clustering loss KL(P||Q) and the reconstruction loss (MSE) are

@@ -1,4 +1,9 @@
-import { cpuData, noGrad, sliceRows, tensor, Tensor, tidy } from '../index.js';
+import { noGrad } from '../autograd/mode.js';
+import { cpuData } from '../kernels/cpu.js';
+import { sliceRows } from '../kernels/rows.js';
+import { tensor } from '../tensor/create.js';
+import { tidy } from '../tensor/scope.js';
+import { Tensor } from '../tensor/tensor.js';
 import { compiledFor } from '../jit/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { argmaxRows, type ClusteringLayer } from './clustering.js';

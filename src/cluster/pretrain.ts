@@ -1,4 +1,10 @@
-import { Adam, backward, cpuData, gatherRows, mse, sliceRows, tidy, type Tensor } from '../index.js';
+import { backward } from '../autograd/backward.js';
+import { cpuData } from '../kernels/cpu.js';
+import { mse } from '../kernels/loss.js';
+import { gatherRows, sliceRows } from '../kernels/rows.js';
+import { Adam } from '../optim/optimizer.js';
+import { tidy } from '../tensor/scope.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { compiledFor, hostTensor, optimiserStep, type CompiledAutoencoder } from '../jit/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { captureCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTarget, type PretrainProgress } from './checkpoint.js';

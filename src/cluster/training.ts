@@ -1,18 +1,14 @@
-import {
-  concatRows,
-  formatShape,
-  noGrad,
-  reshape,
-  Rng,
-  tensor,
-  Tensor,
-  tidy,
-  type Adam,
-  type Backend,
-  type DType,
-  type FloatArray,
-  type Shape,
-} from '../index.js';
+import { noGrad } from '../autograd/mode.js';
+import { concatRows } from '../kernels/rows.js';
+import { reshape } from '../kernels/view.js';
+import type { Adam } from '../optim/optimizer.js';
+import type { Backend } from '../tensor/backend.js';
+import { tensor } from '../tensor/create.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
+import { Rng } from '../tensor/random.js';
+import { tidy } from '../tensor/scope.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** Plumbing shared by pre-training and fine-tuning: progress, loss reads, snapshots, batch order. */
 

@@ -8,6 +8,12 @@ export type GpuEntry = { readonly ok: true; readonly gpu: GPU } | { readonly ok:
 export interface GpuHost {
   /** The WebGPU entry point, or why this host has none. */
   entry(): Promise<GpuEntry>;
+  /**
+   * Calls `release` once when the program is about to end on its own (in
+   * Node, a live Dawn device keeps the event loop busy until it is
+   * destroyed); returns what cancels the call.
+   */
+  atExit(release: () => void): () => void;
 }
 
 /** `navigator.gpu`, when the runtime has one. */
@@ -16,4 +22,6 @@ export const navigatorGpu: GpuHost = {
     const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
     return gpu === undefined ? { ok: false, reason: 'no WebGPU: this runtime has no navigator.gpu' } : { ok: true, gpu };
   },
+  // A page's devices end with the page: nothing to release.
+  atExit: () => () => undefined,
 };

@@ -1,17 +1,18 @@
-import { availableParallelism } from 'node:os';
-import { cpu, cpuData } from '../kernels/cpu.js';
+import { cpu, CpuBackend, cpuData } from '../kernels/cpu.js';
 import { kldClip } from '../kernels/loss.js';
 import type { Autoencoder } from '../model/autoencoder.js';
+import type { Backend } from '../tensor/backend.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { LANES } from './layout.js';
 import { compileProgram, ProgramTooLargeError, type CompiledProgram } from './program.js';
-import { MAX_THREADS, TilePool } from './threads.js';
+import { TilePool } from './threads.js';
 import './webassembly.js';
 
 /**
  * The CPU backend's fast path for training and running a sequential
- * autoencoder: the network compiled once to WebAssembly SIMD (program.ts),
+ * autoencoder, taken as the model's backend says (CpuBackend's `compiled`
+ * and `threads`): the network compiled once to WebAssembly SIMD (program.ts),
  * the batch split over threads by tiles of four records, every buffer
  * allocated once. It computes what the autograd path computes (the same
  * ops, in f32, summed in a fixed order), so the loops in src/cluster hand
@@ -22,48 +23,23 @@ import './webassembly.js';
 export interface CompileOptions {
   /** Largest batch a step or an encode call takes. */
   batchSize: number;
-  /** Threads, the calling one included. Default: cpuThreads(). */
+  /** Threads, the calling one included. Default: the model's backend's `threads`. */
   threads?: number;
   /** Clusters of the clustering head (Student's t, alpha 1) for fine-tuning and soft assignments; 0 (default) for none. */
   k?: number;
 }
 
-/** Why `model` cannot run compiled (null when it can): only float32 CPU models, and a clustering head only with alpha 1. */
-export function compiledUnsupported(model: Autoencoder, alpha = 1): string | null {
-  if (model.backend.name !== 'cpu') return `the ${model.backend.name} backend runs its own kernels`;
+/** The model's backend when it is a CPU backend and the model can run compiled on it, else why not: only float32 CPU models, and a clustering head only with alpha 1. */
+function compiledBackend(model: Autoencoder, alpha = 1): CpuBackend | string {
+  const backend = model.backend;
+  if (!(backend instanceof CpuBackend)) return `the ${backend.name} backend runs its own kernels`;
   if (model.dtype !== 'float32') return `the compiled kernels are float32, the model is ${model.dtype}`;
   if (alpha !== 1) return `the compiled clustering head has alpha 1, not ${alpha}`;
-  return null;
-}
-
-/** The CPU's settings for the compiled kernels; see setCpuOptions. */
-const settings = { compiled: true, threads: 0 };
-
-export interface CpuOptions {
-  /** Run float32 CPU models through the compiled kernels (default true); false: op by op through autograd. */
-  compiled?: boolean;
-  /** Threads for the compiled kernels, the calling one included; 0 (default): the machine's cores, at most 28. Results do not depend on it. */
-  threads?: number;
-}
-
-/** Sets how the CPU backend trains and runs autoencoders (later calls; cached programs are rebuilt, running loops keep theirs). */
-export function setCpuOptions(options: CpuOptions): void {
-  if (options.threads !== undefined) {
-    if (!Number.isInteger(options.threads) || options.threads < 0 || options.threads > MAX_THREADS)
-      throw new Error(`threads must be an integer from 0 (all cores) to ${MAX_THREADS}, got ${options.threads}`);
-    settings.threads = options.threads;
-  }
-  if (options.compiled !== undefined) settings.compiled = options.compiled;
-  for (const c of cache.values()) c.dispose();
-  cache.clear();
-}
-
-export function cpuThreads(): number {
-  return settings.threads > 0 ? settings.threads : Math.min(MAX_THREADS, Math.max(1, availableParallelism()));
+  return backend;
 }
 
 /**
- * Compiled programs by model description, batch size and head, most recently
+ * Compiled programs by model description, batch size, head and threads, most recently
  * used last; their memory and threads are kept for the next call. An evicted
  * program stops its threads but stays usable (on the calling thread) by a
  * loop that still holds it.
@@ -75,18 +51,21 @@ const CACHE_SIZE = 8;
  * The compiled form of `model` for batches of up to `batchSize` records (with
  * a clustering head of k clusters), or null when the model runs op by op
  * (not float32 on the CPU, alpha other than 1, a batch needing more than
- * 1 GiB of kernel memory, or compiled kernels turned off). The caller sets
- * the parameters before each use.
+ * 1 GiB of kernel memory, or a backend made with `compiled: false`), on
+ * the threads of the model's backend. The caller sets the parameters before
+ * each use.
  */
 export function compiledFor(model: Autoencoder, batchSize: number, head: { k: number; alpha: number } | null = null): CompiledAutoencoder | null {
-  if (!settings.compiled || compiledUnsupported(model, head?.alpha ?? 1) !== null) return null;
+  const backend = compiledBackend(model, head?.alpha ?? 1);
+  if (typeof backend === 'string' || !backend.compiled) return null;
   const k = head?.k ?? 0;
-  const key = JSON.stringify([model.description, batchSize, k]);
+  const threads = backend.threads;
+  const key = JSON.stringify([model.description, batchSize, k, threads]);
   let c = cache.get(key);
   if (c !== undefined) cache.delete(key);
   else {
     try {
-      c = new CompiledAutoencoder(model, { batchSize, k, threads: cpuThreads() });
+      c = new CompiledAutoencoder(model, { batchSize, k, threads });
     } catch (err) {
       if (err instanceof ProgramTooLargeError) return null;
       throw err;
@@ -121,10 +100,10 @@ export class CompiledAutoencoder {
   private readonly modelParameters: number;
 
   constructor(model: Autoencoder, options: CompileOptions) {
-    const reason = compiledUnsupported(model);
-    if (reason !== null) throw new Error(`compiled autoencoder: ${reason}`);
+    const backend = compiledBackend(model);
+    if (typeof backend === 'string') throw new Error(`compiled autoencoder: ${backend}`);
     const k = options.k ?? 0;
-    const threads = options.threads ?? cpuThreads();
+    const threads = options.threads ?? backend.threads;
     this.batchSize = options.batchSize;
     this.program = compileProgram(model.plan, { batchSize: options.batchSize, threads, k });
     const pages = Math.ceil(this.program.memory.bytes / 65536);
@@ -282,13 +261,13 @@ export class CompiledAutoencoder {
 }
 
 /**
- * A CPU float32 tensor holding `values` as they are: unlike `tensor()`,
- * non-finite values pass, so a diverging step reaches the training loop's
- * NaN check.
+ * A float32 tensor on `backend` (the default CPU backend unless given)
+ * holding `values` as they are: unlike `tensor()`, non-finite values pass, so
+ * a diverging step reaches the training loop's NaN check.
  */
-export function hostTensor(values: ArrayLike<number>, shape: Shape): Tensor {
-  const storage = cpu.allocate(values.length, 'float32');
-  cpu.write(storage, values);
+export function hostTensor(values: ArrayLike<number>, shape: Shape, backend: Backend = cpu): Tensor {
+  const storage = backend.allocate(values.length, 'float32');
+  backend.write(storage, values);
   return new Tensor(storage, shape);
 }
 
@@ -307,7 +286,7 @@ export function optimiserStep(
   const sums = step();
   params.forEach((p, i) => {
     p.grad?.dispose();
-    p.grad = hostTensor(compiled.gradientOf(i), p.shape);
+    p.grad = hostTensor(compiled.gradientOf(i), p.shape, p.backend);
   });
   optimizer.update();
   optimizer.zeroGrad();

@@ -1,10 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import { host } from '../host/host.js';
+import type { HostWorker } from '../host/threads.js';
+import { MAX_THREADS } from '../kernels/cpu.js';
 import './webassembly.js';
 
 /**
  * Runs one exported function of a compiled module on several threads at
  * once, each over its own range of tiles, all on one shared memory. The
- * calling thread takes the first range itself; workers take the others.
+ * calling thread takes the first range itself; workers, started through the
+ * host (host().threads), take the others. A host without workers leaves
+ * every range to the calling thread: the same tiles, the same results.
  *
  * Control words (i32, at the start of the memory, CONTROL_WORDS of them):
  *   [0] generation: bumped by the caller to start a round; workers wait on it
@@ -32,13 +36,11 @@ const READY = 64;
 const FINISHED = 96;
 /** Words of control at address 0 (CONTROL_BYTES in program.ts). */
 export const CONTROL_WORDS = 128;
-/** Most threads the control words have room for. */
-export const MAX_THREADS = 28;
+// MAX_THREADS, the CPU backend's bound (28), fits this layout: ranges at 8 to 63, ready words at 64 to 91, finished words at 96 to 123.
 
-// A worker: instantiate the module over the shared memory, say so, then run rounds until told to exit.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, index, workspace, functions } = workerData;
+// A worker, as the source of a function of its data: instantiate the module over the shared memory, say so, then run rounds until told to exit.
+const WORKER_MAIN = `(data) => {
+const { module, memory, index, workspace, functions } = data;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const words = new Int32Array(memory.buffer, 0, ${CONTROL_WORDS});
 const scalars = new Float32Array(memory.buffer, 0, ${CONTROL_WORDS});
@@ -59,12 +61,12 @@ for (;;) {
   Atomics.store(words, ${FINISHED} + index, generation);
   Atomics.notify(words, ${FINISHED} + index);
 }
-`;
+}`;
 
 type Exported = (...args: number[]) => void;
 
 export class TilePool {
-  private readonly workers: Worker[] = [];
+  private readonly workers: HostWorker[] = [];
   private readonly words: Int32Array;
   private readonly scalars: Float32Array;
   private readonly exports: Record<string, unknown>;
@@ -83,14 +85,10 @@ export class TilePool {
     this.words = new Int32Array(memory.buffer, 0, CONTROL_WORDS);
     this.scalars = new Float32Array(memory.buffer, 0, CONTROL_WORDS);
     for (let t = 1; t < threads; t++) {
-      // execArgv []: the worker is plain JavaScript and must not inherit loaders or --input-type from the command line.
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        execArgv: [],
-        workerData: { module, memory, index: t, workspace: workspace(t), functions: FUNCTIONS },
-      });
-      // Blocked in Atomics.wait between rounds: they must not keep the process alive.
-      worker.unref();
+      // The host's workers do not keep it alive: blocked in Atomics.wait between rounds, they must not.
+      const worker = host().threads.start(WORKER_MAIN, { module, memory, index: t, workspace: workspace(t), functions: FUNCTIONS });
+      // No workers on this host: the calling thread takes every tile.
+      if (worker === null) break;
       this.workers.push(worker);
     }
   }

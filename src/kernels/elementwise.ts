@@ -1,9 +1,10 @@
+import { setGradientSum } from '../autograd/backward.js';
 import { apply, defineOp, type OpDef } from '../autograd/op.js';
 import type { CpuView } from '../tensor/backend.js';
 import type { FloatArray } from '../tensor/dtype.js';
 import { ShapeError, broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { sumTo } from './reduce.js';
+import { sumTo } from './sum.js';
 import { collapseAxes, defineWebGpuKernel, type WebGpuKernel } from './webgpu/kernel.js';
 
 /**
@@ -280,6 +281,9 @@ export const binaryOps = Object.fromEntries(Object.entries(binarySpecs).map(([na
   BinaryName,
   OpDef<Record<string, never>>
 >;
+
+// The backward pass sums the gradients that reach one tensor with this add.
+setGradientSum(binaryOps.add);
 
 export function unary(name: UnaryName, x: Tensor, a = 0, b = 0): Tensor {
   return apply(unaryOps[name], [x], { a, b });

@@ -1,4 +1,12 @@
-import { defaultBackend, formatShape, reshape, Rng, ShapeError, type Backend, type DType, type FloatArray, type Shape, type Tensor } from '../index.js';
+// Loaded for its registration: the CPU backend is the default (defaultBackend) of a model made without one.
+import '../kernels/cpu.js';
+import { reshape } from '../kernels/view.js';
+import type { Backend } from '../tensor/backend.js';
+import { defaultBackend } from '../tensor/create.js';
+import type { DType, FloatArray } from '../tensor/dtype.js';
+import { Rng } from '../tensor/random.js';
+import { formatShape, ShapeError, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { parseModelDescription, planModel, type ModelDescription, type ModelPlan } from './description.js';
 import { buildLayer, type Layer, type NamedParameter } from './layers.js';
 

@@ -1,4 +1,5 @@
-import { formatShape, sizeOf, type Padding, type Shape } from '../index.js';
+import type { Padding } from '../kernels/conv.js';
+import { formatShape, sizeOf, type Shape } from '../tensor/shape.js';
 
 /**
  * The declarative model description: a JSON object listing the encoder's and

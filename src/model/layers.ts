@@ -1,21 +1,12 @@
-import {
-  conv1d,
-  conv2d,
-  glorotUniform,
-  keep,
-  maxPool1d,
-  maxPool2d,
-  relu,
-  sigmoid,
-  tanh,
-  upsample1d,
-  upsample2d,
-  zeros,
-  type CreateOptions,
-  type Rng,
-  type Shape,
-  type Tensor,
-} from '../index.js';
+import { conv1d, conv2d } from '../kernels/conv.js';
+import { relu, sigmoid, tanh } from '../kernels/elementwise.js';
+import { maxPool1d, maxPool2d } from '../kernels/pool.js';
+import { upsample1d, upsample2d } from '../kernels/upsample.js';
+import { glorotUniform, zeros, type CreateOptions } from '../tensor/create.js';
+import type { Rng } from '../tensor/random.js';
+import { keep } from '../tensor/scope.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { Activation, LayerPlan } from './description.js';
 
 /** A trainable tensor with its checkpoint name, e.g. `encoder.0.weight`. */

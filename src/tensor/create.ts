@@ -3,17 +3,30 @@ import type { DType } from './dtype.js';
 import type { Rng } from './random.js';
 import { ShapeError, formatShape, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
-import { cpu } from '../kernels/cpu.js';
 
-let current: Backend = cpu;
+/** Set by setDefaultBackend; null until then. */
+let chosen: Backend | null = null;
+/**
+ * The backend used while none is chosen: the CPU backend, which
+ * kernels/cpu.ts provides when it loads (the tensor layer sits below the
+ * kernels and cannot import it).
+ */
+let provided: Backend | null = null;
 
 /** The backend new tensors go to when none is named. CPU unless changed. */
 export function defaultBackend(): Backend {
-  return current;
+  const backend = chosen ?? provided;
+  if (backend === null) throw new Error('no default backend: call setDefaultBackend, or import the CPU backend (kernels/cpu.js, or the package entry)');
+  return backend;
 }
 
 export function setDefaultBackend(backend: Backend): void {
-  current = backend;
+  chosen = backend;
+}
+
+/** Makes `backend` the default while setDefaultBackend has chosen none (kernels/cpu.ts provides the CPU backend). */
+export function provideDefaultBackend(backend: Backend): void {
+  provided = backend;
 }
 
 export interface CreateOptions {
@@ -29,7 +42,7 @@ function checkShape(op: string, shape: Shape): void {
 export function tensor(values: ArrayLike<number>, shape: Shape = [values.length], options: CreateOptions = {}): Tensor {
   checkShape('tensor', shape);
   if (sizeOf(shape) !== values.length) throw new Error(`tensor: ${values.length} values do not fill shape ${formatShape(shape)}`);
-  const backend = options.backend ?? current;
+  const backend = options.backend ?? defaultBackend();
   const dtype = options.dtype ?? (values instanceof Float64Array ? 'float64' : 'float32');
   if (!backend.dtypes.includes(dtype)) throw new Error(`tensor: backend ${backend.name} has no ${dtype}`);
   for (let i = 0; i < values.length; i++) {

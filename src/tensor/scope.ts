@@ -1,20 +1,17 @@
 import type { Tensor } from './tensor.js';
+import { openScopes, track, type Tracked } from './tracking.js';
 
 /**
  * Memory scopes. Every tensor made inside `tidy(fn)` is disposed when `fn`
  * returns, except the tensors it returns and those passed to `keep`. This is
  * how intermediate activations and gradients of a training step are released
- * without a garbage collector that knows about device memory.
+ * without a garbage collector that knows about device memory. The scopes
+ * themselves are in tracking.ts, which Tensor's constructor joins.
  */
-const scopes: Set<Tensor>[] = [];
-
-export function track(t: Tensor): void {
-  scopes[scopes.length - 1]?.add(t);
-}
 
 /** Exempts a tensor from every enclosing scope. */
 export function keep<T extends Tensor>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  for (const s of openScopes) s.delete(t);
   return t;
 }
 
@@ -31,18 +28,18 @@ export type TensorContainer =
   | void;
 
 export function tidy<T extends TensorContainer>(fn: () => T): T {
-  const scope = new Set<Tensor>();
-  scopes.push(scope);
+  const scope = new Set<Tracked>();
+  openScopes.push(scope);
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    scopes.pop();
+    openScopes.pop();
     for (const t of scope) t.dispose();
     throw err;
   }
-  scopes.pop();
-  const survivors = new Set<Tensor>();
+  openScopes.pop();
+  const survivors = new Set<Tracked>();
   collect(result, survivors);
   for (const t of scope) if (!survivors.has(t)) t.dispose();
   // Survivors belong to the enclosing scope now.
@@ -50,7 +47,7 @@ export function tidy<T extends TensorContainer>(fn: () => T): T {
   return result;
 }
 
-function collect(value: unknown, into: Set<Tensor>): void {
+function collect(value: unknown, into: Set<Tracked>): void {
   if (value === null || typeof value !== 'object') return;
   if (Array.isArray(value)) {
     for (const v of value) collect(v, into);

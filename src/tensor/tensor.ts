@@ -1,8 +1,19 @@
 import type { Backend, Storage } from './backend.js';
 import type { DType, FloatArray } from './dtype.js';
 import { formatShape, sizeOf, type Shape } from './shape.js';
-import type { Node } from '../autograd/node.js';
-import { track } from './scope.js';
+import { track } from './tracking.js';
+
+/**
+ * How a tensor was made, as the backward pass reads it: autograd records one
+ * per differentiable op application (autograd/op.ts). Declared here, below
+ * autograd, so that a tensor can hold its node without the tensor layer
+ * importing autograd.
+ */
+export interface TapeNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: (grad: Tensor) => (Tensor | null)[];
+}
 
 /**
  * A tensor: a shape, a dtype and a handle to storage owned by a backend.
@@ -18,7 +29,7 @@ export class Tensor {
   /** Accumulated gradient of a leaf that requires grad. */
   grad: Tensor | null = null;
   /** How this tensor was made, for the backward pass; null for leaves. */
-  node: Node | null = null;
+  node: TapeNode | null = null;
 
   constructor(storage: Storage, shape: Shape) {
     if (sizeOf(shape) !== storage.size) throw new Error(`Tensor: shape ${formatShape(shape)} does not hold ${storage.size} elements`);

@@ -4,7 +4,10 @@ import { add, backward, cpuData, keep, kld, mse, mul, noGrad, Rng, sliceRows, te
 import { softAssign } from '../../src/cluster/clustering.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
 import { NonFiniteLossError } from '../../src/cluster/training.js';
-import { CompiledAutoencoder, compiledFor, hostTensor, setCpuOptions } from '../../src/jit/compiled.js';
+import { host, setHost } from '../../src/host/host.js';
+import { CompiledAutoencoder, compiledFor, hostTensor } from '../../src/jit/compiled.js';
+import { CpuBackend } from '../../src/kernels/cpu.js';
+import { createBackend } from '../../src/kernels/select.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import type { Activation, ModelDescription } from '../../src/model/description.js';
 import { networkA, networkB } from '../../src/model/networks.js';
@@ -631,40 +634,68 @@ describe('when the compiled path is taken (compiledFor)', () => {
       expect(compiledFor(m64, 8, { k: 2, alpha: 1 })).toBeNull();
       expect(compiledFor(m32, 8, { k: 2, alpha: 2 })).toBeNull();
       expect(() => new CompiledAutoencoder(m64, { batchSize: 8 })).toThrow(/float32/);
-      setCpuOptions({ compiled: false });
-      try {
-        expect(compiledFor(m32, 8)).toBeNull();
-        expect(compiledFor(m32, 8, { k: 2, alpha: 1 })).toBeNull();
-      } finally {
-        setCpuOptions({ compiled: true });
-      }
       expect(compiledFor(m32, 8)).toBeInstanceOf(CompiledAutoencoder);
     } finally {
-      setCpuOptions({});
       disposeAll(m32, m64);
     }
+  });
+
+  it('a CPU backend made with compiled: false runs the same model op by op, and createBackend says which path runs', async () => {
+    const opByOp = await createBackend('cpu', { compiled: false });
+    const compiled = await createBackend('cpu');
+    expect(opByOp.backend).toBeInstanceOf(CpuBackend);
+    expect(opByOp.description).toMatch(/op by op/);
+    expect(compiled.description).toMatch(/compiled to WebAssembly SIMD/);
+    const m = new Autoencoder(tinyDescription(), { backend: opByOp.backend });
+    const onCompiled = new Autoencoder(tinyDescription(), { backend: compiled.backend });
+    try {
+      expect(compiledFor(m, 8)).toBeNull();
+      expect(compiledFor(m, 8, { k: 2, alpha: 1 })).toBeNull();
+      expect(compiledFor(onCompiled, 8)).toBeInstanceOf(CompiledAutoencoder);
+    } finally {
+      disposeAll(m, onCompiled);
+    }
+  });
+
+  it('a CPU backend runs the compiled kernels on the threads it was made with, and refuses a count it cannot', () => {
+    const m = new Autoencoder(tinyDescription(), { backend: new CpuBackend({ threads: 3 }) });
+    try {
+      expect(compiledFor(m, 8)!.threads).toBe(3);
+    } finally {
+      m.dispose();
+    }
+    expect(() => new CpuBackend({ threads: 29 })).toThrow('threads must be an integer from 0 (all cores) to 28, got 29');
+    expect(() => new CpuBackend({ threads: -1 })).toThrow(/got -1/);
   });
 });
 
 describe('pretrain through the compiled path', () => {
-  it('gives the same weight bits whatever the thread setting', async () => {
+  it('gives the same weight bits whatever the thread setting, and on a host without workers', async () => {
     const { inputs } = tinyData(37, 2);
-    const run = async (threads: number): Promise<Map<string, Float32Array | Float64Array>> => {
-      setCpuOptions({ threads });
-      const m = new Autoencoder(tinyDescription(), { seed: 1 });
+    const run = async (threads: number, batchSize = 10): Promise<Map<string, Float32Array | Float64Array>> => {
+      const m = new Autoencoder(tinyDescription(), { seed: 1, backend: new CpuBackend({ threads }) });
       try {
-        await pretrain(m, inputs, { epochs: 2, batchSize: 10, seed: 3 });
+        await pretrain(m, inputs, { epochs: 2, batchSize, seed: 3 });
         return await m.weights();
       } finally {
         m.dispose();
       }
     };
+    const one = await run(1);
+    const three = await run(3);
+    for (const [name, w] of one) expect(bits(three.get(name) as Float32Array), name).toEqual(bits(w as Float32Array));
+    // A host that starts no workers: the calling thread takes every tile, with the same bits (at batch 9: a program not cached above).
+    const reference = await run(1, 9);
+    const before = host();
+    setHost({ ...before, threads: { cores: () => 4, start: () => null } });
     try {
-      const one = await run(1);
-      const three = await run(3);
-      for (const [name, w] of one) expect(bits(three.get(name) as Float32Array), name).toEqual(bits(w as Float32Array));
+      const m = new Autoencoder(tinyDescription(), { backend: new CpuBackend({ threads: 3 }) });
+      expect(compiledFor(m, 9)!.threads).toBe(1);
+      m.dispose();
+      const alone = await run(3, 9);
+      for (const [name, w] of reference) expect(bits(alone.get(name) as Float32Array), name).toEqual(bits(w as Float32Array));
     } finally {
-      setCpuOptions({ threads: 0 });
+      setHost(before);
     }
   });
 
@@ -695,24 +726,20 @@ describe('compiled programs held by a running loop', () => {
    * runs (batch sizes 8..17) overflow the cache.
    */
   it('ten concurrent pretrain() calls each give the weights of the same call run alone', async () => {
-    setCpuOptions({ threads: 2 });
-    try {
-      const { inputs } = tinyData(32, 1);
-      const train = async (batchSize: number): Promise<number[]> => {
-        const m = new Autoencoder(tinyDescription(), { seed: 1 });
-        try {
-          await pretrain(m, inputs, { epochs: 2, batchSize, seed: 0 });
-          return bits((await m.weights()).get('encoder.0.weight') as Float32Array);
-        } finally {
-          m.dispose();
-        }
-      };
-      const alone = await train(8);
-      const together = await Promise.all([8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map(train));
-      expect(together[0]).toEqual(alone);
-    } finally {
-      setCpuOptions({ threads: 0 });
-    }
+    const backend = new CpuBackend({ threads: 2 });
+    const { inputs } = tinyData(32, 1);
+    const train = async (batchSize: number): Promise<number[]> => {
+      const m = new Autoencoder(tinyDescription(), { seed: 1, backend });
+      try {
+        await pretrain(m, inputs, { epochs: 2, batchSize, seed: 0 });
+        return bits((await m.weights()).get('encoder.0.weight') as Float32Array);
+      } finally {
+        m.dispose();
+      }
+    };
+    const alone = await train(8);
+    const together = await Promise.all([8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map(train));
+    expect(together[0]).toEqual(alone);
   });
 });
 
@@ -721,14 +748,15 @@ describe('worker threads', () => {
     const modelUrl = new URL('../../src/model/autoencoder.ts', import.meta.url).href;
     const networksUrl = new URL('../../src/model/networks.ts', import.meta.url).href;
     const predictUrl = new URL('../../src/cluster/predict.ts', import.meta.url).href;
-    const compiledUrl = new URL('../../src/jit/compiled.ts', import.meta.url).href;
+    const cpuUrl = new URL('../../src/kernels/cpu.ts', import.meta.url).href;
+    const installUrl = new URL('../../src/node/install.ts', import.meta.url).href;
     const code = [
+      `import '${installUrl}';`,
       `import { Autoencoder } from '${modelUrl}';`,
       `import { networkB } from '${networksUrl}';`,
       `import { encodeRecords } from '${predictUrl}';`,
-      `import { setCpuOptions } from '${compiledUrl}';`,
-      'setCpuOptions({ threads: 2 });',
-      'const m = new Autoencoder(networkB());',
+      `import { CpuBackend } from '${cpuUrl}';`,
+      'const m = new Autoencoder(networkB(), { backend: new CpuBackend({ threads: 2 }) });',
       'const codes = await encodeRecords(m, new Float32Array(4096 * 32).fill(0.25));',
       "console.log('codes', codes.length);",
     ].join('\n');

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { cpuThreads } from '../../jit/compiled.js';
 import { cpu } from '../../kernels/cpu.js';
 import { describeAdapter, requestAdapter } from '../../kernels/webgpu/device.js';
 import { commonOptions, type CommandSpec, type ParsedArgs } from '../args.js';
@@ -22,7 +21,7 @@ export async function info(args: ParsedArgs): Promise<void> {
   const result = {
     version: pkg.version,
     node: process.version,
-    backends: { cpu: { available: true, dtypes: cpu.dtypes, compiledThreads: cpuThreads() }, webgpu },
+    backends: { cpu: { available: true, dtypes: cpu.dtypes, compiledThreads: cpu.threads }, webgpu },
     auto: probe.ok && !probe.info.software ? 'webgpu' : 'cpu',
   };
   output(args, result, () =>

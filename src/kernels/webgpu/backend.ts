@@ -1,3 +1,4 @@
+import { host } from '../../host/host.js';
 import type { AllocationStats, Backend, Kernel, Operand, Storage } from '../../tensor/backend.js';
 import type { DType } from '../../tensor/dtype.js';
 import { adapterLimits, describeAdapter, requestAdapter, type AdapterInfo, type FoundAdapter } from './device.js';
@@ -120,7 +121,8 @@ export class WebGpuBackend implements Backend {
   private lost: WebGpuError | null = null;
   private destroyed = false;
   private lastOp = '(no op yet)';
-  private readonly onExit = (): void => this.destroy();
+  /** Cancels the host's call of destroy at exit. */
+  private readonly cancelAtExit: () => void;
 
   private constructor(
     gpu: GPU,
@@ -142,8 +144,8 @@ export class WebGpuBackend implements Backend {
       if (this.destroyed) return;
       this.lost = new WebGpuError(this.lastOp, `device lost (${info.reason}): ${info.message}`);
     });
-    // A live device keeps Node's event loop busy; release it when the program is done.
-    process.once('beforeExit', this.onExit);
+    // In Node a live device keeps the event loop busy: the host destroys it once the program is otherwise done.
+    this.cancelAtExit = host().gpu.atExit(() => this.destroy());
   }
 
   /** Opens the best adapter's device; rejects, saying why, when there is no adapter. */
@@ -308,7 +310,7 @@ export class WebGpuBackend implements Backend {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    process.removeListener('beforeExit', this.onExit);
+    this.cancelAtExit();
     this.encoder = null;
     this.pass = null;
     this.pipelines.clear();

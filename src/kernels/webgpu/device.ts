@@ -1,10 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { host } from '../../host/host.js';
 
 /**
- * Finding a WebGPU adapter through Dawn (npm `webgpu`). The package is
- * imported lazily, so code that only uses the CPU backend never loads the
- * native module.
+ * Finding a WebGPU adapter through the host's WebGPU entry point (the Node
+ * host loads Dawn there, lazily, so code that only uses the CPU backend never
+ * loads the native module).
  */
 
 /** What the adapter says about itself, and whether it is a software rasteriser. */
@@ -33,50 +32,11 @@ export function describeAdapter(info: AdapterInfo): string {
   return `${name || 'unnamed adapter'}${info.description ? ` (${info.description})` : ''}${info.software ? ', software' : ''}`;
 }
 
-/**
- * On Linux Dawn reaches GPUs through Vulkan only, and when the Vulkan loader
- * (libvulkan.so.1) is missing it prints a warning before finding nothing.
- * This looks for the loader where the dynamic linker would (LD_LIBRARY_PATH,
- * the linker's cache, the usual folders) so that the probe can say so
- * without Dawn's warning. Elsewhere it answers true and Dawn decides.
- */
-export function vulkanLoaderPresent(): boolean {
-  if (process.platform !== 'linux') return true;
-  const name = 'libvulkan.so.1';
-  const folders = [
-    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== ''),
-    '/lib',
-    '/usr/lib',
-    '/lib64',
-    '/usr/lib64',
-    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
-    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
-  ];
-  if (folders.some((d) => existsSync(join(d, name)))) return true;
-  try {
-    return readFileSync('/etc/ld.so.cache').includes(name);
-  } catch {
-    return false;
-  }
-}
-
-/** Asks Dawn for the high-performance adapter; says why when there is none. */
+/** Asks the host's WebGPU (host().gpu: navigator.gpu first, Dawn in Node) for the high-performance adapter; says why when there is none. */
 export async function requestAdapter(): Promise<AdapterProbe> {
-  if (!vulkanLoaderPresent())
-    return {
-      ok: false,
-      reason:
-        'no WebGPU adapter: no Vulkan loader (libvulkan.so.1) on this machine (for a software driver, run scripts/swiftshader.sh and set VK_ICD_FILENAMES and LD_LIBRARY_PATH as scripts/test.sh does)',
-    };
-  let webgpu: typeof import('webgpu');
-  try {
-    webgpu = await import('webgpu');
-  } catch (err) {
-    return { ok: false, reason: `the 'webgpu' package could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  // Dawn's enums (GPUBufferUsage, GPUMapMode, ...) are globals in a browser.
-  Object.assign(globalThis, webgpu.globals);
-  const gpu = webgpu.create([]);
+  const entry = await host().gpu.entry();
+  if (!entry.ok) return entry;
+  const gpu = entry.gpu;
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null)
     return {
