@@ -1,4 +1,9 @@
 /** seiscluster's engine for any host (a web page, a worker, Node): tensors, autograd, ops, optimisers, the networks and the method. */
+export { host, setHost, bareHost, type Host } from './host/host.js';
+export type { FileSystem, ReadableFile, WritableFile, PathKind } from './host/files.js';
+export type { Threads, HostWorker } from './host/threads.js';
+export type { GpuHost, GpuEntry } from './host/gpu.js';
+export type { Hdf5Host, Hdf5Library } from './host/hdf5.js';
 export { Tensor } from './tensor/tensor.js';
 export type { Backend, Storage, Operand, AllocationStats, CpuView, CpuKernel, Kernel } from './tensor/backend.js';
 export type { DType, FloatArray } from './tensor/dtype.js';
