@@ -30,8 +30,9 @@ import { join } from 'node:path';
 import { parseArgs } from '../src/cli/args.js';
 import { trainSpec } from '../src/cli/commands/train.js';
 import { settingsFrom } from '../src/cli/commands/training-options.js';
-import { runPipeline, type PipelineData } from '../src/cli/pipeline.js';
-import { preparedData } from '../src/cli/sources.js';
+import type { PipelineData } from '../src/pipeline/data.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { preparedData } from '../src/pipeline/sources.js';
 import type { PreparationOverrides, PresetName } from '../src/data/preparation.js';
 import { prepareDataset, type PickPolicy } from '../src/data/prepare.js';
 import { readManifest, type ManifestRow } from '../src/data/readers/manifest.js';
@@ -238,7 +239,11 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
       const part = subset(data, composition.rows, composition.name);
       for (let seed = 0; seed < (quick ? 1 : seeds); seed++) {
         const settings = {
-          ...settingsFrom(args, task === 'A' ? networkA() : networkB(), cpu, null, 'defaults-experiment'),
+          ...settingsFrom(args),
+          description: task === 'A' ? networkA() : networkB(),
+          backend: cpu,
+          outDir: null,
+          command: 'defaults-experiment',
           seed,
           ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
           ...(candidate.epochs !== undefined && { epochs: candidate.epochs }),

@@ -37,7 +37,7 @@ export { upsample2d, upsample1d } from './kernels/upsample.js';
 export { pairwiseSqDist, rowNormalize } from './kernels/distance.js';
 export { mse, kld, KLD_EPS } from './kernels/loss.js';
 export { Adam, Sgd, zeroGrad, type AdamOptions, type SgdOptions } from './optim/optimizer.js';
-/** The paper's networks and the clustering method, as namespaces: `model.networkA()`, `cluster.runExperiment(...)`. */
+/** The paper's networks, the clustering method and the pipeline, as namespaces: `model.networkA()`, `cluster.runExperiment(...)`, `pipeline.train(...)`. */
 export {
   CompiledAutoencoder,
   compiledFor,
@@ -50,3 +50,4 @@ export {
 } from './jit/compiled.js';
 export * as model from './model/index.js';
 export * as cluster from './cluster/index.js';
+export * as pipeline from './pipeline/index.js';
