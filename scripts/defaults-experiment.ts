@@ -32,8 +32,9 @@ import '../src/node/install.js';
 import { parseArgs } from '../src/cli/args.js';
 import { trainSpec } from '../src/cli/commands/train.js';
 import { settingsFrom } from '../src/cli/commands/training-options.js';
-import { runPipeline, type PipelineData } from '../src/cli/pipeline.js';
-import { preparedData } from '../src/cli/sources.js';
+import type { PipelineData } from '../src/pipeline/data.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { preparedData } from '../src/pipeline/sources.js';
 import type { PreparationOverrides, PresetName } from '../src/data/preparation.js';
 import { prepareDataset, type PickPolicy } from '../src/data/prepare.js';
 import { readManifest, type ManifestRow } from '../src/data/readers/manifest.js';
@@ -239,7 +240,11 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
       const part = subset(data, composition.rows, composition.name);
       for (let seed = 0; seed < (quick ? 1 : seeds); seed++) {
         const settings = {
-          ...settingsFrom(args, task === 'A' ? networkA() : networkB(), backend, null, 'defaults-experiment'),
+          ...settingsFrom(args),
+          description: task === 'A' ? networkA() : networkB(),
+          backend,
+          outDir: null,
+          command: 'defaults-experiment',
           seed,
           ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
           ...(candidate.epochs !== undefined && { epochs: candidate.epochs }),

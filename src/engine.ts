@@ -43,7 +43,7 @@ export { upsample2d, upsample1d } from './kernels/upsample.js';
 export { pairwiseSqDist, rowNormalize } from './kernels/distance.js';
 export { mse, kld, KLD_EPS } from './kernels/loss.js';
 export { Adam, Sgd, zeroGrad, type AdamOptions, type SgdOptions } from './optim/optimizer.js';
-/** The paper's networks and the clustering method, as namespaces: `model.networkA()`, `cluster.runExperiment(...)`. */
+/** The paper's networks, the clustering method and the pipeline, as namespaces: `model.networkA()`, `cluster.runExperiment(...)`, `pipeline.train(...)`. */
 export {
   CompiledAutoencoder,
   compiledFor,
@@ -56,3 +56,5 @@ export * as cluster from './cluster/index.js';
 /** The data layer (readers, preparation, the data-set format) and the report layer (figures, HTML, t-SNE), as namespaces: `data.readSac(...)`, `report.renderReport(...)`. */
 export * as data from './data/index.js';
 export * as report from './report/index.js';
+/** The pipeline as a library: prepare → train → evaluate → report, reproduce, predict, with progress through a callback. */
+export * as pipeline from './pipeline/index.js';

@@ -11,7 +11,7 @@ export type OptionType = 'string' | 'int' | 'number' | 'boolean' | 'path';
  * What a path option names, checked before the command starts (paths.ts): an
  * existing file to read, a file or a folder to write into (its folder is
  * created; an existing folder where a file is to go, or the reverse, is an
- * error), or a run folder, replaced whole by the run (run-folder.ts).
+ * error), or a run folder, replaced whole by the run (src/pipeline/run-folder.ts).
  */
 export type PathRole = 'input-file' | 'output-file' | 'output-folder' | 'run-folder';
 

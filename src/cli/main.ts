@@ -4,6 +4,7 @@ import { CheckpointError } from '../cluster/checkpoint.js';
 import { NonFiniteLossError } from '../cluster/training.js';
 import { DataError } from '../common/errors.js';
 import { ModelDescriptionError } from '../model/description.js';
+import { OptionError } from '../pipeline/errors.js';
 import { ShapeError } from '../tensor/shape.js';
 import { formatHelp, parseArgs, UsageError, type CommandSpec, type ParsedArgs } from './args.js';
 import { demo, demoSpec } from './commands/demo.js';
@@ -44,10 +45,15 @@ function overview(): string {
   ].join('\n');
 }
 
+/** Options that do not fit together or do not fit the data: the command's usage is the place to look. */
+function isMisuse(err: unknown): boolean {
+  return err instanceof UsageError || err instanceof OptionError;
+}
+
 /** Errors caused by what the user gave (files, options, model descriptions): exit code 1. */
 function isBadInput(err: unknown): boolean {
   return (
-    err instanceof UsageError ||
+    isMisuse(err) ||
     err instanceof DataError ||
     err instanceof CheckpointError ||
     err instanceof ModelDescriptionError ||
@@ -90,7 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     const fileProblem = userFileProblem(err, output);
     if (fileProblem !== null || isBadInput(err)) {
-      const hint = err instanceof UsageError && command ? ` (seiscluster ${command.spec.name} --help lists the options)` : '';
+      const hint = isMisuse(err) && command ? ` (seiscluster ${command.spec.name} --help lists the options)` : '';
       // One line whatever the data in the message: printable() escapes line breaks and control characters.
       console.error(`seiscluster ${printable(name)}: ${printable(fileProblem ?? (err as Error).message)}${hint}`);
       return 1;

@@ -8,8 +8,8 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, parse, relative, resolve } from 'node:path';
 import { removeStaleTemps } from '../node/atomic.js';
+import { foreignEntry } from '../pipeline/run-folder.js';
 import { str, UsageError, type CommandSpec, type OptionSpec, type ParsedArgs } from './args.js';
-import { checkReplaceable } from './run-folder.js';
 import { printable } from './terminal.js';
 
 /**
@@ -50,7 +50,14 @@ async function checkOne(opt: OptionSpec, path: string): Promise<void> {
     if (opt.role === 'run-folder') {
       const fromHere = relative(full, process.cwd());
       if (full === parse(full).root || !fromHere.startsWith('..')) throw refuse(opt, path, 'is the current folder or holds it; name a folder for the run');
-      await checkReplaceable(path);
+      // The run replaces the folder whole: refused if it holds anything a run did not write (the user's own files).
+      const foreign = await foreignEntry(path);
+      if (foreign !== null)
+        throw refuse(
+          opt,
+          path,
+          `holds ${JSON.stringify(printable(foreign))}, which no run wrote; the run replaces its folder whole, so name a new or previous run folder`,
+        );
     }
   }
   // The folder is made now, so an unwritable place fails before the work, not after it.

@@ -1,3 +1,6 @@
+import type { OnProgress } from '../pipeline/progress.js';
+import { note } from './context.js';
+import { formatRows } from './format.js';
 import { printable } from './terminal.js';
 
 /**
@@ -70,4 +73,24 @@ export function formatSeconds(s: number): string {
   if (s < 60) return `${Math.ceil(s)}s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * Draws the pipeline's progress events on stderr: a bar per counted stage
+ * (drawn from its start, so rate and ETA count from there), each message a
+ * line with line breaks and control characters escaped (a message is one
+ * line; names from data must not forge another), and a run's results table
+ * as it comes.
+ */
+export function renderProgress(): OnProgress {
+  let bar: Progress | null = null;
+  return (event) => {
+    if (event.kind === 'start') bar = new Progress(event.stage, event.total, { unit: event.unit });
+    else if (event.kind === 'advance') bar?.update(event.done, event.note, event.total);
+    else if (event.kind === 'finish') {
+      bar?.finish();
+      bar = null;
+    } else if (event.kind === 'message') note(printable(event.text));
+    else note(formatRows(event.rows));
+  };
 }

@@ -1,7 +1,6 @@
-import { DataError, oneLine } from '../common/errors.js';
-import { readRegularFile } from '../data/files.js';
+import { oneLine } from '../common/errors.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../common/json.js';
-import { writeFileAtomic } from '../node/atomic.js';
+import { host } from '../host/host.js';
 import { Autoencoder } from '../model/autoencoder.js';
 import { ModelDescriptionError, parseModelDescription, planModel, type ModelDescription } from '../model/description.js';
 import { parameterShapes } from '../model/layers.js';
@@ -9,7 +8,7 @@ import type { Backend } from '../tensor/backend.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { ClusteringLayer } from './clustering.js';
 import type { AdamState, JsonObject, JsonValue } from './training.js';
-import type { UpdateRecord } from './finetune.js';
+import type { UpdateRecord } from './updates.js';
 
 /**
  * Checkpoints: everything needed to predict with a trained model or to go on
@@ -151,10 +150,10 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     header[e.name] = { dtype: e.dtype, shape: [...e.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  let json = JSON.stringify(header);
-  // Pad so the data section starts 8-byte aligned, as the reference writer does.
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = Buffer.from(json, 'utf8');
+  const text = new TextEncoder().encode(JSON.stringify(header));
+  // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
+  const headerBytes = new Uint8Array(text.length + ((8 - ((8 + text.length) % 8)) % 8)).fill(0x20);
+  headerBytes.set(text);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(headerBytes.length), true);
@@ -195,7 +194,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = '<bytes>'): Checkpo
   if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} is implausible (not a safetensors file)`);
   const n = Number(headerLength);
   if (8 + n > bytes.length) fail(`the header needs ${n} bytes but only ${bytes.length - 8} follow the length field (truncated file)`);
-  const headerText = Buffer.from(bytes.buffer, bytes.byteOffset + 8, n).toString('utf8');
+  // The byte-order mark is kept, as in any other file: a header starting with one is not JSON.
+  const headerText = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
   if (jsonDepth(headerText) < 0) fail(`the header nests deeper than ${MAX_JSON_DEPTH} levels (corrupt or not a checkpoint)`);
   let header: unknown;
   try {
@@ -342,17 +342,40 @@ function clusterIndices(labels: Int32Array, k: number, fail: (problem: string) =
   return labels;
 }
 
+/** Writes the checkpoint through the host's file system, whole or not at all (`FileSystem.writeAtomic`). */
 export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(checkpoint));
+  await host().files.writeAtomic(path, encodeCheckpoint(checkpoint));
 }
 
+/** Largest checkpoint read (2 GiB, the data layer's bound on a file read whole); a larger file is not one this program wrote. */
+const MAX_CHECKPOINT_BYTES = 2 ** 31;
+
+/** File-system codes a user causes with the path they give, in the words of the data layer's messages. */
+const UNREADABLE: Readonly<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', ENOTDIR: 'a parent is not a folder' };
+
+/** Reads and checks a checkpoint file through the host's file system; a path that is not a readable regular file is a CheckpointError. */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
+  const files = host().files;
+  const refuse = (problem: string): never => {
+    throw new CheckpointError(path, `cannot be read: ${problem}`);
+  };
+  let kind: Awaited<ReturnType<typeof files.kind>>;
+  try {
+    kind = await files.kind(path);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    return refuse(typeof code === 'string' && Object.hasOwn(UNREADABLE, code) ? UNREADABLE[code]! : `cannot be read (${String(code ?? 'error')})`);
+  }
+  if (kind === null) refuse('no such file');
+  if (kind === 'folder') refuse('a folder, not a data file');
+  if (kind === 'other') refuse('not a regular file, not a data file');
+  const file = await files.open(path);
   let bytes: Uint8Array;
   try {
-    bytes = await readRegularFile(path);
-  } catch (err) {
-    if (!(err instanceof DataError)) throw err;
-    throw new CheckpointError(path, `cannot be read: ${err.message.slice(err.message.lastIndexOf(': ') + 2)}`);
+    if (file.size > MAX_CHECKPOINT_BYTES) refuse(`larger than the ${MAX_CHECKPOINT_BYTES} bytes a file may have to be read whole`);
+    bytes = await file.read(0, file.size);
+  } finally {
+    await file.close();
   }
   return decodeCheckpoint(bytes, path);
 }

@@ -12,9 +12,10 @@ import { compiledFor, hostTensor, optimiserStep, type CompiledAutoencoder } from
 import type { Autoencoder } from '../model/autoencoder.js';
 import { captureCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTarget, type FineTuneProgress } from './checkpoint.js';
 import { targetDistribution, type ClusteringLayer } from './clustering.js';
-import { combinedLoss, lossWeights, type LossForm } from './loss.js';
+import { combinedLoss, lossWeights, type LossForm, type LossWeights } from './loss.js';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo } from './metrics.js';
 import { predict, type Prediction } from './predict.js';
+import type { UpdateRecord } from './updates.js';
 import {
   LossReader,
   NonFiniteLossError,
@@ -73,28 +74,7 @@ export interface FineTuneOptions {
   resume?: { progress: FineTuneProgress; optimizer: AdamState };
 }
 
-export interface LossParts {
-  readonly total: number;
-  readonly kl: number;
-  readonly reconstruction: number;
-}
-
-/** What the loop records at each target-distribution update (and at the end). */
-export interface UpdateRecord {
-  /** Training batches done. */
-  readonly iteration: number;
-  /** 'update': a target-distribution update; 'final': the state after the last batch when maxIter ended training. */
-  readonly kind: 'update' | 'final';
-  /** Fraction of records whose hard cluster changed since the previous record. */
-  readonly deltaLabel: number;
-  /** Mean loss parts of the batches since the previous record (unweighted; null when there were none). */
-  readonly loss: LossParts | null;
-  /** Present when evaluation labels were given. */
-  readonly acc?: number;
-  readonly nmi?: number;
-  readonly ari?: number;
-  readonly elapsedSeconds: number;
-}
+export type { LossParts, UpdateRecord } from './updates.js';
 
 export interface FineTuneResult {
   readonly history: UpdateRecord[];
@@ -111,28 +91,25 @@ function positiveInteger(name: string, v: number): number {
   return v;
 }
 
-/**
- * Fine-tuning (METHOD.md, stage 2; the DCEC notebook's loop):
- *
- *   for iteration = 0 .. maxIter - 1:
- *     if iteration % updateInterval == 0:
- *       q = soft assignments of all records; P = targetDistribution(q, targetBalance)
- *       deltaLabel = fraction of argmax q changed since the last update
- *       if iteration > 0 and deltaLabel < tol: stop
- *     train one batch on gamma KL(P_batch || Q_batch) + MSE (encoder, decoder, centroids)
- *
- * Batches are taken in order and wrap around (`batchRange`). At each update
- * the loop records loss parts, deltaLabel and, with evaluation labels, ACC,
- * NMI and ARI, and keeps a snapshot (and writes a checkpoint when asked) to
- * resume from or to fall back on: a NaN or infinite loss stops training with
- * a NonFiniteLossError after restoring the parameters of the last update.
- */
-export async function fineTune(
-  model: Autoencoder,
-  clustering: ClusteringLayer,
-  inputs: Float32Array | Tensor,
-  options: FineTuneOptions = {},
-): Promise<FineTuneResult> {
+/** The options resolved to their defaults and checked, and the record of them a checkpoint keeps. */
+interface Plan {
+  readonly batchSize: number;
+  readonly maxIter: number;
+  readonly updateInterval: number;
+  readonly tol: number;
+  readonly readInterval: number;
+  readonly predictBatchSize: number;
+  /** Checkpoints every this many target updates. */
+  readonly every: number;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly targetBalance: number;
+  readonly weights: LossWeights;
+  readonly settings: JsonObject;
+  readonly lr: number;
+}
+
+function planOf(options: FineTuneOptions, model: Autoencoder, clustering: ClusteringLayer): Plan {
   const batchSize = positiveInteger('batchSize', options.batchSize ?? 256);
   const maxIter = options.maxIter ?? 5000;
   if (!Number.isInteger(maxIter) || maxIter < 0) throw new Error(`fineTune: maxIter must be an integer >= 0, got ${maxIter}`);
@@ -164,192 +141,345 @@ export async function fineTune(
     k: clustering.k,
     alpha: clustering.alpha,
   };
+  return { batchSize, maxIter, updateInterval, tol, readInterval, predictBatchSize, every, shuffle, seed, targetBalance, weights, settings, lr };
+}
 
+/**
+ * Fine-tuning (METHOD.md, stage 2; the DCEC notebook's loop), on a
+ * clustering layer whose centroids came from k-means on the pre-trained
+ * codes (`runExperiment`):
+ *
+ *   for iteration = 0 .. maxIter - 1:
+ *     if iteration % updateInterval == 0:
+ *       q = soft assignments of all records; P = targetDistribution(q, targetBalance)
+ *       deltaLabel = fraction of argmax q changed since the last update
+ *       if iteration > 0 and deltaLabel < tol: stop
+ *     train one batch on gamma KL(P_batch || Q_batch) + MSE (encoder, decoder, centroids)
+ *
+ * Batches are taken in order and wrap around (`batchRange`). At each update
+ * the loop records loss parts, deltaLabel and, with evaluation labels, ACC,
+ * NMI and ARI, and keeps a snapshot (and writes a checkpoint when asked) to
+ * resume from or to fall back on: a NaN or infinite loss stops training with
+ * a NonFiniteLossError after restoring the parameters of the last update.
+ */
+export async function fineTune(
+  model: Autoencoder,
+  clustering: ClusteringLayer,
+  inputs: Float32Array | Tensor,
+  options: FineTuneOptions = {},
+): Promise<FineTuneResult> {
+  const plan = planOf(options, model, clustering);
   // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
-  const compiled = compiledFor(model, batchSize, { k: clustering.k, alpha: clustering.alpha });
+  const compiled = compiledFor(model, plan.batchSize, { k: clustering.k, alpha: clustering.alpha });
   const { records, owned } = recordsTensor(inputs, model.inputShape, model.backend, model.dtype, 'fineTune');
   const n = records.shape[0]!;
-  const k = clustering.k;
-  const labels = options.labels;
-  if (labels !== undefined && labels.length !== n) throw new Error(`fineTune: ${labels.length} evaluation labels for ${n} records`);
+  if (options.labels !== undefined && options.labels.length !== n) throw new Error(`fineTune: ${options.labels.length} evaluation labels for ${n} records`);
   if (options.initialLabels !== undefined && options.initialLabels.length !== n)
     throw new Error(`fineTune: ${options.initialLabels.length} initial labels for ${n} records`);
 
-  const names = [...model.namedParameters().map((p) => p.name), 'clustering.centroids'];
-  const optimizer = new Adam([...model.parameters(), clustering.centroids], { lr });
-  const reader = new LossReader<number>();
-  const identity = Int32Array.from({ length: n }, (_, i) => i);
-  const batchTarget = new Float32Array(batchSize * k);
-  const compiledStep = (c: CompiledAutoencoder, rows: Int32Array): Tensor => {
-    const p = cpuData(target!.storage);
+  const loop = new FineTuneLoop(model, clustering, records, compiled, plan, options);
+  try {
+    if (options.resume) loop.resumeFrom(options.resume);
+    // A resumed run starts at an update already recorded: only P is rebuilt (same weights, same P).
+    let prediction = options.resume ? await loop.rebuildTarget() : null;
+    let stopReason: FineTuneResult['stopReason'] = 'maxIter';
+    for (;;) {
+      if (loop.updateDue()) {
+        prediction = await loop.updateTarget();
+        if (loop.converged()) {
+          stopReason = 'tolerance';
+          break;
+        }
+        await loop.keepSnapshot();
+      }
+      await loop.keepStartingPoint();
+      if (loop.iteration >= plan.maxIter) break;
+      await loop.trainBatch();
+    }
+    if (prediction === null || (stopReason === 'maxIter' && loop.history.at(-1)?.iteration !== loop.iteration)) prediction = await loop.finalAssignments();
+    if (options.checkpoint) await saveCheckpoint(options.checkpoint.path, await loop.capture());
+    return { history: loop.history, iterations: loop.iteration, stopReason, prediction, seconds: secondsSince(loop.started) };
+  } finally {
+    loop.dispose();
+    if (owned) records.dispose();
+  }
+}
+
+/** Loss parts summed over the batches since the last record. */
+interface LossSums {
+  readonly total: number;
+  readonly kl: number;
+  readonly reconstruction: number;
+  readonly batches: number;
+}
+
+const NO_LOSSES: LossSums = { total: 0, kl: 0, reconstruction: 0, batches: 0 };
+
+/** The state of one fine-tuning run and its steps, in the order `fineTune` takes them. */
+class FineTuneLoop {
+  readonly started = performance.now();
+  /** Training batches done. */
+  iteration = 0;
+  history: UpdateRecord[] = [];
+  private batchIndex = 0;
+  private pass = 0;
+  /** Hard clusters at the last record: the reference of the next delta-label. */
+  private previousLabels: Int32Array | null;
+  private startIteration = 0;
+  private timeOffset = 0;
+  private order: Int32Array | null;
+  /** The target distribution P of every record, rebuilt at each update. */
+  private target: Tensor | null = null;
+  /** The state of the last update, to fall back on when the loss stops being finite. */
+  private lastGood: Checkpoint | null = null;
+  private updates = 0;
+  private sums: LossSums = NO_LOSSES;
+  private readonly n: number;
+  private readonly k: number;
+  private readonly names: string[];
+  private readonly optimizer: Adam;
+  private readonly reader = new LossReader<number>();
+  private readonly identity: Int32Array;
+  private readonly batchTarget: Float32Array;
+
+  constructor(
+    private readonly model: Autoencoder,
+    private readonly clustering: ClusteringLayer,
+    private readonly records: Tensor,
+    private readonly compiled: CompiledAutoencoder | null,
+    private readonly plan: Plan,
+    private readonly options: FineTuneOptions,
+  ) {
+    this.n = records.shape[0]!;
+    this.k = clustering.k;
+    this.names = [...model.namedParameters().map((p) => p.name), 'clustering.centroids'];
+    this.optimizer = new Adam([...model.parameters(), clustering.centroids], { lr: plan.lr });
+    this.identity = Int32Array.from({ length: this.n }, (_, i) => i);
+    this.batchTarget = new Float32Array(plan.batchSize * this.k);
+    this.previousLabels = options.initialLabels ?? null;
+    this.order = plan.shuffle ? shuffledOrder(plan.seed, 0, this.n) : null;
+  }
+
+  /** Goes on from a fine-tuning checkpoint's progress and optimiser state. */
+  resumeFrom(resume: NonNullable<FineTuneOptions['resume']>): void {
+    const p = resume.progress;
+    if (p.previousLabels.length !== this.n)
+      throw new Error(`fineTune: the resumed state has labels for ${p.previousLabels.length} records, the inputs ${this.n}`);
+    restoreAdam(this.optimizer, this.names, resume.optimizer);
+    ({ iteration: this.iteration, batchIndex: this.batchIndex, pass: this.pass } = p);
+    this.previousLabels = p.previousLabels;
+    this.history = [...p.history];
+    this.timeOffset = this.history.at(-1)?.elapsedSeconds ?? 0;
+    this.startIteration = this.iteration;
+    this.order = this.plan.shuffle ? shuffledOrder(this.plan.seed, this.pass, this.n) : null;
+  }
+
+  private elapsed(): number {
+    return this.timeOffset + secondsSince(this.started);
+  }
+
+  /** Every `updateInterval` batches, before maxIter; not at the update a resumed run starts from, which is recorded already. */
+  updateDue(): boolean {
+    const resumedHere = this.options.resume !== undefined && this.iteration === this.startIteration;
+    return this.iteration % this.plan.updateInterval === 0 && this.iteration < this.plan.maxIter && !resumedHere;
+  }
+
+  /** The update: q of every record, the target distribution P from it, and the record of the update (delta-label, scores). */
+  async updateTarget(): Promise<Prediction> {
+    const prediction = await this.softAssignments();
+    this.setTarget(prediction);
+    this.record('update', prediction);
+    return prediction;
+  }
+
+  /** P again from the restored weights, for a resumed run (its update is recorded already). */
+  async rebuildTarget(): Promise<Prediction> {
+    const prediction = await this.softAssignments();
+    this.setTarget(prediction);
+    return prediction;
+  }
+
+  /** The state after the last batch when maxIter ended training between updates. */
+  async finalAssignments(): Promise<Prediction> {
+    const prediction = await this.softAssignments();
+    this.record('final', prediction);
+    return prediction;
+  }
+
+  /** The stop criterion: after the first update, fewer than `tol` of the records changed cluster. */
+  converged(): boolean {
+    return this.iteration > 0 && this.history.at(-1)!.deltaLabel < this.plan.tol;
+  }
+
+  /** Keeps the state of this update to fall back on, and writes it every `checkpoint.every` updates. */
+  async keepSnapshot(): Promise<void> {
+    this.lastGood = await this.capture();
+    this.updates++;
+    if (this.options.checkpoint && this.updates % this.plan.every === 0) await saveCheckpoint(this.options.checkpoint.path, this.lastGood);
+  }
+
+  /** The resume point (and the start when no update falls before maxIter) is a state to fall back on too. */
+  async keepStartingPoint(): Promise<void> {
+    if (this.lastGood === null && this.previousLabels !== null) this.lastGood = await this.capture();
+  }
+
+  /** One batch step on the combined loss (KL against P, and reconstruction), updating encoder, decoder and centroids. */
+  async trainBatch(): Promise<void> {
+    const { start, count, nextIndex, endsPass } = batchRange(this.batchIndex, this.n, this.plan.batchSize);
+    const parts = this.compiled
+      ? this.compiledStep(this.compiled, (this.order ?? this.identity).subarray(start, start + count))
+      : this.autogradStep(start, count);
+    this.iteration++;
+    this.reader.push(this.iteration, parts);
+    this.batchIndex = nextIndex;
+    if (endsPass) {
+      this.pass++;
+      if (this.plan.shuffle) this.order = shuffledOrder(this.plan.seed, this.pass, this.n);
+    }
+    if (this.reader.size >= this.plan.readInterval) await this.drainLosses();
+  }
+
+  /** The step through autograd: the loss as a graph, backward, Adam; the loss parts stay on the device until read. */
+  private autogradStep(start: number, count: number): Tensor {
+    const { model, clustering, optimizer, records } = this;
+    const p = this.target!;
+    const rows = this.order ? this.order.subarray(start, start + count) : null;
+    return tidy(() => {
+      const x = rows ? gatherRows(records, rows) : sliceRows(records, start, count);
+      const pBatch = rows ? gatherRows(p, rows) : sliceRows(p, start, count);
+      const z = model.encode(x);
+      const kl = kld(pBatch, clustering.softAssign(z));
+      const reconstruction = mse(model.decode(z), x);
+      const total = combinedLoss(kl, reconstruction, this.plan.weights);
+      backward(total);
+      optimizer.update();
+      optimizer.zeroGrad();
+      return noGrad(() => concatRows([reshape(total, [1]), reshape(kl, [1]), reshape(reconstruction, [1])]));
+    });
+  }
+
+  /** The same step through the CPU's compiled kernels, which return the batch's sums. */
+  private compiledStep(c: CompiledAutoencoder, rows: Int32Array): Tensor {
+    const { model, clustering, optimizer, k, batchTarget } = this;
+    const weights = this.plan.weights;
+    const p = cpuData(this.target!.storage);
     for (let i = 0; i < rows.length; i++) batchTarget.set(p.subarray(rows[i]! * k, (rows[i]! + 1) * k), i * k);
     const sums = optimiserStep(c, [...model.parameters(), clustering.centroids], optimizer, () =>
-      c.finetuneStep(cpuData(records.storage) as Float32Array, rows, batchTarget.subarray(0, rows.length * k), weights),
+      c.finetuneStep(cpuData(this.records.storage) as Float32Array, rows, batchTarget.subarray(0, rows.length * k), weights),
     );
     const kl = sums.kl / rows.length;
     const reconstruction = sums.squaredError / (rows.length * model.recordSize);
     return hostTensor([weights.kl * kl + weights.reconstruction * reconstruction, kl, reconstruction], [3]);
-  };
-  const started = performance.now();
-  let target: Tensor | null = null;
-  try {
-    let iteration = 0;
-    let batchIndex = 0;
-    let pass = 0;
-    let previousLabels: Int32Array | null = options.initialLabels ?? null;
-    let history: UpdateRecord[] = [];
-    let timeOffset = 0;
-    if (options.resume) {
-      const p = options.resume.progress;
-      if (p.previousLabels.length !== n) throw new Error(`fineTune: the resumed state has labels for ${p.previousLabels.length} records, the inputs ${n}`);
-      restoreAdam(optimizer, names, options.resume.optimizer);
-      ({ iteration, batchIndex, pass } = p);
-      previousLabels = p.previousLabels;
-      history = [...p.history];
-      timeOffset = history.at(-1)?.elapsedSeconds ?? 0;
+  }
+
+  /** Soft assignments q of every record, after the losses of the batches before are read and checked. */
+  private async softAssignments(): Promise<Prediction> {
+    await this.drainLosses();
+    const prediction = await predict(this.model, this.clustering, this.records, { batchSize: this.plan.predictBatchSize });
+    for (let i = 0; i < prediction.q.length; i++)
+      if (!Number.isFinite(prediction.q[i]!)) await this.rollBack('softAssignment', prediction.q[i]!, this.iteration);
+    return prediction;
+  }
+
+  /** The target distribution P from q (DEC's, with `targetBalance`). */
+  private setTarget(prediction: Prediction): void {
+    this.target?.dispose();
+    const { n, k, model } = this;
+    this.target = tensor(targetDistribution(prediction.q, n, k, this.plan.targetBalance), [n, k], { backend: model.backend, dtype: model.dtype });
+  }
+
+  /** The record of an update: delta-label against the last record, the mean loss parts since, and with labels ACC, NMI and ARI. */
+  private record(kind: UpdateRecord['kind'], prediction: Prediction): void {
+    const { n, sums, previousLabels } = this;
+    const labels = this.options.labels;
+    const clusters = prediction.clusters;
+    let changed = 0;
+    if (previousLabels !== null) for (let i = 0; i < n; i++) if (clusters[i] !== previousLabels[i]) changed++;
+    const record: UpdateRecord = {
+      iteration: this.iteration,
+      kind,
+      deltaLabel: changed / n,
+      loss: sums.batches === 0 ? null : { total: sums.total / sums.batches, kl: sums.kl / sums.batches, reconstruction: sums.reconstruction / sums.batches },
+      ...(labels !== undefined && {
+        acc: clusteringAccuracy(labels, clusters).acc,
+        nmi: normalizedMutualInfo(labels, clusters),
+        ari: adjustedRandIndex(labels, clusters),
+      }),
+      elapsedSeconds: this.elapsed(),
+    };
+    this.sums = NO_LOSSES;
+    this.history.push(record);
+    this.previousLabels = clusters;
+    this.options.onUpdate?.(record, prediction);
+  }
+
+  /** Reads the batches' loss parts from the device, checks them and adds them up; reports progress. */
+  private async drainLosses(): Promise<void> {
+    const read = await this.reader.read();
+    for (const { meta: at, values } of read) {
+      const [total, kl, reconstruction] = values as [number, number, number];
+      if (!Number.isFinite(kl)) await this.rollBack('kl', kl, at);
+      if (!Number.isFinite(reconstruction)) await this.rollBack('reconstruction', reconstruction, at);
+      if (!Number.isFinite(total)) await this.rollBack('total', total, at);
+      const s = this.sums;
+      this.sums = { total: s.total + total, kl: s.kl + kl, reconstruction: s.reconstruction + reconstruction, batches: s.batches + 1 };
     }
-    const startIteration = iteration;
-    const elapsed = (): number => timeOffset + secondsSince(started);
-    let order = shuffle ? shuffledOrder(seed, pass, n) : null;
-
-    const capture = async (): Promise<Checkpoint> =>
-      captureCheckpoint({
-        model,
-        clustering,
-        optimizer: await adamState(optimizer, names),
-        progress: { stage: 'finetune', iteration, batchIndex, pass, previousLabels: previousLabels!, history: [...history] },
-        ...(options.checkpoint?.preprocessing && { preprocessing: options.checkpoint.preprocessing }),
-        settings: { ...options.checkpoint?.settings, finetune: settings },
+    const last = read[read.length - 1];
+    const onProgress = this.options.onProgress;
+    if (last && onProgress) {
+      const seconds = secondsSince(this.started);
+      const done = last.meta - this.startIteration;
+      onProgress({
+        stage: 'finetune',
+        iteration: last.meta,
+        totalIterations: this.plan.maxIter,
+        loss: last.values[0]!,
+        iterationsPerSecond: done / seconds,
+        recordsPerSecond: (done * this.plan.batchSize) / seconds,
+        elapsedSeconds: this.elapsed(),
       });
-    let lastGood: Checkpoint | null = null;
-    const fail = async (part: NonFinitePart, value: number, at: number): Promise<never> => {
-      const good = lastGood;
-      // Before the first snapshot (non-finite soft assignments at the start) there is nothing to go back to.
-      if (good === null) throw new NonFiniteLossError('finetune', part, value, at, undefined, { iteration: startIteration });
-      model.setWeights(good.weights);
-      clustering.setCentroids(good.clustering!.centroids);
-      // The file, if any, is brought to the last good state too (it may lag behind when `every` > 1).
-      if (options.checkpoint) await saveCheckpoint(options.checkpoint.path, good);
-      throw new NonFiniteLossError('finetune', part, value, at, undefined, {
-        iteration: good.progress?.stage === 'finetune' ? good.progress.iteration : startIteration,
-        ...(options.checkpoint && { checkpointPath: options.checkpoint.path }),
-      });
-    };
-
-    // Loss parts of the batches since the last record.
-    let sums = { total: 0, kl: 0, reconstruction: 0, batches: 0 };
-    const drain = async (): Promise<void> => {
-      const read = await reader.read();
-      for (const { meta: at, values } of read) {
-        const [total, kl, reconstruction] = values as [number, number, number];
-        if (!Number.isFinite(kl)) await fail('kl', kl, at);
-        if (!Number.isFinite(reconstruction)) await fail('reconstruction', reconstruction, at);
-        if (!Number.isFinite(total)) await fail('total', total, at);
-        sums = { total: sums.total + total, kl: sums.kl + kl, reconstruction: sums.reconstruction + reconstruction, batches: sums.batches + 1 };
-      }
-      const last = read[read.length - 1];
-      if (last && options.onProgress) {
-        const seconds = secondsSince(started);
-        const done = last.meta - startIteration;
-        options.onProgress({
-          stage: 'finetune',
-          iteration: last.meta,
-          totalIterations: maxIter,
-          loss: last.values[0]!,
-          iterationsPerSecond: done / seconds,
-          recordsPerSecond: (done * batchSize) / seconds,
-          elapsedSeconds: elapsed(),
-        });
-      }
-    };
-
-    /** Soft assignments of every record; on an update, the new target distribution too. */
-    const assess = async (kind: UpdateRecord['kind'] | null): Promise<Prediction> => {
-      await drain();
-      const prediction = await predict(model, clustering, records, { batchSize: predictBatchSize });
-      for (let i = 0; i < prediction.q.length; i++) if (!Number.isFinite(prediction.q[i]!)) await fail('softAssignment', prediction.q[i]!, iteration);
-      if (kind !== 'final') {
-        target?.dispose();
-        target = tensor(targetDistribution(prediction.q, n, k, targetBalance), [n, k], { backend: model.backend, dtype: model.dtype });
-      }
-      if (kind !== null) {
-        const clusters = prediction.clusters;
-        let changed = 0;
-        if (previousLabels !== null) for (let i = 0; i < n; i++) if (clusters[i] !== previousLabels[i]) changed++;
-        const record: UpdateRecord = {
-          iteration,
-          kind,
-          deltaLabel: changed / n,
-          loss:
-            sums.batches === 0 ? null : { total: sums.total / sums.batches, kl: sums.kl / sums.batches, reconstruction: sums.reconstruction / sums.batches },
-          ...(labels !== undefined && {
-            acc: clusteringAccuracy(labels, clusters).acc,
-            nmi: normalizedMutualInfo(labels, clusters),
-            ari: adjustedRandIndex(labels, clusters),
-          }),
-          elapsedSeconds: elapsed(),
-        };
-        sums = { total: 0, kl: 0, reconstruction: 0, batches: 0 };
-        history.push(record);
-        previousLabels = clusters;
-        options.onUpdate?.(record, prediction);
-      }
-      return prediction;
-    };
-
-    // A resumed run starts at an update already recorded: only P is rebuilt (same weights, same P).
-    let prediction = options.resume ? await assess(null) : null;
-    let stopReason: FineTuneResult['stopReason'] = 'maxIter';
-    let updates = 0;
-    for (;;) {
-      const resumedHere = options.resume !== undefined && iteration === startIteration;
-      if (iteration % updateInterval === 0 && iteration < maxIter && !resumedHere) {
-        prediction = await assess('update');
-        if (iteration > 0 && history.at(-1)!.deltaLabel < tol) {
-          stopReason = 'tolerance';
-          break;
-        }
-        lastGood = await capture();
-        updates++;
-        if (options.checkpoint && updates % every === 0) await saveCheckpoint(options.checkpoint.path, lastGood);
-      }
-      // The resume point (and the start when no update falls before maxIter) is a state to fall back on too.
-      if (lastGood === null && previousLabels !== null) lastGood = await capture();
-      if (iteration >= maxIter) break;
-
-      const { start, count, nextIndex, endsPass } = batchRange(batchIndex, n, batchSize);
-      const p = target!;
-      const parts = compiled
-        ? compiledStep(compiled, (order ?? identity).subarray(start, start + count))
-        : tidy(() => {
-            const rows = order ? order.subarray(start, start + count) : null;
-            const x = rows ? gatherRows(records, rows) : sliceRows(records, start, count);
-            const pBatch = rows ? gatherRows(p, rows) : sliceRows(p, start, count);
-            const z = model.encode(x);
-            const kl = kld(pBatch, clustering.softAssign(z));
-            const reconstruction = mse(model.decode(z), x);
-            const total = combinedLoss(kl, reconstruction, weights);
-            backward(total);
-            optimizer.update();
-            optimizer.zeroGrad();
-            return noGrad(() => concatRows([reshape(total, [1]), reshape(kl, [1]), reshape(reconstruction, [1])]));
-          });
-      iteration++;
-      reader.push(iteration, parts);
-      batchIndex = nextIndex;
-      if (endsPass) {
-        pass++;
-        if (shuffle) order = shuffledOrder(seed, pass, n);
-      }
-      if (reader.size >= readInterval) await drain();
     }
-    if (prediction === null || (stopReason === 'maxIter' && history.at(-1)?.iteration !== iteration)) prediction = await assess('final');
-    if (options.checkpoint) await saveCheckpoint(options.checkpoint.path, await capture());
-    return { history, iterations: iteration, stopReason, prediction, seconds: secondsSince(started) };
-  } finally {
-    reader.dispose();
-    optimizer.dispose();
-    (target as Tensor | null)?.dispose();
-    if (owned) records.dispose();
+  }
+
+  /** The live state as a checkpoint (device readback). */
+  async capture(): Promise<Checkpoint> {
+    const checkpoint = this.options.checkpoint;
+    return captureCheckpoint({
+      model: this.model,
+      clustering: this.clustering,
+      optimizer: await adamState(this.optimizer, this.names),
+      progress: {
+        stage: 'finetune',
+        iteration: this.iteration,
+        batchIndex: this.batchIndex,
+        pass: this.pass,
+        previousLabels: this.previousLabels!,
+        history: [...this.history],
+      },
+      ...(checkpoint?.preprocessing && { preprocessing: checkpoint.preprocessing }),
+      settings: { ...checkpoint?.settings, finetune: this.plan.settings },
+    });
+  }
+
+  /** A non-finite value: back to the last update's parameters (and checkpoint file), then a NonFiniteLossError. */
+  private async rollBack(part: NonFinitePart, value: number, at: number): Promise<never> {
+    const good = this.lastGood;
+    const checkpoint = this.options.checkpoint;
+    // Before the first snapshot (non-finite soft assignments at the start) there is nothing to go back to.
+    if (good === null) throw new NonFiniteLossError('finetune', part, value, at, undefined, { iteration: this.startIteration });
+    this.model.setWeights(good.weights);
+    this.clustering.setCentroids(good.clustering!.centroids);
+    // The file, if any, is brought to the last good state too (it may lag behind when `every` > 1).
+    if (checkpoint) await saveCheckpoint(checkpoint.path, good);
+    throw new NonFiniteLossError('finetune', part, value, at, undefined, {
+      iteration: good.progress?.stage === 'finetune' ? good.progress.iteration : this.startIteration,
+      ...(checkpoint && { checkpointPath: checkpoint.path }),
+    });
+  }
+
+  dispose(): void {
+    this.reader.dispose();
+    this.optimizer.dispose();
+    this.target?.dispose();
   }
 }

@@ -19,7 +19,6 @@ export {
   type FineTuneProgress,
   type PretrainProgress,
 } from './checkpoint.js';
-export { writeFileAtomic } from '../node/atomic.js';
 export {
   NonFiniteLossError,
   adamState,

@@ -21,7 +21,9 @@ export interface Host {
 }
 
 function noFiles(what: string): never {
-  throw new Error(`${what}: this host has no files (in Node, import 'seiscluster', which installs the Node host; elsewhere, call setHost with one that has files)`);
+  throw new Error(
+    `${what}: this host has no files (in Node, import 'seiscluster', which installs the Node host; elsewhere, call setHost with one that has files)`,
+  );
 }
 
 /** The host of a runtime nobody has set up: it computes, but reads and writes nothing. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { methodDefaults } from '../../src/cli/pipeline.js';
-import { syntheticData } from '../../src/cli/sources.js';
+import { methodDefaults } from '../../src/pipeline/defaults.js';
+import { syntheticData } from '../../src/pipeline/sources.js';
 
 describe('the pre-training epochs and target balance a run gets by default', () => {
   it("are the paper's 100 and 1 for sets prepared with --preset paper and for the synthetic sets, which are", () => {

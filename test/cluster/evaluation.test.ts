@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { trivialCueFeatures } from '../../src/cluster/baselines.js';
 import { evaluateClusters } from '../../src/cluster/evaluation.js';
+import { evaluateRun } from '../../src/pipeline/evaluation.js';
 
-describe('evaluateClusters', () => {
+describe('evaluateClusters, and evaluateRun with accuracy per SNR bin', () => {
   // Classes [0 0 1 1 1], clusters [1 1 0 0 1]: the Hungarian map is 1 -> 0, 0 -> 1,
   // so the mapped clusters are [0 0 1 1 0] and 4 of 5 records are right.
   const labels = [0, 0, 1, 1, 1];
@@ -25,12 +26,12 @@ describe('evaluateClusters', () => {
       [0, 2],
       [2, 1],
     ]);
-    expect(e.bySnr).toBeUndefined();
+    expect(evaluateRun(labels, clusters)).toEqual(e);
   });
 
   it('bins accuracy by SNR, leaving out records of unknown SNR', () => {
     // SNR 0.5 (right), 1.5 (right), unknown, 4.5 (right), 4.2 (wrong).
-    const e = evaluateClusters(labels, clusters, [0.5, 1.5, null, 4.5, 4.2]);
+    const e = evaluateRun(labels, clusters, [0.5, 1.5, null, 4.5, 4.2]);
     expect(e.bySnr).toEqual([
       { bin: '0-1', count: 1, acc: 1 },
       { bin: '1-2', count: 1, acc: 1 },
@@ -47,7 +48,7 @@ describe('evaluateClusters', () => {
   });
 
   it('refuses SNR values that do not match the records', () => {
-    expect(() => evaluateClusters(labels, clusters, [1, 2])).toThrow('evaluateClusters: 2 SNR values for 5 records');
+    expect(() => evaluateRun(labels, clusters, [1, 2])).toThrow('accuracyBySnr: 2 SNR values for 5 records');
   });
 });
 

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
-import { networkA, networkB } from '../../model/networks.js';
+import { demo as pipelineDemo } from '../../pipeline/demo.js';
 import { commonOptions, flag, num, str, withDefaults, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
-import { formatRows, runPipeline, type PipelineResult } from '../pipeline.js';
-import { buildRunFolder } from '../run-folder.js';
-import { syntheticData } from '../sources.js';
+import { formatRows } from '../format.js';
+import { renderProgress } from '../progress.js';
 import { printable } from '../terminal.js';
 import { settingsFrom, SYNTHETIC_RECORDS, trainingOptions } from './training-options.js';
 
@@ -28,30 +26,23 @@ export async function demo(given: ParsedArgs): Promise<void> {
   const args = flag(given, 'quick')
     ? withDefaults(given, { 'records-a': 1000, 'records-b': 1000, epochs: 8, 'max-iter': 300, 'n-init': 5, 'tsne-points': 300, 'tsne-iterations': 300 })
     : given;
-  const seed = num(args, 'seed')!;
-
-  const { backend, description: where } = await openBackend(args);
-  const out = str(args, 'out')!;
-  // Both tasks' runs go into one folder, put in place when both are done.
-  const results = await buildRunFolder(out, async (staging, finalPath) => {
-    const done: { task: string; result: PipelineResult }[] = [];
-    for (const task of ['A', 'B'] as const) {
-      const n = num(args, task === 'A' ? 'records-a' : 'records-b')!;
-      note(`task ${task}: making ${n} synthetic records (seed ${seed}; the paper's preparation, preset paper, which they are calibrated to)`);
-      const data = syntheticData(task, n, seed);
-      const settings = settingsFrom(args, task === 'A' ? networkA() : networkB(), backend, join(staging, `task-${task.toLowerCase()}`), args.commandLine);
-      const result = await runPipeline(data, settings);
-      done.push({ task, result: { ...result, files: result.files.map(finalPath) } });
-    }
-    return done;
+  const result = await pipelineDemo({
+    out: str(args, 'out')!,
+    records: { A: num(args, 'records-a')!, B: num(args, 'records-b')! },
+    settings: settingsFrom(args),
+    backend: await openBackend(args),
+    command: args.commandLine,
+    onProgress: renderProgress(),
   });
-  for (const { task, result } of results) note(`task ${task}: report ${printable(result.files.at(-1) ?? '')}`);
+  for (const { task, result: run } of result.tasks) note(`task ${task}: report ${printable(run.files.at(-1) ?? '')}`);
   output(
     args,
-    { backend: where, tasks: results.map(({ task, result }) => ({ task, rows: result.rows, evaluation: result.evaluation, files: result.files })) },
+    { backend: result.backend, tasks: result.tasks.map(({ task, result: run }) => ({ task, rows: run.rows, evaluation: run.evaluation, files: run.files })) },
     () =>
-      results
-        .map(({ task, result }) => `task ${task} (${task === 'A' ? 'local vs teleseismic' : 'polarity'}; synthetic, preset paper)\n${formatRows(result.rows)}`)
+      result.tasks
+        .map(
+          ({ task, result: run }) => `task ${task} (${task === 'A' ? 'local vs teleseismic' : 'polarity'}; synthetic, preset paper)\n${formatRows(run.rows)}`,
+        )
         .join('\n\n'),
   );
 }

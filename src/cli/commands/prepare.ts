@@ -1,10 +1,11 @@
-import { prepareDataset, prepareSynthetic, type PrepareSummary } from '../../data/prepare.js';
+import type { PrepareSummary } from '../../data/prepare.js';
+import { prepare as pipelinePrepare } from '../../pipeline/prepare.js';
 import { commonOptions, num, SEED_RANGE, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
-import { SYNTHETIC_RECORDS } from './training-options.js';
 import { note, output, table } from '../context.js';
+import { renderProgress } from '../progress.js';
 import { printable } from '../terminal.js';
-import { Progress } from '../progress.js';
 import { preparationFrom, preparationOptions } from './preparation-options.js';
+import { SYNTHETIC_RECORDS } from './training-options.js';
 
 export const prepareSpec: CommandSpec = {
   name: 'prepare',
@@ -76,28 +77,28 @@ export async function prepare(args: ParsedArgs): Promise<void> {
         `the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`,
       );
     }
-    summary = await prepareSynthetic({ task, n: synthetic, seed: num(args, 'seed')!, out });
+    summary = await pipelinePrepare({ synthetic: { task, n: synthetic, seed: num(args, 'seed')!, out } });
   } else {
     if (args.positionals.length === 0) throw new UsageError('name a manifest CSV or seismogram files / folders (or --synthetic N)');
-    const progress = new Progress('preparing', 0, { unit: 'records' });
     const rate = num(args, 'sampling-rate');
     const picks = str(args, 'picks') as 'given' | 'estimate' | undefined;
     const groupBy = str(args, 'group-by')
       ?.split(',')
       .map((c) => c.trim());
     if (groupBy?.some((c) => c === '')) throw new UsageError(`--group-by expects column names separated by commas, got '${str(args, 'group-by')}'`);
-    summary = await prepareDataset({
-      task,
-      inputs: [...args.positionals],
-      out,
-      ...(rate !== undefined && { samplingRate: rate }),
-      ...(picks !== undefined && { picks }),
-      ...(groupBy !== undefined && { groupBy }),
-      ...preparationFrom(args),
-      onError: str(args, 'on-error') as 'skip' | 'fail',
-      onProgress: (done, total) => progress.update(done, '', total),
+    summary = await pipelinePrepare({
+      files: {
+        task,
+        inputs: [...args.positionals],
+        out,
+        ...(rate !== undefined && { samplingRate: rate }),
+        ...(picks !== undefined && { picks }),
+        ...(groupBy !== undefined && { groupBy }),
+        ...preparationFrom(args),
+        onError: str(args, 'on-error') as 'skip' | 'fail',
+      },
+      onProgress: renderProgress(),
     });
-    progress.finish();
   }
   if (summary.skipped.length > 0) note(`skipped ${summary.skipped.length} records (see the summary)`);
   output(args, summary, () => formatSummary(summary));

@@ -1,16 +1,12 @@
-import { writeFileAtomic } from '../../node/atomic.js';
-import { join } from 'node:path';
-import { groupingWarnings } from '../../cluster/grouping.js';
-import type { Metric, ResultRow } from '../../report/html.js';
+import { paperClassText } from '../../pipeline/paper.js';
+import { reproduce as pipelineReproduce } from '../../pipeline/reproduce.js';
+import type { Spread } from '../../pipeline/spread.js';
 import { commonOptions, num, SEED_RANGE, str, type CommandSpec, type ParsedArgs, UsageError } from '../args.js';
 import { note, openBackend, output, table } from '../context.js';
-import { aggregateGrouping, formatGrouping } from '../grouping-report.js';
-import { formatLeaveOut, leaveOneGroupOut } from '../leave-out.js';
-import { formatRows, paperClassText, runPipeline, type PipelineData, type PipelineResult } from '../pipeline.js';
-import { preparedData, syntheticData } from '../sources.js';
-import { percentSpread, summarise, type Spread } from '../spread.js';
+import { formatGrouping, formatLeaveOut, formatRows, percentSpread } from '../format.js';
+import { renderProgress } from '../progress.js';
 import { printable } from '../terminal.js';
-import { modelFor, settingsFrom, SYNTHETIC_RECORDS, trainingOptions } from './training-options.js';
+import { settingsFrom, SYNTHETIC_RECORDS, trainingOptions } from './training-options.js';
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
@@ -48,116 +44,61 @@ export const reproduceSpec: CommandSpec = {
   ],
 };
 
-async function loadData(args: ParsedArgs, task: 'A' | 'B'): Promise<PipelineData> {
-  const source = str(args, 'data')!;
-  const pickError = num(args, 'pick-error');
-  if (pickError !== undefined && (task !== 'B' || source !== 'synthetic')) throw new UsageError('--pick-error: only for the synthetic task B set');
-  if (source === 'synthetic') return syntheticData(task, num(args, 'records') ?? (task === 'A' ? 9200 : 10000), num(args, 'data-seed')!, pickError);
-  const data = await preparedData(source);
-  if (data.task !== task) throw new UsageError(`${source} is a task ${data.task} set, not task ${task}`);
-  if (!data.labels) throw new UsageError(`${source} has no labels to score against`);
-  return data;
-}
-
-/** Mean and sample standard deviation of each stage's scores over the runs. */
-export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRow[] {
-  const first = runs[0] ?? [];
-  return first.map((row, i) => {
-    const pick = (m: 'acc' | 'nmi' | 'ari'): Metric => summarise(runs.map((r) => r[i]?.[m]));
-    return { stage: row.stage, acc: pick('acc'), nmi: pick('nmi'), ari: pick('ari'), paperAcc: row.paperAcc ?? null };
-  });
-}
-
 export async function reproduce(args: ParsedArgs): Promise<void> {
   const task = str(args, 'task') as 'A' | 'B';
-  const seeds = num(args, 'seeds')!;
   const column = str(args, 'leave-out');
-  if (column !== undefined && str(args, 'data') === 'synthetic')
-    throw new UsageError('--leave-out needs a prepared set with grouping columns (--data <set.scds>)');
-  const data = await loadData(args, task);
-  const description = await modelFor(args, task);
-  const { backend, description: where } = await openBackend(args);
-  const base = num(args, 'seed')!;
-  const seedList = Array.from({ length: seeds }, (_, i) => base + i);
-  if (column !== undefined) {
-    const result = await leaveOneGroupOut(data, column, (seed) => ({ ...settingsFrom(args, description, backend, null, args.commandLine), seed }), seedList);
-    const summary = { task, data: data.name, backend: where, seeds: seedList, leaveOut: column, ...result };
-    await writeSummary(str(args, 'out'), summary);
-    output(args, summary, () => [`${data.name}, task ${task}, ${seeds} seeds`, formatLeaveOut(result)].join('\n'));
+  const source = str(args, 'data')!;
+  if (column !== undefined && source === 'synthetic') throw new UsageError('--leave-out needs a prepared set with grouping columns (--data <set.scds>)');
+  const pickError = num(args, 'pick-error');
+  if (pickError !== undefined && (task !== 'B' || source !== 'synthetic')) throw new UsageError('--pick-error: only for the synthetic task B set');
+  const result = await pipelineReproduce({
+    task,
+    data:
+      source === 'synthetic'
+        ? { records: num(args, 'records') ?? (task === 'A' ? 9200 : 10000), seed: num(args, 'data-seed')!, pickErrorSamples: pickError }
+        : source,
+    seeds: num(args, 'seeds')!,
+    leaveOut: column,
+    out: str(args, 'out'),
+    model: str(args, 'model'),
+    settings: settingsFrom(args),
+    backend: () => openBackend(args),
+    command: args.commandLine,
+    onProgress: renderProgress(),
+  });
+  if (result.file !== undefined) note(`wrote ${result.file}`);
+  if (result.mode === 'leave-out') {
+    const s = result.summary;
+    output(args, s, () => [`${s.data}, task ${s.task}, ${s.seeds.length} seeds`, formatLeaveOut(s)].join('\n'));
     return;
   }
-  const runs: PipelineResult[] = [];
-  for (let i = 0; i < seeds; i++) {
-    note(`seed ${base + i} (${i + 1} of ${seeds})`);
-    const settings = { ...settingsFrom(args, description, backend, null, args.commandLine), seed: base + i };
-    const result = await runPipeline(data, settings);
-    note(formatRows(result.rows));
-    for (const w of groupingWarnings(result.grouping ?? [])) note(`warning: seed ${base + i}: ${w}`);
-    runs.push(result);
-  }
-  const rows = aggregateRows(runs.map((r) => r.rows));
-  const bins = runs[0]?.evaluation?.bySnr?.map((b, j) => ({
-    bin: b.bin,
-    records: b.count,
-    acc: summarise(runs.map((r) => r.evaluation?.bySnr?.[j]?.acc)),
-  }));
-  const perClass = runs[0]?.evaluation?.perClass.map((c, j) => ({
-    class: data.classNames?.[c.label] ?? String(c.label),
-    records: c.support,
-    precision: summarise(runs.map((r) => r.evaluation?.perClass[j]?.precision)),
-    recall: summarise(runs.map((r) => r.evaluation?.perClass[j]?.recall)),
-    f1: summarise(runs.map((r) => r.evaluation?.perClass[j]?.f1)),
-  }));
-  const grouping = data.groups === undefined ? undefined : aggregateGrouping(runs.map((r) => r.grouping ?? []));
-  const warnings = runs.flatMap((r, i) => groupingWarnings(r.grouping ?? []).map((w) => `seed ${base + i}: ${w}`));
-  const preset = data.preprocessing.preset;
-  const summary = {
-    task,
-    data: data.name,
-    ...(typeof preset === 'string' && { preset }),
-    backend: where,
-    seeds: seedList,
-    rows,
-    bySnr: bins,
-    perClass,
-    ...(grouping && { grouping }),
-    warnings,
-    runs: runs.map((r) => r.rows),
-  };
+  const s = result.summary;
   const spread = (m: Spread): string => (m === null ? '-' : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`);
-  await writeSummary(str(args, 'out'), summary);
-  output(args, summary, () =>
+  output(args, s, () =>
     [
-      `${printable(data.name)}, task ${task}${typeof preset === 'string' ? `, preset ${preset}` : ''}, ${seeds} seeds (mean ± sd)`,
-      formatRows(rows),
-      ...(bins
+      `${printable(s.data)}, task ${s.task}${s.preset !== undefined ? `, preset ${s.preset}` : ''}, ${s.seeds.length} seeds (mean ± sd)`,
+      formatRows(s.rows),
+      ...(s.bySnr
         ? [
             '',
             'accuracy of deep clustering per SNR bin',
             table(
               ['SNR', 'records', 'ACC'],
-              bins.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]),
+              s.bySnr.map((b) => [b.bin, String(b.records), percentSpread(b.acc)]),
             ),
           ]
         : []),
-      ...(perClass
+      ...(s.perClass
         ? [
             '',
             'deep clustering per class (clusters mapped to classes by the Hungarian algorithm)',
             table(
               ['class', 'records', 'precision', 'recall', 'F', 'paper P / R / F'],
-              perClass.map((c) => [c.class, String(c.records), spread(c.precision), spread(c.recall), spread(c.f1), paperClassText(c.class)]),
+              s.perClass.map((c) => [c.class, String(c.records), spread(c.precision), spread(c.recall), spread(c.f1), paperClassText(c.class)]),
             ),
           ]
         : []),
-      ...(grouping ? ['', 'deep clustering per group (mean ± sd over seeds)', formatGrouping(grouping)] : []),
+      ...(s.grouping ? ['', 'deep clustering per group (mean ± sd over seeds)', formatGrouping(s.grouping)] : []),
     ].join('\n'),
   );
-}
-
-/** Writes `out`/reproduce.json when a folder was given. */
-async function writeSummary(out: string | undefined, summary: object): Promise<void> {
-  if (out === undefined) return;
-  await writeFileAtomic(join(out, 'reproduce.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  note(`wrote ${join(out, 'reproduce.json')}`);
 }

@@ -1,8 +1,9 @@
-import { writeStressArchive, type StressArchiveSummary } from '../../data/stress-archive.js';
+import type { StressArchiveSummary } from '../../data/stress-archive.js';
 import { STRESS_DEFAULT_RECORDS, type StressTask } from '../../data/stress.js';
+import { synthesize as pipelineSynthesize } from '../../pipeline/synthesize.js';
 import { commonOptions, flag, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { output, table } from '../context.js';
-import { Progress } from '../progress.js';
+import { renderProgress } from '../progress.js';
 
 export const synthesizeSpec: CommandSpec = {
   name: 'synthesize',
@@ -40,8 +41,7 @@ export async function synthesize(args: ParsedArgs): Promise<void> {
   if (!(upPerDown > 0)) throw new UsageError(`--up-per-down must be positive, got ${upPerDown}`);
   const localFraction = num(args, 'local-fraction')!;
   if (!(localFraction > 0 && localFraction < 1)) throw new UsageError(`--local-fraction must be between 0 and 1, got ${localFraction}`);
-  const progress = new Progress('synthesizing', records, { unit: 'records' });
-  const summary = await writeStressArchive({
+  const summary = await pipelineSynthesize({
     task,
     records,
     seed: num(args, 'seed')!,
@@ -49,9 +49,8 @@ export async function synthesize(args: ParsedArgs): Promise<void> {
     localFraction,
     out: str(args, 'out')!,
     force: flag(args, 'force'),
-    onProgress: (done, total) => progress.update(done, '', total),
+    onProgress: renderProgress(),
   });
-  progress.finish();
   output(args, summary, () => formatSummary(summary));
 }
 

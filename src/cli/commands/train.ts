@@ -1,14 +1,10 @@
-import { groupingWarnings } from '../../cluster/grouping.js';
-import { DataError } from '../../common/errors.js';
+import { train as pipelineTrain } from '../../pipeline/train.js';
 import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
-import { formatEvaluation } from './evaluate.js';
-import { formatGrouping } from '../grouping-report.js';
-import { formatRows, runPipeline } from '../pipeline.js';
-import { buildRunFolder } from '../run-folder.js';
-import { preparedData } from '../sources.js';
+import { formatEvaluation, formatGrouping, formatRows } from '../format.js';
+import { renderProgress } from '../progress.js';
 import { printable } from '../terminal.js';
-import { modelFor, settingsFrom, trainingOptions } from './training-options.js';
+import { settingsFrom, trainingOptions } from './training-options.js';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -34,33 +30,29 @@ export const trainSpec: CommandSpec = {
 };
 
 export async function train(args: ParsedArgs): Promise<void> {
-  const path = str(args, 'data')!;
-  const out = str(args, 'out')!;
-  const data = await preparedData(path);
-  const description = await modelFor(args, data.task);
-  const want = description.input.reduce((a, b) => a * b, 1);
-  const have = data.inputShape.reduce((a, b) => a * b, 1);
-  if (want !== have) throw new DataError(path, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
-  const { backend, description: where } = await openBackend(args);
-  const result = await buildRunFolder(out, async (staging, finalPath) => {
-    const run = await runPipeline(data, settingsFrom(args, description, backend, staging, args.commandLine));
-    return { ...run, files: run.files.map(finalPath) };
+  const result = await pipelineTrain({
+    data: str(args, 'data')!,
+    out: str(args, 'out')!,
+    model: str(args, 'model'),
+    settings: settingsFrom(args),
+    backend: () => openBackend(args),
+    command: args.commandLine,
+    onProgress: renderProgress(),
   });
   note(`wrote ${result.files.map(printable).join(', ')}`);
-  const warnings = groupingWarnings(result.grouping ?? []);
-  for (const w of warnings) note(`warning: ${w}`);
+  for (const w of result.warnings) note(`warning: ${w}`);
   const json = {
-    backend: where,
+    backend: result.backend,
     rows: result.rows,
     evaluation: result.evaluation,
     ...(result.grouping && { grouping: result.grouping }),
-    warnings,
+    warnings: result.warnings,
     files: result.files,
   };
   output(args, json, () =>
     [
       formatRows(result.rows),
-      ...(result.evaluation ? ['', formatEvaluation(result.evaluation, data.classNames ?? [])] : []),
+      ...(result.evaluation ? ['', formatEvaluation(result.evaluation, result.classNames)] : []),
       ...(result.grouping ? ['', formatGrouping(result.grouping)] : []),
     ].join('\n'),
   );

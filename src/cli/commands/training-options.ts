@@ -1,11 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { LossForm } from '../../cluster/loss.js';
-import { DataError } from '../../common/errors.js';
-import { parseModelDescription, type ModelDescription } from '../../model/description.js';
-import { networkA, networkB } from '../../model/networks.js';
-import type { Backend } from '../../tensor/backend.js';
+import { TSNE_MIN_POINTS } from '../../pipeline/defaults.js';
+import type { MethodSettings } from '../../pipeline/settings.js';
 import { num, str, type OptionSpec, type ParsedArgs } from '../args.js';
-import { TSNE_MIN_POINTS, type PipelineSettings } from '../pipeline.js';
 
 /** Synthetic set sizes: enough records for the report's maps, few enough to stay in memory (100,000 spectrograms take about 300 MB). */
 export const SYNTHETIC_RECORDS = { min: TSNE_MIN_POINTS, max: 100_000 } as const;
@@ -55,24 +51,10 @@ export const trainingOptions: readonly OptionSpec[] = [
   { name: 'tsne-iterations', type: 'int', default: 1000, min: 1, max: 10_000, help: 't-SNE iterations per map' },
 ];
 
-export async function modelFor(args: ParsedArgs, task: 'A' | 'B'): Promise<ModelDescription> {
-  const path = str(args, 'model');
-  if (path === undefined) return task === 'A' ? networkA() : networkB();
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new DataError(path, 'model', 'file', `is not readable JSON: ${(err as Error).message}`);
-  }
-  return parseModelDescription(json);
-}
-
-/** Pipeline settings from the parsed options. */
-export function settingsFrom(args: ParsedArgs, description: ModelDescription, backend: Backend, outDir: string | null, command: string): PipelineSettings {
+/** The method's settings from the parsed options. */
+export function settingsFrom(args: ParsedArgs): MethodSettings {
   const loss: LossForm = str(args, 'loss') === 'paper' ? { form: 'paper', lambda: num(args, 'lambda')! } : { form: 'notebook', gamma: num(args, 'gamma')! };
   return {
-    description,
-    backend,
     seed: num(args, 'seed')!,
     k: num(args, 'k')!,
     epochs: num(args, 'epochs') ?? null,
@@ -90,7 +72,5 @@ export function settingsFrom(args: ParsedArgs, description: ModelDescription, ba
     // Commands that write no report have no t-SNE options.
     tsnePoints: num(args, 'tsne-points') ?? 2000,
     tsneIterations: num(args, 'tsne-iterations') ?? 1000,
-    outDir,
-    command,
   };
 }

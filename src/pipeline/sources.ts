@@ -1,7 +1,8 @@
+/** Where a run's data come from: the embedded synthetic sets, or a prepared set. */
 import { readDataset } from '../data/dataset.js';
 import { PAPER_PREPARATION, preparationRecord } from '../data/preparation.js';
 import { syntheticTaskA, syntheticTaskB, TASK_A_CLASSES, TASK_B_CLASSES } from '../data/synthetic.js';
-import type { PipelineData } from './pipeline.js';
+import type { PipelineData } from './data.js';
 
 /**
  * The embedded synthetic set of a task as pipeline data (task A with raw

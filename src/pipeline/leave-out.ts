@@ -1,8 +1,11 @@
+/** Leave-one-group-out over seeds: the method trained without each group in turn, scored on that group (src/cluster/leave-out.ts). */
 import { heldOutScore, leaveOneGroupOutSplits, trainingClusterMap } from '../cluster/leave-out.js';
 import { DataError } from '../common/errors.js';
-import { note, table } from './context.js';
-import { runPipeline, selectRecords, type PipelineData, type PipelineSettings } from './pipeline.js';
-import { percentSpread, summarise, type Spread } from './spread.js';
+import { selectRecords, type PipelineData } from './data.js';
+import type { OnProgress } from './progress.js';
+import { runPipeline } from './run.js';
+import type { PipelineSettings } from './settings.js';
+import { summarise, type Spread } from './spread.js';
 
 /** One held-out group: its records and its accuracy over the seeds. */
 export interface HeldOutGroup {
@@ -37,6 +40,7 @@ export async function leaveOneGroupOut(
   column: string,
   settingsFor: (seed: number) => PipelineSettings,
   seeds: readonly number[],
+  onProgress?: OnProgress,
 ): Promise<LeaveOutResult> {
   const values = data.groups?.[column];
   if (values === undefined) {
@@ -58,12 +62,13 @@ export async function leaveOneGroupOut(
     let hits = 0;
     let scored = 0;
     for (const [g, split] of splits.entries()) {
-      note(
-        `leave out ${column} = ${split.group} (${g + 1} of ${splits.length}), seed ${seed} (${s + 1} of ${seeds.length}): training on ${split.train.length} records, holding out ${split.test.length}`,
-      );
+      onProgress?.({
+        kind: 'message',
+        text: `leave out ${column} = ${split.group} (${g + 1} of ${splits.length}), seed ${seed} (${s + 1} of ${seeds.length}): training on ${split.train.length} records, holding out ${split.test.length}`,
+      });
       const training = selectRecords(data, split.train);
       const heldOut = selectRecords(data, split.test);
-      const result = await runPipeline(training, settingsFor(seed), heldOut.inputs);
+      const result = await runPipeline(training, settingsFor(seed), { predictOn: heldOut.inputs, onProgress });
       const map = trainingClusterMap(training.labels!, result.clusters);
       const score = heldOutScore(map, heldOut.labels!, result.predicted!.clusters);
       perGroup[g]!.push(score.scored > 0 ? score.hits / score.scored : null);
@@ -77,17 +82,4 @@ export async function leaveOneGroupOut(
   );
   const ranked = groups.filter((g) => g.acc !== null).sort((a, b) => a.acc!.mean - b.acc!.mean);
   return { column, groups, pooled: summarise(pooled), worst: ranked[0] ?? null, withoutGroup: values.filter((v) => v === null).length };
-}
-
-/** The text output: per group, records and ACC over the seeds; then pooled and worst. */
-export function formatLeaveOut(r: LeaveOutResult): string {
-  const rows = r.groups.map((g) => [g.group, String(g.records), percentSpread(g.acc)]);
-  const total = r.groups.reduce((a, g) => a + g.records, 0);
-  rows.push(['pooled', String(total), percentSpread(r.pooled)]);
-  if (r.worst !== null) rows.push([`worst (${r.worst.group})`, String(r.worst.records), percentSpread(r.worst.acc)]);
-  return [
-    `leave-one-group-out by ${r.column}: each group held out, trained on the others, clusters mapped to classes on the training groups only (ACC mean ± sd over seeds)`,
-    table([r.column, 'records', 'held-out ACC'], rows),
-    ...(r.withoutGroup > 0 ? [`${r.withoutGroup} records without a ${r.column} were left out`] : []),
-  ].join('\n');
 }

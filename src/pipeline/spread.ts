@@ -1,5 +1,5 @@
+/** Scores over several runs (seeds) as mean and spread. */
 import type { Metric } from '../report/html.js';
-import { percent } from './context.js';
 
 /** Mean, sample standard deviation and count; null for no values. */
 export type Spread = Exclude<Metric, number>;
@@ -11,9 +11,4 @@ export function summarise(all: readonly (Metric | undefined)[]): Spread {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const sd = values.length > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)) : 0;
   return { mean, sd, runs: values.length };
-}
-
-/** "97.04 % ± 0.60": an accuracy's mean and sd over runs, in percent. */
-export function percentSpread(m: Spread): string {
-  return m === null ? '-' : `${percent(m.mean)} ± ${(100 * m.sd).toFixed(2)}`;
 }

@@ -1,11 +1,11 @@
+/** How the clusters relate to the groupings of the records (src/cluster/grouping.ts), summarised over runs and laid out for the report. */
 import type { GroupingScore } from '../cluster/grouping.js';
 import type { Figure } from '../report/figures.js';
 import type { Metric, Section, Table } from '../report/html.js';
-import { percent, table } from './context.js';
-import { percentSpread, summarise } from './spread.js';
+import { summarise } from './spread.js';
 
 /** Groups shown per grouping in tables and figures (the largest); JSON lists them all. */
-const SHOWN_GROUPS = 20;
+export const SHOWN_GROUPS = 20;
 
 /** A grouping's scores from one run (numbers) or over seeds (mean and sd). */
 export interface GroupingSummary {
@@ -21,31 +21,16 @@ export interface GroupingSummary {
 
 const score = (m: Metric | undefined): string =>
   m === null || m === undefined ? '-' : typeof m === 'number' ? m.toFixed(3) : `${m.mean.toFixed(3)} ± ${m.sd.toFixed(3)}`;
-const accuracy = (m: Metric): string => (typeof m === 'number' ? percent(m) : percentSpread(m));
 
 /** "23 groups, 829 records; clusters against `network` NMI 0.120, ARI 0.050; against the labels NMI 0.900, ARI 0.950". */
-function strengthText(s: GroupingSummary): string {
+export function strengthText(s: GroupingSummary): string {
   const vsLabels = s.labelNmi === undefined ? '' : `; against the labels NMI ${score(s.labelNmi)}, ARI ${score(s.labelAri)}`;
   return `${s.groups} groups, ${s.records} records; clusters against \`${s.column}\` NMI ${score(s.nmi)}, ARI ${score(s.ari)}${vsLabels}`;
 }
 
-function shownText(s: GroupingSummary): string {
+/** " (the 20 largest groups of 31)" when a table shows only some groups; '' when it shows them all. */
+export function shownText(s: GroupingSummary): string {
   return s.perGroup.length > SHOWN_GROUPS ? ` (the ${SHOWN_GROUPS} largest groups of ${s.perGroup.length})` : '';
-}
-
-/** The text output: per grouping, its strength line and a table of group, records, ACC. */
-export function formatGrouping(scores: readonly GroupingSummary[]): string {
-  return scores
-    .map((s) =>
-      [
-        `by ${s.column}: ${strengthText(s)}${shownText(s)}`,
-        table(
-          [s.column, 'records', 'ACC'],
-          s.perGroup.slice(0, SHOWN_GROUPS).map((g) => [g.group, String(g.records), accuracy(g.acc)]),
-        ),
-      ].join('\n'),
-    )
-    .join('\n\n');
 }
 
 /** The groupings of several runs of one data set (one per seed) as mean and sd over the runs. */

@@ -1,0 +1,57 @@
+/** What a run of the method is told: the method's settings, and where it runs and writes. */
+import type { LossForm } from '../cluster/loss.js';
+import type { ModelDescription } from '../model/description.js';
+import type { Backend } from '../tensor/backend.js';
+
+/** The method's settings (the training options of train, demo and reproduce). */
+export interface MethodSettings {
+  readonly seed: number;
+  readonly k: number;
+  /** Pre-training epochs; null: `methodDefaults` of the data. */
+  readonly epochs: number | null;
+  readonly batchSize: number;
+  readonly fineTuneBatchSize: number;
+  readonly maxIter: number;
+  readonly updateInterval: number;
+  readonly tol: number;
+  readonly nInit: number;
+  /** Whole training runs from derived seeds; the one the others agree with most is kept (src/cluster/selection.ts). */
+  readonly restarts: number;
+  readonly loss: LossForm;
+  /** Exponent of the cluster frequency in the target distribution; null: `methodDefaults` of the data. */
+  readonly targetBalance: number | null;
+  /** Fine-tuning takes shuffled batches instead of in-order ones. */
+  readonly shuffleFineTune: boolean;
+  /** Put the records in a seeded random order once before training (prepared sets are often sorted by class). */
+  readonly permute: boolean;
+  /** Records in each t-SNE map (a seeded random subset) and its iterations. */
+  readonly tsnePoints: number;
+  readonly tsneIterations: number;
+}
+
+/** One run of the method on one data set (`runPipeline`). */
+export interface PipelineSettings extends MethodSettings {
+  readonly description: ModelDescription;
+  readonly backend: Backend;
+  /** Where the checkpoint, the update log and the report go; null writes nothing. */
+  readonly outDir: string | null;
+  /** The command line (or what else asked for the run), for the report. */
+  readonly command: string;
+}
+
+/** A backend and its description for messages and results ("cpu (float32, ...)"). */
+export interface OpenedBackend {
+  readonly backend: Backend;
+  readonly description: string;
+}
+
+/**
+ * The backend to run on, or a function that opens it when the run first
+ * needs it: after the inputs are read and checked, so a bad input starts no
+ * device (a WebGPU device takes a while to start).
+ */
+export type BackendSource = OpenedBackend | (() => Promise<OpenedBackend>);
+
+export async function openBackend(source: BackendSource): Promise<OpenedBackend> {
+  return typeof source === 'function' ? source() : source;
+}

@@ -1,0 +1,63 @@
+/** `train`: the method on a prepared set, into a run folder (checkpoint, fine-tuning log, report). */
+import { groupingWarnings, type GroupingScore } from '../cluster/grouping.js';
+import { DataError } from '../common/errors.js';
+import type { ResultRow } from '../report/html.js';
+import { recordSize } from './data.js';
+import type { RunEvaluation } from './evaluation.js';
+import { modelFor } from './model.js';
+import type { OnProgress } from './progress.js';
+import { runPipeline } from './run.js';
+import { buildRunFolder } from './run-folder.js';
+import { openBackend, type BackendSource, type MethodSettings } from './settings.js';
+import { preparedData } from './sources.js';
+
+export interface TrainOptions {
+  /** A prepared data set (`prepare`); its labels, if any, serve evaluation only. */
+  readonly data: string;
+  /** The run folder, replaced whole when the run is done (run-folder.ts). */
+  readonly out: string;
+  /** A model description (JSON file); default the paper's network of the set's task. */
+  readonly model?: string;
+  readonly settings: MethodSettings;
+  readonly backend: BackendSource;
+  /** The command line, for the report. */
+  readonly command: string;
+  readonly onProgress?: OnProgress;
+}
+
+export interface TrainResult {
+  /** The backend's description. */
+  readonly backend: string;
+  readonly rows: ResultRow[];
+  readonly evaluation?: RunEvaluation;
+  readonly grouping?: GroupingScore[];
+  /** Groupings the clusters follow more than the labels (cluster/grouping.ts). */
+  readonly warnings: string[];
+  /** Files written, at their final paths. */
+  readonly files: string[];
+  /** The set's class names (none without labels). */
+  readonly classNames: readonly string[];
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const data = await preparedData(options.data);
+  const description = await modelFor(options.model, data.task);
+  const want = description.input.reduce((a, b) => a * b, 1);
+  if (want !== recordSize(data))
+    throw new DataError(options.data, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
+  const { backend, description: where } = await openBackend(options.backend);
+  const result = await buildRunFolder(options.out, async (staging, finalPath) => {
+    const settings = { ...options.settings, description, backend, outDir: staging, command: options.command };
+    const run = await runPipeline(data, settings, { onProgress: options.onProgress });
+    return { ...run, files: run.files.map(finalPath) };
+  });
+  return {
+    backend: where,
+    rows: result.rows,
+    ...(result.evaluation && { evaluation: result.evaluation }),
+    ...(result.grouping && { grouping: result.grouping }),
+    warnings: groupingWarnings(result.grouping ?? []),
+    files: result.files,
+    classNames: data.classNames ?? [],
+  };
+}
