@@ -29,6 +29,30 @@ export interface MethodSettings {
   readonly tsneIterations: number;
 }
 
+/**
+ * The method's defaults, the command line's too: the paper's notebook
+ * (METHOD.md); epochs and target balance null, so they follow the data's
+ * preparation (`methodDefaults`).
+ */
+export const DEFAULT_METHOD_SETTINGS: MethodSettings = Object.freeze({
+  seed: 0,
+  k: 2,
+  epochs: null,
+  batchSize: 128,
+  fineTuneBatchSize: 256,
+  maxIter: 5000,
+  updateInterval: 150,
+  tol: 0.001,
+  nInit: 20,
+  restarts: 1,
+  loss: Object.freeze({ form: 'notebook', gamma: 0.1 }),
+  targetBalance: null,
+  shuffleFineTune: false,
+  permute: true,
+  tsnePoints: 2000,
+  tsneIterations: 1000,
+});
+
 /** One run of the method on one data set (`runPipeline`). */
 export interface PipelineSettings extends MethodSettings {
   readonly description: ModelDescription;

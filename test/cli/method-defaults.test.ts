@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/cli/args.js';
+import { trainSpec } from '../../src/cli/commands/train.js';
+import { settingsFrom } from '../../src/cli/commands/training-options.js';
 import { methodDefaults } from '../../src/pipeline/defaults.js';
+import { DEFAULT_METHOD_SETTINGS } from '../../src/pipeline/settings.js';
 import { syntheticData } from '../../src/pipeline/sources.js';
 
 describe('the pre-training epochs and target balance a run gets by default', () => {
@@ -13,5 +17,12 @@ describe('the pre-training epochs and target balance a run gets by default', () 
     expect(methodDefaults({ preset: 'default' }, 'A')).toEqual({ epochs: 300, targetBalance: 0.5 });
     expect(methodDefaults({ preset: 'default' }, 'B')).toEqual({ epochs: 100, targetBalance: 0.5 });
     expect(methodDefaults({}, 'A')).toEqual({ epochs: 300, targetBalance: 0.5 });
+  });
+});
+
+describe("the library's method defaults", () => {
+  it('are what train runs with when no training flag is given', () => {
+    const args = parseArgs(trainSpec, ['--data', 'set.scds', '--out', 'run']);
+    expect(settingsFrom(args)).toEqual(DEFAULT_METHOD_SETTINGS);
   });
 });

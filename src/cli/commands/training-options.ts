@@ -1,6 +1,6 @@
 import type { LossForm } from '../../cluster/loss.js';
 import { TSNE_MIN_POINTS } from '../../pipeline/defaults.js';
-import type { MethodSettings } from '../../pipeline/settings.js';
+import { DEFAULT_METHOD_SETTINGS as defaults, type MethodSettings } from '../../pipeline/settings.js';
 import { num, str, type OptionSpec, type ParsedArgs } from '../args.js';
 
 /** Synthetic set sizes: enough records for the report's maps, few enough to stay in memory (100,000 spectrograms take about 300 MB). */
@@ -16,21 +16,21 @@ export const trainingOptions: readonly OptionSpec[] = [
     max: 10_000,
     help: "pre-training epochs (default: the paper's 100; 300 for task A sets not prepared with --preset paper; README. The paper's notebook ran 50)",
   },
-  { name: 'batch', type: 'int', default: 128, min: 1, max: 65_536, help: 'pre-training batch size' },
-  { name: 'k', type: 'int', default: 2, min: 2, max: 256, help: 'clusters (at most the number of records)' },
-  { name: 'n-init', type: 'int', default: 20, min: 1, max: 1000, help: 'k-means restarts (best inertia wins)' },
+  { name: 'batch', type: 'int', default: defaults.batchSize, min: 1, max: 65_536, help: 'pre-training batch size' },
+  { name: 'k', type: 'int', default: defaults.k, min: 2, max: 256, help: 'clusters (at most the number of records)' },
+  { name: 'n-init', type: 'int', default: defaults.nInit, min: 1, max: 1000, help: 'k-means restarts (best inertia wins)' },
   {
     name: 'restarts',
     type: 'int',
-    default: 1,
+    default: defaults.restarts,
     min: 1,
     max: 100,
     help: 'whole training runs from seeds derived from --seed; with 3 or more, the run whose clusters agree most with the others (mean ARI, no labels) is kept',
   },
-  { name: 'ft-batch', type: 'int', default: 256, min: 1, max: 65_536, help: 'fine-tuning batch size' },
-  { name: 'max-iter', type: 'int', default: 5000, min: 1, max: 1_000_000, help: 'fine-tuning iterations at most' },
-  { name: 'update-interval', type: 'int', default: 150, min: 1, max: 1_000_000, help: 'iterations between target-distribution updates' },
-  { name: 'tol', type: 'number', default: 0.001, min: 0, max: 1, help: 'stop when fewer records than this fraction change cluster between updates' },
+  { name: 'ft-batch', type: 'int', default: defaults.fineTuneBatchSize, min: 1, max: 65_536, help: 'fine-tuning batch size' },
+  { name: 'max-iter', type: 'int', default: defaults.maxIter, min: 1, max: 1_000_000, help: 'fine-tuning iterations at most' },
+  { name: 'update-interval', type: 'int', default: defaults.updateInterval, min: 1, max: 1_000_000, help: 'iterations between target-distribution updates' },
+  { name: 'tol', type: 'number', default: defaults.tol, min: 0, max: 1, help: 'stop when fewer records than this fraction change cluster between updates' },
   {
     name: 'target-balance',
     type: 'number',
@@ -38,7 +38,13 @@ export const trainingOptions: readonly OptionSpec[] = [
     max: 1,
     help: "exponent of the cluster frequency that divides the fine-tuning target: 1 (DEC's, the paper's) evens clusters out, 0 only sharpens (default 1 for sets prepared with --preset paper and the synthetic sets, else 0.5; README)",
   },
-  { name: 'loss', type: 'string', choices: ['notebook', 'paper'], default: 'notebook', help: 'notebook: gamma KL + MSE; paper: (1 - lambda) MSE + lambda KL' },
+  {
+    name: 'loss',
+    type: 'string',
+    choices: ['notebook', 'paper'],
+    default: defaults.loss.form,
+    help: 'notebook: gamma KL + MSE; paper: (1 - lambda) MSE + lambda KL',
+  },
   { name: 'gamma', type: 'number', default: 0.1, min: 0, max: 1000, help: 'KL weight of the notebook form' },
   { name: 'lambda', type: 'number', default: 0.1, min: 0, max: 1, help: 'KL weight of the paper form' },
   { name: 'shuffle', type: 'boolean', help: 'fine-tune on shuffled batches (default: in order with wrap-around, as the notebook)' },
@@ -47,8 +53,15 @@ export const trainingOptions: readonly OptionSpec[] = [
     type: 'boolean',
     help: 'train on the records in the order given (default: one seeded random permutation first, since prepared sets are often sorted by class)',
   },
-  { name: 'tsne-points', type: 'int', default: 2000, min: TSNE_MIN_POINTS, max: 20_000, help: 'records in each t-SNE map of the report (a seeded subset)' },
-  { name: 'tsne-iterations', type: 'int', default: 1000, min: 1, max: 10_000, help: 't-SNE iterations per map' },
+  {
+    name: 'tsne-points',
+    type: 'int',
+    default: defaults.tsnePoints,
+    min: TSNE_MIN_POINTS,
+    max: 20_000,
+    help: 'records in each t-SNE map of the report (a seeded subset)',
+  },
+  { name: 'tsne-iterations', type: 'int', default: defaults.tsneIterations, min: 1, max: 10_000, help: 't-SNE iterations per map' },
 ];
 
 /** The method's settings from the parsed options. */
@@ -70,7 +83,7 @@ export function settingsFrom(args: ParsedArgs): MethodSettings {
     shuffleFineTune: args.options.shuffle === true,
     permute: args.options['keep-order'] !== true,
     // Commands that write no report have no t-SNE options.
-    tsnePoints: num(args, 'tsne-points') ?? 2000,
-    tsneIterations: num(args, 'tsne-iterations') ?? 1000,
+    tsnePoints: num(args, 'tsne-points') ?? defaults.tsnePoints,
+    tsneIterations: num(args, 'tsne-iterations') ?? defaults.tsneIterations,
   };
 }
