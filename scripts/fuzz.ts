@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import '../src/node/install.js';
 import { FORMATS } from '../test/fuzz/formats.js';
 import { FAILURES, OUTCOMES, prepareFormat, runMutant, type MutantResult, type Outcome } from '../test/fuzz/run.js';
 

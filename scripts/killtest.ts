@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import '../src/node/install.js';
 import { readDatasetHeader } from '../src/data/dataset.js';
 import { readCheckpoint } from '../src/cluster/checkpoint.js';
 
