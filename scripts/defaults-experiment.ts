@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // On the Node host: the disk, worker threads for the compiled kernels.
 import '../src/node/install.js';
+import { realDataDir } from '../test/helpers/real-data.js';
 import { parseArgs } from '../src/cli/args.js';
 import { trainSpec } from '../src/cli/commands/train.js';
 import { settingsFrom } from '../src/cli/commands/training-options.js';
@@ -110,7 +111,8 @@ const wanted = option('candidates')?.split(';');
 const candidates = wanted === undefined ? CANDIDATES.filter((c) => c.name.startsWith('B ') === (task === 'B')) : wanted.map(findCandidate);
 const threads = Number(option('threads') ?? 0);
 const backend = threads > 0 ? new CpuBackend({ threads }) : cpu;
-const realRoot = join(import.meta.dirname, '../../shared/data/real');
+// The real data folder as the tests find it (SEISCLUSTER_REAL_DATA, else ../shared/data/real).
+const realRoot = realDataDir;
 const manifest = join(realRoot, task === 'A' ? 'distance/manifest.csv' : 'polarity/manifest.csv');
 const stress = option('stress');
 const outPath = option('out');
