@@ -1,5 +1,6 @@
 import { oneLine } from '../common/errors.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../common/json.js';
+import { FileAccessError, type PathInfo } from '../host/files.js';
 import { host } from '../host/host.js';
 import { Autoencoder } from '../model/autoencoder.js';
 import { ModelDescriptionError, parseModelDescription, planModel, type ModelDescription } from '../model/description.js';
@@ -350,29 +351,24 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
 /** Largest checkpoint read (2 GiB, the data layer's bound on a file read whole); a larger file is not one this program wrote. */
 const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
-/** File-system codes a user causes with the path they give, in the words of the data layer's messages. */
-const UNREADABLE: Readonly<Record<string, string>> = { ENOENT: 'no such file', EACCES: 'permission denied', ENOTDIR: 'a parent is not a folder' };
-
 /** Reads and checks a checkpoint file through the host's file system; a path that is not a readable regular file is a CheckpointError. */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
   const files = host().files;
   const refuse = (problem: string): never => {
     throw new CheckpointError(path, `cannot be read: ${problem}`);
   };
-  let kind: Awaited<ReturnType<typeof files.kind>>;
+  let info: PathInfo;
   try {
-    kind = await files.kind(path);
+    info = await files.stat(path);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    return refuse(typeof code === 'string' && Object.hasOwn(UNREADABLE, code) ? UNREADABLE[code]! : `cannot be read (${String(code ?? 'error')})`);
+    if (err instanceof FileAccessError) return refuse(err.problem);
+    throw err;
   }
-  if (kind === null) refuse('no such file');
-  if (kind === 'folder') refuse('a folder, not a data file');
-  if (kind === 'other') refuse('not a regular file, not a data file');
+  if (info.kind !== 'file') refuse(`${info.what}, not a data file`);
+  if (info.size > MAX_CHECKPOINT_BYTES) refuse(`larger than the ${MAX_CHECKPOINT_BYTES} bytes a file may have to be read whole`);
   const file = await files.open(path);
   let bytes: Uint8Array;
   try {
-    if (file.size > MAX_CHECKPOINT_BYTES) refuse(`larger than the ${MAX_CHECKPOINT_BYTES} bytes a file may have to be read whole`);
     bytes = await file.read(0, file.size);
   } finally {
     await file.close();

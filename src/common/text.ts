@@ -1,6 +1,7 @@
 /**
  * Bytes as text the way the file formats and messages need it, on any host
- * (what Node's Buffer did: Latin-1, hex, base64).
+ * (what Node's Buffer did: Latin-1, hex, base64). Latin-1 is decoded here,
+ * not with TextDecoder, whose 'latin1' is windows-1252 (0x80-0x9f differ).
  */
 
 /** Bytes per String.fromCharCode call: spreading a whole large header would overflow the stack. */
@@ -18,17 +19,7 @@ export function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard base64 with '=' padding (RFC 4648), as a data URI carries it. */
+/** Standard base64 with '=' padding (RFC 4648), as a data URI carries it: the runtime's btoa over the bytes as Latin-1. */
 export function base64(bytes: Uint8Array): string {
-  const out: string[] = [];
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i]!;
-    const b = bytes[i + 1];
-    const c = bytes[i + 2];
-    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
-    out.push(BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + (b === undefined ? '=' : BASE64[(n >> 6) & 63]!) + (c === undefined ? '=' : BASE64[n & 63]!));
-  }
-  return out.join('');
+  return btoa(latin1(bytes));
 }

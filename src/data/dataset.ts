@@ -34,9 +34,10 @@
  */
 import { DataError } from '../common/errors.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../common/json.js';
+import { latin1 } from '../common/text.js';
 import type { ReadableFile, WritableFile } from '../host/files.js';
 import { host } from '../host/host.js';
-import { openRegularFile, readAt } from './files.js';
+import { openRegularFile } from './files.js';
 
 const MAGIC = 'SEISCLDS';
 const VERSION = 1;
@@ -432,8 +433,8 @@ export async function* iterateDataset(path: string, chunkRows: number): AsyncGen
 /** Reads and checks the header of the open data set `handle` of `size` bytes. */
 async function readHeader(handle: ReadableFile, file: string, size: number): Promise<DatasetHeader> {
   checkSize(size, file);
-  const { jsonStart, jsonLength } = headerPlace(await readAt(handle, 0, DATA_OFFSET), await readAt(handle, size - TRAILER_BYTES, TRAILER_BYTES), size, file);
-  return parseHeader(await readAt(handle, jsonStart, jsonLength), jsonStart, file);
+  const { jsonStart, jsonLength } = headerPlace(await handle.read(0, DATA_OFFSET), await handle.read(size - TRAILER_BYTES, TRAILER_BYTES), size, file);
+  return parseHeader(await handle.read(jsonStart, jsonLength), jsonStart, file);
 }
 
 function checkSize(size: number, file: string): void {
@@ -562,9 +563,9 @@ function checkSpec(spec: unknown, dtype: ArraySpec['dtype'], shape: number[], of
 
 async function readRows(handle: ReadableFile, file: string, header: DatasetHeader, start: number, rows: number): Promise<DatasetChunk> {
   const rowSize = header.inputShape.reduce((n, d) => n * d, 1);
-  const inputs = await readAt(handle, DATA_OFFSET + start * rowSize * 4, rows * rowSize * 4);
+  const inputs = await handle.read(DATA_OFFSET + start * rowSize * 4, rows * rowSize * 4);
   const spec = header.arrays.labels;
-  const labels = spec && (await readAt(handle, spec.offset + start * 4, rows * 4));
+  const labels = spec && (await handle.read(spec.offset + start * 4, rows * 4));
   return decodeRows(inputs, labels, file, header, start, rows);
 }
 
@@ -601,9 +602,4 @@ function decodeRows(bytes: Uint8Array, labelBytes: Uint8Array | undefined, file:
 /** The bytes of an ASCII text. */
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-
-/** Bytes as Latin-1 text (each byte one character), for showing a magic number whatever it holds. */
-function latin1(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
 }

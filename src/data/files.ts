@@ -55,16 +55,11 @@ export async function openRegularFile(path: string): Promise<{ handle: ReadableF
   return { handle: await host().files.open(path), size };
 }
 
-/** `length` bytes from `position` (fewer only at the end of the file). */
-export function readAt(handle: ReadableFile, position: number, length: number): Promise<Uint8Array> {
-  return handle.read(position, length);
-}
-
 /** Reads a whole regular file, in the bytes its size gave (a file that grows meanwhile is read to that size). */
 export async function readRegularFile(path: string): Promise<Uint8Array> {
   const { handle, size } = await openRegularFile(path);
   try {
-    return await readAt(handle, 0, size);
+    return await handle.read(0, size);
   } finally {
     await handle.close();
   }

@@ -33,7 +33,7 @@ import { DataError, assertFiniteSamples } from '../../common/errors.js';
 import { latin1 } from '../../common/text.js';
 import type { Hdf5Library } from '../../host/hdf5.js';
 import { host } from '../../host/host.js';
-import { decodedBytesBound, openRegularFile, readAt } from '../files.js';
+import { decodedBytesBound, openRegularFile } from '../files.js';
 
 export type Hdf5AttributeValue = string | number | boolean | Hdf5AttributeValue[];
 
@@ -372,7 +372,7 @@ async function checkSignature(path: string): Promise<number> {
   try {
     let first = '';
     for (let offset = 0; offset + 8 <= size; offset = offset === 0 ? 512 : offset * 2) {
-      const head = await readAt(handle, offset, 8);
+      const head = await handle.read(offset, 8);
       if (looksLikeHdf5(head)) return size;
       if (offset === 0) first = latin1(head);
     }

@@ -8,7 +8,7 @@
 import { DataError } from '../../common/errors.js';
 import { basename, dirname, extname, join } from '../../common/path.js';
 import { hex } from '../../common/text.js';
-import { openRegularFile, readAt, regularFileSize } from '../files.js';
+import { openRegularFile, regularFileSize } from '../files.js';
 import { looksLikeHdf5, openHdf5, type Hdf5Trace } from './hdf5.js';
 import { iterateSeisBenchTraces } from './manifest.js';
 import { looksLikeMiniSeed, readMiniSeed, type MiniSeedTrace } from './miniseed.js';
@@ -74,7 +74,7 @@ export async function detectFormat(path: string): Promise<SeismogramFormat> {
   const { handle } = await openRegularFile(path);
   let head: Uint8Array;
   try {
-    head = await readAt(handle, 0, SNIFF_BYTES);
+    head = await handle.read(0, SNIFF_BYTES);
   } finally {
     await handle.close();
   }
