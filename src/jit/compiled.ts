@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { LANES } from './layout.js';
 import { compileProgram, ProgramTooLargeError, type CompiledProgram } from './program.js';
 import { TilePool } from './threads.js';
-import './webassembly.js';
+import { wasm, type WasmMemory } from '../common/webassembly.js';
 
 /**
  * The CPU backend's fast path for training and running a sequential
@@ -91,7 +91,7 @@ export class CompiledAutoencoder {
   readonly batchSize: number;
   /** The gradient of the last step, one f32 per parameter element (model parameters in order, then the centroids). */
   readonly gradient: Float32Array;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: WasmMemory & { readonly buffer: SharedArrayBuffer };
   private readonly f32: Float32Array;
   private readonly pool: TilePool;
   /** Where each parameter's gradient starts in `gradient` (model parameters in order, then the centroids), and where the last ends. */
@@ -107,7 +107,7 @@ export class CompiledAutoencoder {
     this.batchSize = options.batchSize;
     this.program = compileProgram(model.plan, { batchSize: options.batchSize, threads, k });
     const pages = Math.ceil(this.program.memory.bytes / 65536);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
     this.f32 = new Float32Array(this.memory.buffer);
     const map = this.program.memory;
     this.pool = new TilePool(this.program.module, this.memory, threads, (t) => map.workspaces + t * map.workspaceBytes);

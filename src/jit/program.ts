@@ -1,4 +1,4 @@
-import './webassembly.js';
+import { wasm, type WasmModule } from '../common/webassembly.js';
 import { KLD_EPS } from '../kernels/loss.js';
 import type { LayerDescription, ModelPlan } from '../model/description.js';
 import { cursor, mathScratch, walk, zeroVector } from './emit.js';
@@ -50,7 +50,7 @@ export interface MemoryMap {
 }
 
 export interface CompiledProgram {
-  readonly module: WebAssembly.Module;
+  readonly module: WasmModule;
   readonly memory: MemoryMap;
   readonly batchTiles: number;
   readonly threads: number;
@@ -222,7 +222,7 @@ export function compileProgram(plan: ModelPlan, options: ProgramOptions): Compil
   if (k > 0) functions.push({ name: 'finetune', code: trainFunction(program, true) }, { name: 'assign', code: encodeFunction(program, true) });
   const pages = Math.ceil(map.bytes / 65536);
   const bytes = assemble(functions, pages, pages);
-  return { module: new WebAssembly.Module(bytes), memory: map, batchTiles, threads, recordSize, codeSize, k };
+  return { module: new wasm.Module(bytes), memory: map, batchTiles, threads, recordSize, codeSize, k };
 }
 
 /** Copies the four records of tile `tg` (row-major in the input area) into the lanes of acts[0]. */

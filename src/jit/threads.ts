@@ -1,7 +1,7 @@
 import { host } from '../host/host.js';
 import type { HostWorker } from '../host/threads.js';
 import { MAX_THREADS } from '../kernels/cpu.js';
-import './webassembly.js';
+import { wasm, type WasmMemory, type WasmModule } from '../common/webassembly.js';
 
 /**
  * Runs one exported function of a compiled module on several threads at
@@ -74,14 +74,14 @@ export class TilePool {
 
   /** `workspace(t)`: the byte address of thread t's workspace. */
   constructor(
-    module: WebAssembly.Module,
-    readonly memory: WebAssembly.Memory,
+    module: WasmModule,
+    readonly memory: WasmMemory & { readonly buffer: SharedArrayBuffer },
     threads: number,
     private readonly workspace: (thread: number) => number,
   ) {
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
       throw new Error(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
-    this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    this.exports = new wasm.Instance(module, { env: { memory } }).exports;
     this.words = new Int32Array(memory.buffer, 0, CONTROL_WORDS);
     this.scalars = new Float32Array(memory.buffer, 0, CONTROL_WORDS);
     for (let t = 1; t < threads; t++) {

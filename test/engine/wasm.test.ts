@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/jit/webassembly.js';
+import { wasm } from '../../src/common/webassembly.js';
 import { assemble, Code, type FunctionDefinition, type Local } from '../../src/jit/wasm.js';
 
 /** Assembles the functions over a fresh shared memory of `pages` and returns the exports and the memory's bytes. */
 function load(functions: FunctionDefinition[], pages = 1): { exports: Record<string, (...args: number[]) => void>; buffer: SharedArrayBuffer } {
   const bytes = assemble(functions, pages, pages);
-  expect(WebAssembly.validate(bytes)).toBe(true);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  expect(wasm.validate(bytes)).toBe(true);
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   return { exports: instance.exports as Record<string, (...args: number[]) => void>, buffer: memory.buffer };
 }
 

@@ -31,6 +31,7 @@
 import type { Dataset, File as H5File, Metadata, OutputData } from 'h5wasm';
 import { DataError, assertFiniteSamples } from '../../common/errors.js';
 import { latin1 } from '../../common/text.js';
+import { wasm, type WasmMemory } from '../../common/webassembly.js';
 import type { Hdf5Library } from '../../host/hdf5.js';
 import { host } from '../../host/host.js';
 import { decodedBytesBound, openRegularFile } from '../files.js';
@@ -421,10 +422,10 @@ function hdf5Call<T>(library: Hdf5Library, bound: number, file: string, field: s
  * grows a memory meanwhile (workers have their own).
  */
 function withGrowthCeiling<T>(bytes: number, growth: { refused: number }, call: () => T): T {
-  const prototype = WebAssembly.Memory.prototype;
+  const prototype = wasm.Memory.prototype;
   const grow = prototype.grow;
-  const startSize = new WeakMap<WebAssembly.Memory, number>();
-  prototype.grow = function growWithinCeiling(this: WebAssembly.Memory, pages: number): number {
+  const startSize = new WeakMap<WasmMemory, number>();
+  prototype.grow = function growWithinCeiling(this: WasmMemory, pages: number): number {
     const size = this.buffer.byteLength;
     if (!startSize.has(this)) startSize.set(this, size);
     const grown = size + pages * WASM_PAGE_BYTES - startSize.get(this)!;
