@@ -8,6 +8,7 @@
  *   data, report            beside the engine: they use tensor, never it them
  *   pipeline                prepare → train → evaluate → report, as a library
  *   node                    the Node host: files, threads, the OS, Dawn
+ *   web                     the page: its host (files in memory, Web Workers) and its UI
  *   cli                     flags in, pipeline call, output out
  */
 const engine = ['tensor', 'autograd', 'kernels', 'optim', 'model', 'jit', 'cluster'];
@@ -18,6 +19,7 @@ const below = {
   report: ['common', 'host', 'tensor'],
   pipeline: ['common', 'host', ...engine, 'data', 'report'],
   node: ['common', 'host', 'pipeline', ...engine, 'data', 'report'],
+  web: ['common', 'host', 'pipeline', ...engine, 'data', 'report'],
   cli: ['common', 'host', 'pipeline', ...engine, 'data', 'report', 'node'],
 };
 engine.forEach((layer, i) => {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { cpu, CpuBackend } from '../src/index.js';
 import { pipelineRun } from './pipeline.js';
 import { convRows, inferenceRows, printRows, stepRows } from './rows.js';
+import { webBenchmarks } from './web.js';
 import { webgpuBenchmarks } from './webgpu.js';
 
 /** The CPU backend computes synchronously: nothing to wait for. */
@@ -29,6 +31,9 @@ async function main(): Promise<void> {
     ...(await inferenceRows(cpu, 1024, cpuSync, { time: 2000, iterations: 5, warmupTime: 0, warmupIterations: 1 }, autograd)),
   ]);
   await webgpuBenchmarks();
+  // The web part needs Debian's Chromium (apt-get install chromium); `npm run bench:web` runs it alone.
+  if (existsSync('/usr/bin/chromium')) await webBenchmarks();
+  else console.log('\nweb bench skipped: /usr/bin/chromium is missing (apt-get install chromium)');
   await pipelineRun();
 }
 

@@ -1,5 +1,5 @@
 import { Bench } from 'tinybench';
-import { Rng, apply, noGrad, sizeOf, tensor, type Backend, type Shape, type Tensor } from '../src/index.js';
+import { Rng, apply, noGrad, sizeOf, tensor, type Backend, type Shape, type Tensor } from '../src/engine.js';
 import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from '../src/kernels/conv.js';
 import { planModel } from '../src/model/description.js';
 import { parameterShapes } from '../src/model/layers.js';
@@ -109,6 +109,7 @@ export interface StepVariant {
 export async function inferenceRows(backend: Backend, batch: number, sync: Sync, options: BenchOptions, variant: StepVariant): Promise<Row[]> {
   const bench = new Bench(options);
   const work = inference(batch, backend, variant.compiled);
+  await work.started();
   const name = `network A encoder, batch ${batch}${variant.label}`;
   const flops = networkAConvs.slice(0, 3).reduce((a, conv) => a + convFlops(conv, batch), 0);
   bench.add(name, async () => {
@@ -138,6 +139,7 @@ export async function stepRows(
   const steps: Workload[] = [];
   for (const batch of batches) {
     const step = trainingStep(batch, backend, variant.compiled);
+    await step.started();
     steps.push(step);
     const forward = networkAConvs.map((conv) => convFlops(conv, batch));
     const name = `network A training step, batch ${batch}${variant.label}`;

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p tsconfig.web.json --noEmit
 npx biome check --diagnostic-level=warn --error-on-warnings .
 if [ -z "${VK_ICD_FILENAMES:-}" ]; then
   if dir=$(bash scripts/swiftshader.sh); then

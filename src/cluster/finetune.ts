@@ -171,6 +171,7 @@ export async function fineTune(
   const plan = planOf(options, model, clustering);
   // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
   const compiled = compiledFor(model, plan.batchSize, { k: clustering.k, alpha: clustering.alpha });
+  await compiled?.started();
   const { records, owned } = recordsTensor(inputs, model.inputShape, model.backend, model.dtype, 'fineTune');
   const n = records.shape[0]!;
   if (options.labels !== undefined && options.labels.length !== n) throw new Error(`fineTune: ${options.labels.length} evaluation labels for ${n} records`);

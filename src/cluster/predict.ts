@@ -47,6 +47,7 @@ async function forEachBatch(
   const size = model.recordSize;
   // The CPU's compiled kernels when the model allows, else op by op.
   const compiled = compiledFor(model, batchSize, clustering && { k: clustering.k, alpha: clustering.alpha });
+  await compiled?.started();
   if (compiled !== null) {
     const data = onDevice ? (cpuData(inputs.storage) as Float32Array) : inputs;
     compiled.setParameters(clustering === null ? model.parameters() : [...model.parameters(), clustering.centroids]);

@@ -72,6 +72,7 @@ export async function pretrain(model: Autoencoder, inputs: Float32Array | Tensor
 
   // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
   const compiled = compiledFor(model, batchSize);
+  await compiled?.started();
   const { records, owned } = recordsTensor(inputs, model.inputShape, model.backend, model.dtype, 'pretrain');
   const n = records.shape[0]!;
   const batchesPerEpoch = Math.ceil(n / batchSize);

@@ -122,6 +122,11 @@ export class CompiledAutoencoder {
     return this.pool.threads;
   }
 
+  /** Resolves once the worker threads are up (see TilePool.started); results never depend on it, only speed. */
+  started(): Promise<void> {
+    return this.pool.started();
+  }
+
   /** Copies parameter values in: the model's parameters in order, then the centroids when there is a head. */
   setParameters(params: readonly Tensor[]): void {
     let at = this.program.memory.params / 4;

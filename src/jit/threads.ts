@@ -93,6 +93,19 @@ export class TilePool {
     }
   }
 
+  /**
+   * Resolves once every worker waits for rounds, or after `patienceMs`. A
+   * round goes only to ready workers, and in a browser a worker started from
+   * a worker begins only when its parent's event loop turns: a caller that
+   * went straight into a long synchronous loop would have none. Waiting here
+   * turns it.
+   */
+  async started(patienceMs = 5000): Promise<void> {
+    const deadline = Date.now() + patienceMs;
+    const waiting = (): boolean => this.workers.some((_, i) => Atomics.load(this.words, READY + i + 1) !== 1);
+    while (waiting() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
   /** Threads a round may use, the calling one included. */
   get threads(): number {
     return this.workers.length + 1;

@@ -6,7 +6,7 @@
  */
 export type { ProgressEvent, OnProgress } from './progress.js';
 export { OptionError } from './errors.js';
-export { DEFAULT_METHOD_SETTINGS, type MethodSettings, type PipelineSettings, type OpenedBackend, type BackendSource } from './settings.js';
+export { DEFAULT_METHOD_SETTINGS, QUICK_DEMO, type MethodSettings, type PipelineSettings, type OpenedBackend, type BackendSource } from './settings.js';
 export { selectRecords, type PipelineData } from './data.js';
 export { syntheticData, preparedData } from './sources.js';
 export { methodDefaults, TSNE_MIN_POINTS, type MethodDefaults } from './defaults.js';

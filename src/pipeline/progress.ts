@@ -8,8 +8,8 @@ import type { ResultRow } from '../report/html.js';
 export type ProgressEvent =
   /** A counted stage starts (`total` units; 0 while unknown); it is the current stage until it finishes. */
   | { readonly kind: 'start'; readonly stage: string; readonly total: number; readonly unit: string }
-  /** `done` units of the current stage are finished; `note` says more (the loss), `total` once it became known. */
-  | { readonly kind: 'advance'; readonly stage: string; readonly done: number; readonly note?: string; readonly total?: number }
+  /** `done` units of the current stage are finished; `note` says more, `total` once it became known; `loss`, while training, for a live curve. */
+  | { readonly kind: 'advance'; readonly stage: string; readonly done: number; readonly note?: string; readonly total?: number; readonly loss?: number }
   /** The current stage ended. */
   | { readonly kind: 'finish'; readonly stage: string }
   /** A line for the user: what is being done, a warning, what was skipped. */
@@ -40,6 +40,12 @@ export class Stages {
       ...(note !== undefined && { note }),
       ...(total !== undefined && { total }),
     });
+  }
+
+  /** A training step of the current stage is done, at this loss. */
+  trained(done: number, loss: number): void {
+    if (this.current === null) return;
+    this.onProgress?.({ kind: 'advance', stage: this.current, done, note: `loss ${loss.toExponential(3)}`, loss });
   }
 
   finish(): void {

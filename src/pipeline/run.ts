@@ -88,7 +88,7 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
     pretrain: {
       epochs: s.epochs,
       batchSize: s.batchSize,
-      onProgress: (p) => stages.advance(p.epoch ?? 0, `loss ${p.loss.toExponential(3)}`),
+      onProgress: (p) => stages.trained(p.epoch ?? 0, p.loss),
     },
     kMeans: { nInit: s.nInit },
     restarts: s.restarts,
@@ -101,7 +101,7 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
       targetBalance: s.targetBalance,
       loss: s.loss,
       shuffle: s.shuffleFineTune,
-      onProgress: (p) => stages.advance(p.iteration, `loss ${p.loss.toExponential(3)}`),
+      onProgress: (p) => stages.trained(p.iteration, p.loss),
       onUpdate: (record: UpdateRecord, prediction: Prediction) => {
         snapshotsByRestart
           .at(-1)!

@@ -53,6 +53,9 @@ export const DEFAULT_METHOD_SETTINGS: MethodSettings = Object.freeze({
   tsneIterations: 1000,
 });
 
+/** The quick demo (`demo --quick`, the page's `?demo=quick`): a sub-minute smoke run of the method, records per task and the settings it changes. */
+export const QUICK_DEMO = Object.freeze({ records: 1000, epochs: 8, maxIter: 300, nInit: 5, tsnePoints: 300, tsneIterations: 300 });
+
 /** One run of the method on one data set (`runPipeline`). */
 export interface PipelineSettings extends MethodSettings {
   readonly description: ModelDescription;

@@ -12,15 +12,15 @@ import { base64 } from '../common/text.js';
 import { host } from '../host/host.js';
 import { escapeXml as escapeHtml } from './figure-surface.js';
 import { renderFigure, type Figure } from './figures.js';
+import { formatMetric, type Metric } from './metrics-format.js';
+
+export { formatMetric, type Metric };
 
 /** Escapes text for HTML content and attribute values (the same five characters as XML). */
 export { escapeHtml };
 
 /** A value JSON can hold, for the run settings. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-/** One measurement, or the mean and standard deviation over several runs (seeds), or null when not measured. */
-export type Metric = number | { mean: number; sd: number; runs: number } | null;
 
 /** A row of the results table: one stage of the comparison (k-means on raw records, ..., fine-tuned). */
 export interface ResultRow {
@@ -129,15 +129,6 @@ function formatNumber(v: number): string {
   if (Number.isInteger(v)) return Math.abs(v) < 1e15 ? groupThousands(v) : String(v);
   const a = Math.abs(v);
   return a >= 1e5 || a < 1e-3 ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-}
-
-function formatMetric(m: Metric, percent: boolean): string {
-  if (m === null) return '–';
-  const scale = percent ? 100 : 1;
-  const digits = percent ? 2 : 3;
-  const unit = percent ? ' %' : '';
-  if (typeof m === 'number') return `${(scale * m).toFixed(digits)}${unit}`;
-  return `${(scale * m.mean).toFixed(digits)} ± ${(scale * m.sd).toFixed(digits)}${unit} (${m.runs} runs)`;
 }
 
 function cell(v: string | number | null): string {

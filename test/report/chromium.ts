@@ -18,14 +18,18 @@ export function skipWithoutChromium(test: string): boolean {
   return skip;
 }
 
-/** Headless Chromium with nothing of its own on the network; in CI without the browser, an error that says so. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium with nothing of its own on the network; in CI without the
+ * browser, an error that says so. With `webgpu`, pages get a WebGPU adapter
+ * (SwiftShader, on a page from 127.0.0.1) instead of no GPU at all.
+ */
+export async function launchChromium(options: { readonly webgpu?: boolean } = {}): Promise<Browser> {
   if (!available) throw new Error(`CI: ${CHROMIUM} is missing; the browser tests need Debian's chromium package`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      options.webgpu === true ? '--enable-unsafe-webgpu' : '--disable-gpu',
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

@@ -1,4 +1,5 @@
 import { demo as pipelineDemo } from '../../pipeline/demo.js';
+import { QUICK_DEMO } from '../../pipeline/settings.js';
 import { commonOptions, flag, num, str, withDefaults, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
 import { formatRows } from '../format.js';
@@ -24,7 +25,15 @@ export const demoSpec: CommandSpec = {
 export async function demo(given: ParsedArgs): Promise<void> {
   // --quick changes the defaults only; options given explicitly still win.
   const args = flag(given, 'quick')
-    ? withDefaults(given, { 'records-a': 1000, 'records-b': 1000, epochs: 8, 'max-iter': 300, 'n-init': 5, 'tsne-points': 300, 'tsne-iterations': 300 })
+    ? withDefaults(given, {
+        'records-a': QUICK_DEMO.records,
+        'records-b': QUICK_DEMO.records,
+        epochs: QUICK_DEMO.epochs,
+        'max-iter': QUICK_DEMO.maxIter,
+        'n-init': QUICK_DEMO.nInit,
+        'tsne-points': QUICK_DEMO.tsnePoints,
+        'tsne-iterations': QUICK_DEMO.tsneIterations,
+      })
     : given;
   const result = await pipelineDemo({
     out: str(args, 'out')!,

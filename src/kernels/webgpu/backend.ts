@@ -199,7 +199,8 @@ export class WebGpuBackend implements Backend {
     }
     // Nothing pending once flushed, so queue order is program order again.
     this.flush();
-    this.device.queue.writeBuffer(buffer, 0, src);
+    // writeBuffer takes views of shared memory too (GPUAllowSharedBufferSource); the DOM library's typing says ArrayBuffer only.
+    this.device.queue.writeBuffer(buffer, 0, src as Uint8Array<ArrayBuffer>);
   }
 
   async read(storage: Storage): Promise<Float32Array> {
