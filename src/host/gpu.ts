@@ -8,6 +8,8 @@ export type GpuEntry = { readonly ok: true; readonly gpu: GPU } | { readonly ok:
 export interface GpuHost {
   /** The WebGPU entry point, or why this host has none. */
   entry(): Promise<GpuEntry>;
+  /** Why an entry point gave no adapter, and what to do about it, in this host's terms. */
+  readonly noAdapter: string;
   /**
    * Calls `release` once when the program is about to end on its own (in
    * Node, a live Dawn device keeps the event loop busy until it is
@@ -22,6 +24,7 @@ export const navigatorGpu: GpuHost = {
     const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
     return gpu === undefined ? { ok: false, reason: 'no WebGPU: this runtime has no navigator.gpu' } : { ok: true, gpu };
   },
+  noAdapter: 'no WebGPU adapter: this browser offers none (it needs a GPU and driver it supports; headless Chromium needs --enable-unsafe-webgpu)',
   // A page's devices end with the page: nothing to release.
   atExit: () => () => undefined,
 };

@@ -57,6 +57,8 @@ export const nodeGpu: GpuHost = {
     const offered = await navigatorGpu.entry();
     return offered.ok ? offered : dawn();
   },
+  noAdapter:
+    'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 driver (for a software one, run scripts/swiftshader.sh and set VK_ICD_FILENAMES and LD_LIBRARY_PATH as scripts/test.sh does)',
   atExit(release) {
     process.once('beforeExit', release);
     return () => process.removeListener('beforeExit', release);

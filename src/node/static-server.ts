@@ -72,8 +72,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   // The page is rebuilt in place while it is served: the browser asks again each time rather than run a stale engine.
   'Cache-Control': 'no-cache',
+  // Only the page's own files; 'unsafe-eval' because the CPU kernels are loops generated as JavaScript (new Function) and the compiled kernels' threads start from a blob: script.
   'Content-Security-Policy':
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' blob: data:",
+    "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' blob: data:",
 };
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

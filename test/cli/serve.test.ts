@@ -88,7 +88,7 @@ describe('serveFolder', () => {
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
       expect(reply.headers['cache-control']).toBe('no-cache');
       expect(reply.headers['content-security-policy']).toBe(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' blob: data:",
+        "default-src 'self'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; connect-src 'self' blob: data:",
       );
     }
   });

@@ -34,16 +34,12 @@ export function describeAdapter(info: AdapterInfo): string {
 
 /** Asks the host's WebGPU (host().gpu: navigator.gpu first, Dawn in Node) for the high-performance adapter; says why when there is none. */
 export async function requestAdapter(): Promise<AdapterProbe> {
-  const entry = await host().gpu.entry();
+  const gpuHost = host().gpu;
+  const entry = await gpuHost.entry();
   if (!entry.ok) return entry;
   const gpu = entry.gpu;
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (adapter === null)
-    return {
-      ok: false,
-      reason:
-        'no WebGPU adapter: Dawn found no Vulkan, Metal or D3D12 driver (for a software one, run scripts/swiftshader.sh and set VK_ICD_FILENAMES and LD_LIBRARY_PATH as scripts/test.sh does)',
-    };
+  if (adapter === null) return { ok: false, reason: gpuHost.noAdapter };
   const i = adapter.info;
   const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`;
   const info: AdapterInfo = {

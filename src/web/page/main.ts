@@ -168,6 +168,7 @@ function onReply(reply: Reply): void {
       setState('done');
       return;
     case 'error':
+      if (document.body.dataset.state === 'preparing') ui.dataStatus.textContent = 'Nothing prepared (the reason is below).';
       ui.dataProgress.hidden = true;
       ui.trainProgress.hidden = true;
       if (reply.skipped) showSkipped(reply.skipped);
@@ -205,7 +206,7 @@ function showSkipped(skipped: readonly { id: string; reason: string }[]): void {
   ui.skipped.replaceChildren(
     ...skipped.map((s) => {
       const li = document.createElement('li');
-      li.textContent = `${s.id}: ${s.reason}`;
+      li.textContent = s.reason.startsWith(s.id) ? s.reason : `${s.id}: ${s.reason}`;
       return li;
     }),
   );

@@ -12,6 +12,7 @@ import { requestAdapter } from '../../kernels/webgpu/device.js';
 import { networkA, networkB } from '../../model/networks.js';
 import { predict } from '../../pipeline/predict.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
+import type { PrepareSummary } from '../../data/prepare.js';
 import { prepare } from '../../pipeline/prepare.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { DEFAULT_METHOD_SETTINGS, type OpenedBackend } from '../../pipeline/settings.js';
@@ -103,12 +104,17 @@ async function prepareFiles(task: Task, given: readonly InputFile[], samplingRat
   await files.remove('/prepared');
   const { inputs, name } = await placeFiles('/input', given);
   const out = `/prepared/${name.replace(/\.[^.]*$/, '')}.scds`;
-  const summary = await prepare({ files: { task, inputs, out, onError: 'skip', ...(samplingRate !== null && { samplingRate }) }, onProgress });
-  const skipped = summary.skipped.map((s) => ({ id: s.id, reason: s.detail }));
-  if (summary.rows === 0) {
-    reply({ type: 'error', message: `no record could be prepared from ${name}`, skipped });
-    return;
+  const options = { task, inputs, out, ...(samplingRate !== null && { samplingRate }) };
+  let summary: PrepareSummary;
+  try {
+    summary = await prepare({ files: { ...options, onError: 'skip' }, onProgress });
+  } catch (error) {
+    if (!(error instanceof DataError && error.field === 'inputs')) throw error;
+    // Nothing could be prepared: the first record's own error names the file, the field and the value.
+    await prepare({ files: { ...options, onError: 'fail' } });
+    throw error;
   }
+  const skipped = summary.skipped.map((s) => ({ id: shown(s.id), reason: shown(s.detail) }));
   const dataset = outputFile(out, 'application/octet-stream');
   reply({ type: 'prepared', summary: { name, task, records: summary.rows, labelCounts: summary.labelCounts, skipped }, dataset }, [dataset.bytes.buffer]);
 }
@@ -273,9 +279,13 @@ function codesMap(data: PipelineData, predictions: Predictions, settings: PageSe
   };
 }
 
+/** Text for the user: files by the paths they were given as, not where the page keeps them. */
+function shown(text: string): string {
+  return text.replaceAll('/classify/input/', '').replaceAll('/input/', '');
+}
+
 function messageOf(error: unknown): string {
-  if (error instanceof DataError || error instanceof Error) return error.message;
-  return String(error);
+  return shown(error instanceof Error ? error.message : String(error));
 }
 
 scope.onmessage = (event) => {
