@@ -14,6 +14,7 @@ import { predict, predictSpec } from './commands/predict.js';
 import { prepare, prepareSpec } from './commands/prepare.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
 import { serve, serveSpec } from './commands/serve.js';
+import { stream, streamSpec } from './commands/stream.js';
 import { synthesize, synthesizeSpec } from './commands/synthesize.js';
 import { train, trainSpec } from './commands/train.js';
 import { userFileProblem } from './os-errors.js';
@@ -26,6 +27,7 @@ const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise
   { spec: prepareSpec, run: prepare },
   { spec: trainSpec, run: train },
   { spec: predictSpec, run: predict },
+  { spec: streamSpec, run: stream },
   { spec: evaluateSpec, run: evaluate },
   { spec: reproduceSpec, run: reproduce },
   { spec: serveSpec, run: serve },

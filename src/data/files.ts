@@ -35,6 +35,15 @@ export function decodedBytesBound(fileBytes: number): number {
 
 /** Looks at `path` and checks it is a regular file no larger than `MAX_INPUT_BYTES`; returns its size. */
 export async function regularFileSize(path: string): Promise<number> {
+  const info = await regularFile(path);
+  if (info.size > MAX_INPUT_BYTES) {
+    throw new DataError(path, 'file size', info.size, `larger than the ${MAX_INPUT_BYTES} bytes a file may have to be read whole`);
+  }
+  return info.size;
+}
+
+/** What is at `path`, refused unless it is a regular file. */
+async function regularFile(path: string): Promise<PathInfo> {
   let info: PathInfo;
   try {
     info = await host().files.stat(path);
@@ -43,10 +52,63 @@ export async function regularFileSize(path: string): Promise<number> {
     throw error;
   }
   if (info.kind !== 'file') throw new DataError(path, 'path', path, `${info.what}, not a data file`);
-  if (info.size > MAX_INPUT_BYTES) {
-    throw new DataError(path, 'file size', info.size, `larger than the ${MAX_INPUT_BYTES} bytes a file may have to be read whole`);
+  return info;
+}
+
+/** Polling a file that grows: how often to look, and the signal that ends the wait. */
+export interface FollowOptions {
+  readonly pollSeconds: number;
+  readonly signal: AbortSignal;
+}
+
+/** Bytes a block of `readFileBlocks` holds unless told otherwise. */
+const BLOCK_BYTES = 1 << 16;
+
+/**
+ * The bytes of a regular file, `blockBytes` at a time, each read when the
+ * consumer asks for it, so a file of any size streams in bounded memory.
+ * With `follow` the file is looked at again every `pollSeconds` once its end
+ * is reached and what was appended is read, until `signal` aborts; a file
+ * that shrinks below what was read (truncated, or replaced by a shorter
+ * one) is an error.
+ */
+export async function* readFileBlocks(path: string, options: { blockBytes?: number; follow?: FollowOptions } = {}): AsyncGenerator<Uint8Array> {
+  const blockBytes = options.blockBytes ?? BLOCK_BYTES;
+  const { follow } = options;
+  let position = 0;
+  for (;;) {
+    const { size } = await regularFile(path);
+    if (size < position) throw new DataError(path, 'file size', size, `shrank below the ${position} bytes already read (truncated or replaced)`);
+    if (size > position) {
+      const handle = await host().files.open(path);
+      try {
+        while (position < size) {
+          const block = await handle.read(position, Math.min(blockBytes, size - position));
+          if (block.length === 0) break;
+          position += block.length;
+          yield block;
+        }
+      } finally {
+        await handle.close();
+      }
+    }
+    if (follow === undefined || follow.signal.aborted) return;
+    await pause(follow.pollSeconds, follow.signal);
+    if (follow.signal.aborted) return;
   }
-  return info.size;
+}
+
+/** Waits `seconds`, or less if `signal` aborts first. */
+function pause(seconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, seconds * 1000);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Opens a regular file for reading (see `regularFileSize`); returns the open file and the size it had. */

@@ -22,7 +22,7 @@ export {
   type JsonValue,
   type Task,
 } from './dataset.js';
-export { MAX_INPUT_BYTES, decodedBytesBound, readRegularFile, readRegularText, regularFileSize } from './files.js';
+export { MAX_INPUT_BYTES, decodedBytesBound, readFileBlocks, readRegularFile, readRegularText, regularFileSize, type FollowOptions } from './files.js';
 export { GROUP_COLUMNS, manifestGroupColumns, manifestGroups } from './groups.js';
 export {
   DEFAULT_PREPARATION,
@@ -51,6 +51,21 @@ export {
   type SkipReason,
 } from './prepare.js';
 export * from './readers/index.js';
+export { readSampleBlocks, type SampleBlock } from './readers/continuous.js';
+export { PICKER_PIECE_SAMPLES, STREAM_PICKER_DEFAULTS, StreamPicker, lowestPickableRate, pickOnsets, type StreamPickerParams } from './stream-picker.js';
+export { ChannelStream, DEFAULT_RECORD_SPAN, type RecordSpan, type StreamBreak, type StreamWindow } from './stream-channel.js';
+export { scoreDetections, type DetectionScore, type TimedPick } from './detection-score.js';
+export {
+  CONTINUOUS_EVENT_COLUMNS,
+  continuousDay,
+  writeContinuousDay,
+  type ContinuousDay,
+  type ContinuousEvent,
+  type ContinuousOptions,
+  type ContinuousStation,
+  type ContinuousSummary,
+  type ContinuousWriteOptions,
+} from './continuous.js';
 export * from './signal/filters.js';
 export * from './signal/picker.js';
 export * from './signal/preprocess.js';

@@ -10,15 +10,13 @@
  * the P pick in `t0` with `kt0` = P for analyst picks only; an estimate-only
  * record has no pick in its header.
  *
- * The set is written into a staging folder beside the destination and put
- * in place when complete (`host().files`: stagingFolder, replaceFolder), so
- * a failed or interrupted run leaves nothing half-written under the
- * destination's name.
+ * The set is written whole (output-folder.ts): a failed or interrupted run
+ * leaves nothing half-written under the destination's name.
  */
 
-import { DataError } from '../common/errors.js';
 import { join } from '../common/path.js';
 import { host } from '../host/host.js';
+import { writeFolderWhole } from './output-folder.js';
 import { csvField } from './readers/manifest.js';
 import { encodeSac, type SacHeaderInput } from './readers/sac.js';
 import { stressSet, type StressOptions, type StressRecord } from './stress.js';
@@ -88,10 +86,8 @@ export interface StressArchiveSummary {
 /** Synthesises the set and writes it under `out` (see the file comment). */
 export async function writeStressArchive(options: StressArchiveOptions): Promise<StressArchiveSummary> {
   const started = performance.now();
-  await checkDestination(options.out, options.force === true);
   const set = stressSet(options);
   const files = host().files;
-  const staging = await files.stagingFolder(options.out);
   const summary: StressArchiveSummary = {
     out: options.out,
     manifest: join(options.out, 'manifest.csv'),
@@ -113,7 +109,7 @@ export async function writeStressArchive(options: StressArchiveOptions): Promise
       event.kind === 'local' ? 'local' : event.magnitude >= 8 ? 'teleseismic great' : event.depthKm >= 100 ? 'teleseismic deep' : 'teleseismic shallow';
     count(summary.eventKinds, kind);
   }
-  try {
+  await writeFolderWhole(options.out, options.force === true, async (staging) => {
     const lines = [MANIFEST_COLUMNS.join(',')];
     const stations = new Set<string>();
     let done = 0;
@@ -132,27 +128,13 @@ export async function writeStressArchive(options: StressArchiveOptions): Promise
     }
     summary.stations = stations.size;
     await files.write(join(staging, 'manifest.csv'), `${lines.join('\n')}\n`);
-    await files.replaceFolder(staging, options.out);
-  } catch (error) {
-    await files.remove(staging);
-    throw error;
-  }
+  });
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 }
 
 function count(table: Record<string, number>, key: string): void {
   table[key] = (table[key] ?? 0) + 1;
-}
-
-async function checkDestination(out: string, force: boolean): Promise<void> {
-  const kind = await host().files.kind(out);
-  if (kind === null) return;
-  if (kind !== 'folder') throw new DataError(out, 'out', out, 'exists and is not a folder');
-  const entries = await host().files.list(out);
-  if (entries.length > 0 && !force) {
-    throw new DataError(out, 'out', entries.length, 'the folder is not empty: it holds that many entries (--force replaces it)');
-  }
 }
 
 /** The SAC header of a record (see the file comment). */

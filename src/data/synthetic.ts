@@ -72,8 +72,8 @@ const FS = 100;
  * Task A trace: 5 s of noise before P (the taper's 0.65 s, then the SNR's
  * 3 s noise window and 0.5 s gap, see signal/snr.ts), 8 s after.
  */
-const A_PRE_SECONDS = 5;
-const A_TRACE_SECONDS = 13;
+export const A_PRE_SECONDS = 5;
+export const A_TRACE_SECONDS = 13;
 /** Task B trace: 5 s before P (for the same reasons), 4 s after. */
 const B_PRE_SECONDS = 5;
 const B_TRACE_SECONDS = 9;
@@ -84,7 +84,7 @@ const B_TRACE_SECONDS = 9;
  * any method to tell the classes apart and the set would stop measuring
  * clustering quality.
  */
-const A_SNR_RANGE = [2, 30] as const;
+export const A_SNR_RANGE = [2, 30] as const;
 
 /** The paper's task A set: 4,700 local and 4,500 teleseismic records. */
 const PAPER_LOCAL = 4700;
@@ -145,30 +145,39 @@ export const sign = (rng: Rng): number => (rng.uniform() < 0.5 ? -1 : 1);
 const SQRT12 = Math.sqrt(12);
 export const white = (rng: Rng): number => (rng.nextUint32() / 4294967296 - 0.5) * SQRT12;
 
-/** One-pole causal low-pass at fc Hz, in place (samples at `rate` Hz). */
-export function lowpass1(x: Float64Array, fc: number, rate: number = FS): void {
+/**
+ * One-pole causal low-pass at fc Hz, in place (samples at `rate` Hz). With
+ * `state` (one number, 0 at a trace's start) it continues where the last
+ * block ended, for a trace made block by block (continuous.ts).
+ */
+export function lowpass1(x: Float64Array, fc: number, rate: number = FS, state?: Float64Array): void {
   const a = 1 - Math.exp((-2 * Math.PI * Math.min(fc, 0.45 * rate)) / rate);
-  let y = 0;
+  let y = state?.[0] ?? 0;
   for (let i = 0; i < x.length; i++) {
     y += a * (x[i]! - y);
     x[i] = y;
   }
+  if (state !== undefined) state[0] = y;
 }
 
-/** Causal two-pole resonator at f0 Hz with quality q, in place, unit peak gain. */
-export function resonator(x: Float64Array, f0: number, q: number, rate: number = FS): void {
+/** Causal two-pole resonator at f0 Hz with quality q, in place, unit peak gain; `state` (two numbers) as for lowpass1. */
+export function resonator(x: Float64Array, f0: number, q: number, rate: number = FS, state?: Float64Array): void {
   const w = (2 * Math.PI * f0) / rate;
   const r = Math.exp(-w / (2 * q));
   const a1 = -2 * r * Math.cos(w);
   const a2 = r * r;
   const gain = 1 - r; // approximately normalises the peak
-  let y1 = 0;
-  let y2 = 0;
+  let y1 = state?.[0] ?? 0;
+  let y2 = state?.[1] ?? 0;
   for (let i = 0; i < x.length; i++) {
     const y = gain * x[i]! - a1 * y1 - a2 * y2;
     y2 = y1;
     y1 = y;
     x[i] = y;
+  }
+  if (state !== undefined) {
+    state[0] = y1;
+    state[1] = y2;
   }
 }
 
@@ -276,17 +285,26 @@ function mix(signal: Float64Array, noiseTrace: Float64Array, pSample: number, ta
   const linear = { normalize: null };
   const s = preprocess(signal, FS, linear, record).samples;
   const nz = preprocess(noiseTrace, FS, linear, record).samples;
-  const sParts = measureSnr(s, pSample, FS, {}, record);
-  const nParts = measureSnr(nz, pSample, FS, {}, record);
+  const alpha = scaleForSnr(s, nz, pSample, target, record);
+  const sum = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) sum[i] = alpha * s[i]! + nz[i]!;
+  return normalize(sum, 'maxabs', record);
+}
+
+/**
+ * The factor on the signal part that gives the record the SNR `target`
+ * (see `mix`), from the preprocessed, unnormalised signal and noise parts of
+ * one record with P at `pSample`.
+ */
+export function scaleForSnr(signal: Float64Array, noiseTrace: Float64Array, pSample: number, target: number, record: string): number {
+  const sParts = measureSnr(signal, pSample, FS, {}, record);
+  const nParts = measureSnr(noiseTrace, pSample, FS, {}, record);
   const sSig = sParts.signalRms ** 2;
   const sNoise = sParts.noiseRms ** 2;
   const noisePower = nParts.noiseRms ** 2;
   const denominator = sSig - (1 + target * target) * sNoise;
   // A record whose leakage alone prevents the target keeps the uncorrected scale.
-  const alpha = denominator > 0 ? target * Math.sqrt(noisePower / denominator) : target * Math.sqrt(noisePower / sSig);
-  const sum = new Float64Array(s.length);
-  for (let i = 0; i < s.length; i++) sum[i] = alpha * s[i]! + nz[i]!;
-  return normalize(sum, 'maxabs', record);
+  return denominator > 0 ? target * Math.sqrt(noisePower / denominator) : target * Math.sqrt(noisePower / sSig);
 }
 
 /** Indices 0..n-1 labelled so the first `nFirst` in a seeded permutation get label 0. */
@@ -301,7 +319,8 @@ function checkCount(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 2) throw new Error(`${what}: n must be an integer >= 2, got ${n}`);
 }
 
-function localSignal(rng: Rng, n: number, pAt: number): Float64Array {
+/** A local event's P and S (see the file comment), `n` samples at 100 Hz with P at `pAt` seconds. */
+export function localSignal(rng: Rng, n: number, pAt: number): Float64Array {
   const distanceKm = uniform(rng, 5, 150);
   const q = logUniform(rng, 80, 600);
   const tStar = distanceKm / (6 * q);
@@ -323,7 +342,8 @@ function localSignal(rng: Rng, n: number, pAt: number): Float64Array {
   return p;
 }
 
-function teleseismicSignal(rng: Rng, n: number, pAt: number): Float64Array {
+/** A teleseismic P and its depth phase (see the file comment), `n` samples at 100 Hz with P at `pAt` seconds. */
+export function teleseismicSignal(rng: Rng, n: number, pAt: number): Float64Array {
   const tStar = uniform(rng, 0.15, 1);
   const fc = uniform(rng, 0.1, 0.5);
   const polarity = sign(rng);

@@ -19,7 +19,7 @@ export { runPipeline, type PipelineResult, type RunOptions } from './run.js';
 export { buildRunFolder, foreignEntry } from './run-folder.js';
 export { leaveOneGroupOut, type HeldOutGroup, type LeaveOutResult } from './leave-out.js';
 export { prepare, type PrepareOptions } from './prepare.js';
-export { synthesize, type SynthesizeOptions } from './synthesize.js';
+export { synthesize, synthesizeContinuous, type SynthesizeOptions, type SynthesizeContinuousOptions } from './synthesize.js';
 export { train, type TrainOptions, type TrainResult } from './train.js';
 export { demo, type DemoOptions, type DemoResult } from './demo.js';
 export {
@@ -32,4 +32,5 @@ export {
   type SyntheticSource,
 } from './reproduce.js';
 export { predict, type PredictOptions, type PredictResult, type Seismograms } from './predict.js';
+export { streamDetections, type StreamDetection, type StreamOptions, type StreamSource, type StreamSummary } from './stream.js';
 export { evaluatePredictions, type EvaluateOptions, type EvaluateResult } from './evaluate.js';

@@ -30,7 +30,7 @@ export type Seismogram =
   | { format: 'npz'; path: string; arrays: Map<string, NpyArray> }
   | { format: 'hdf5'; path: string; traces: Hdf5Trace[] };
 
-type SeismogramFormat = Seismogram['format'];
+export type SeismogramFormat = Seismogram['format'];
 
 const EXTENSIONS: Record<string, SeismogramFormat> = {
   '.sac': 'sac',
@@ -83,10 +83,15 @@ export async function detectFormat(path: string): Promise<SeismogramFormat> {
   if (looksLikeHdf5(head)) return 'hdf5';
   if (looksLikeMiniSeed(head)) return 'mseed';
   if (looksLikeSac(head)) return 'sac';
-  const byExtension = EXTENSIONS[extname(path).toLowerCase()];
+  const byExtension = formatByExtension(path);
   if (byExtension) return byExtension;
   if (head.length === 0) throw new DataError(path, 'file size', 0, 'empty file');
   throw new DataError(path, 'format', hex(head.subarray(0, 8)), 'not recognised as SAC, miniSEED, npy, npz or HDF5 (first bytes shown in hex)');
+}
+
+/** The format a file's extension names, if any: for a file its content did not identify, so its reader can say what is wrong. */
+export function formatByExtension(path: string): SeismogramFormat | undefined {
+  return EXTENSIONS[extname(path).toLowerCase()];
 }
 
 async function readHdf5Traces(path: string): Promise<Hdf5Trace[]> {

@@ -44,7 +44,7 @@ const ENCODING_BY_CODE: ReadonlyMap<number, MiniSeedEncoding> = new Map([
 ]);
 
 /** The time series of one data record. */
-interface MiniSeedRecord {
+export interface MiniSeedRecord {
   network: string;
   station: string;
   location: string;
@@ -100,7 +100,7 @@ export function decodeMiniSeed(bytes: Uint8Array, file: string): MiniSeedTrace[]
   const records: MiniSeedRecord[] = [];
   let offset = 0;
   while (offset < bytes.length) {
-    const { record, recordLength } = decodeRecord(bytes, offset, file);
+    const { record, recordLength } = decodeMiniSeedRecord(bytes, offset, file);
     if (record) records.push(record);
     offset += recordLength;
   }
@@ -135,9 +135,18 @@ function headerByteOrder(view: DataView, offset: number): 'big' | 'little' | und
   return undefined;
 }
 
-/** Decodes the record at `offset`; `record` is undefined for records that hold no time series. */
-function decodeRecord(bytes: Uint8Array, offset: number, file: string): { record: MiniSeedRecord | undefined; recordLength: number } {
-  const where = `record at byte ${offset}`;
+/**
+ * Decodes the record at `offset` of `bytes`; `record` is undefined for
+ * records that hold no time series. `position` is where `bytes[offset]` lies
+ * in the file, for messages (a reader holding only part of a stream passes it).
+ */
+export function decodeMiniSeedRecord(
+  bytes: Uint8Array,
+  offset: number,
+  file: string,
+  position = offset,
+): { record: MiniSeedRecord | undefined; recordLength: number } {
+  const where = `record at byte ${position}`;
   if (bytes.length - offset < FIXED_HEADER_BYTES) {
     throw new DataError(file, `${where}: fixed header`, bytes.length - offset, 'truncated: a fixed header needs 48 bytes');
   }
@@ -449,6 +458,8 @@ export interface MiniSeedWriteOptions {
   encoding: MiniSeedWriteEncoding;
   /** Bytes per record, a power of two from 256 to 65536; 512 by default. */
   recordLength?: number;
+  /** Sequence number of the first record (1 by default): a file written trace part by trace part numbers its records on. */
+  firstSequence?: number;
 }
 
 const WRITE_ENCODING_CODES: Record<MiniSeedWriteEncoding, number> = { int32: 3, float32: 4, steim1: 10 };
@@ -498,7 +509,7 @@ export function encodeMiniSeed(trace: MiniSeedWriteTrace, options: MiniSeedWrite
     const data = record.subarray(WRITE_DATA_OFFSET);
     const written = options.encoding === 'steim1' ? packSteim1(samples, first, data, file) : packFlat(samples, first, data, options.encoding);
     writeFixedHeader(view, record, {
-      sequence: records.length + 1,
+      sequence: records.length + (options.firstSequence ?? 1),
       trace,
       startTime: trace.startTime + first / trace.samplingRate,
       sampleCount: written,

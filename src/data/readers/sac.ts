@@ -208,8 +208,46 @@ export function looksLikeSac(bytes: Uint8Array): boolean {
   return view.getInt32(NVHDR_WORD * 4, true) === SUPPORTED_NVHDR || view.getInt32(NVHDR_WORD * 4, false) === SUPPORTED_NVHDR;
 }
 
+/** A SAC header as `decodeSacHeader` reads it: every variable, the rate, the byte order of the samples. */
+export interface SacHeaderRead {
+  header: SacHeader;
+  samplingRate: number;
+  littleEndian: boolean;
+}
+
 /** Decodes a SAC file held in memory; `file` names it in error messages. */
 export function decodeSac(bytes: Uint8Array, file: string): SacTrace {
+  const { header, samplingRate, littleEndian } = decodeSacHeader(bytes, file);
+  const { npts } = header;
+  const expectedBytes = HEADER_BYTES + 4 * npts;
+  if (bytes.length < expectedBytes) {
+    throw new DataError(file, 'npts', npts, `truncated: ${npts} samples need ${expectedBytes} bytes, the file has ${bytes.length}`);
+  }
+  if (bytes.length > expectedBytes) {
+    throw new DataError(
+      file,
+      'npts',
+      npts,
+      `the file has ${bytes.length - expectedBytes} bytes after the ${npts} samples (wrong npts, or not a version-6 file)`,
+    );
+  }
+
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const samples = new Float64Array(npts);
+  for (let i = 0; i < npts; i++) samples[i] = view.getFloat32(HEADER_BYTES + 4 * i, littleEndian);
+  assertFiniteSamples(file, 'data', samples);
+  return { header, samples, samplingRate, byteOrder: littleEndian ? 'little' : 'big' };
+}
+
+/** Bytes of a SAC header; the samples follow, float32 in the header's byte order. */
+export const SAC_HEADER_BYTES = HEADER_BYTES;
+
+/**
+ * Decodes the header at the start of `bytes` (at least its 632 bytes; the
+ * samples need not be there: a stream reader reads them as they come) and
+ * checks it describes an evenly sampled time series.
+ */
+export function decodeSacHeader(bytes: Uint8Array, file: string): SacHeaderRead {
   if (bytes.length < HEADER_BYTES) {
     throw new DataError(file, 'file size', bytes.length, `truncated: a SAC header needs ${HEADER_BYTES} bytes`);
   }
@@ -268,25 +306,21 @@ export function decodeSac(bytes: Uint8Array, file: string): SacTrace {
   if (logicals.leven !== true) {
     throw new DataError(file, 'leven', logicals.leven ?? UNDEFINED_NUMBER, 'only evenly sampled time series are supported');
   }
-  const expectedBytes = HEADER_BYTES + 4 * npts;
-  if (bytes.length < expectedBytes) {
-    throw new DataError(file, 'npts', npts, `truncated: ${npts} samples need ${expectedBytes} bytes, the file has ${bytes.length}`);
-  }
-  if (bytes.length > expectedBytes) {
-    throw new DataError(
-      file,
-      'npts',
-      npts,
-      `the file has ${bytes.length - expectedBytes} bytes after the ${npts} samples (wrong npts, or not a version-6 file)`,
-    );
-  }
-
-  const samples = new Float64Array(npts);
-  for (let i = 0; i < npts; i++) samples[i] = view.getFloat32(HEADER_BYTES + 4 * i, littleEndian);
-  assertFiniteSamples(file, 'data', samples);
-
   const header: SacHeader = { ...floats, ...integers, ...logicals, ...strings, delta, b, npts, nvhdr: SUPPORTED_NVHDR };
-  return { header, samples, samplingRate: rateFromFloat32Interval(delta), byteOrder: littleEndian ? 'little' : 'big' };
+  return { header, samplingRate: rateFromFloat32Interval(delta), littleEndian };
+}
+
+/**
+ * The header's reference time (nzyear, nzjday, nzhour, nzmin, nzsec, nzmsec)
+ * in seconds since 1970-01-01T00:00:00Z, or undefined when a part is unset;
+ * SAC's times (b, picks) count from it.
+ */
+export function sacReferenceTime(header: SacHeader): number | undefined {
+  const { nzyear, nzjday, nzhour, nzmin, nzsec, nzmsec } = header;
+  if (nzyear === undefined || nzjday === undefined || nzhour === undefined || nzmin === undefined || nzsec === undefined || nzmsec === undefined) {
+    return undefined;
+  }
+  return Date.UTC(nzyear, 0, 1, nzhour, nzmin, nzsec, nzmsec) / 1000 + (nzjday - 1) * 86_400;
 }
 
 /**

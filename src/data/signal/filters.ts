@@ -190,15 +190,25 @@ export function sosMagnitude(sections: readonly SecondOrderSection[], freqHz: nu
 /** Causal filtering through the cascade (transposed direct form II, zero initial state). */
 export function sosFilter(sections: readonly SecondOrderSection[], x: Float64Array): Float64Array {
   const y = Float64Array.from(x);
-  for (const s of sections) filterInPlace(s, y, false);
+  sosFilterInPlace(sections, y, new Float64Array(2 * sections.length));
   return y;
 }
 
-/** One section over `y` in place, front to back or (reverse) back to front. */
-function filterInPlace(s: SecondOrderSection, y: Float64Array, reverse: boolean): void {
+/**
+ * Causal filtering of `y` in place, continuing from `state` (two delays per
+ * section, zeros at the start of a trace) and leaving it where the next
+ * block continues: a trace filtered block by block comes out bit for bit as
+ * `sosFilter` of the whole trace.
+ */
+export function sosFilterInPlace(sections: readonly SecondOrderSection[], y: Float64Array, state: Float64Array): void {
+  sections.forEach((s, k) => filterInPlace(s, y, false, state, 2 * k));
+}
+
+/** One section over `y` in place, front to back or (reverse) back to front, from and to the delays state[at], state[at + 1] when given. */
+function filterInPlace(s: SecondOrderSection, y: Float64Array, reverse: boolean, state?: Float64Array, at = 0): void {
   const { b0, b1, b2, a1, a2 } = s;
-  let z1 = 0;
-  let z2 = 0;
+  let z1 = state?.[at] ?? 0;
+  let z2 = state?.[at + 1] ?? 0;
   const n = y.length;
   const step = reverse ? -1 : 1;
   for (let j = 0, i = reverse ? n - 1 : 0; j < n; j++, i += step) {
@@ -207,6 +217,10 @@ function filterInPlace(s: SecondOrderSection, y: Float64Array, reverse: boolean)
     z1 = b1 * xi - a1 * yi + z2;
     z2 = b2 * xi - a2 * yi;
     y[i] = yi;
+  }
+  if (state !== undefined) {
+    state[at] = z1;
+    state[at + 1] = z2;
   }
 }
 

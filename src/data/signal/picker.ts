@@ -147,45 +147,75 @@ interface Trigger {
   offset: number;
 }
 
+/** The picker's settings in samples at one sampling rate, checked. */
+export interface PickerSamples {
+  nSta: number;
+  nLta: number;
+  minDuration: number;
+  warmup: number;
+  /** The characteristic function's band, its upper corner capped below the Nyquist frequency, or null. */
+  band: { lowHz: number; highHz: number; order: number } | null;
+  /** AIC window before and after the trigger, samples, or null. */
+  aic: { before: number; after: number } | null;
+}
+
+/** `params` (seconds) in samples at `samplingRate`; `where` names the caller in errors. */
+export function pickerSamples(p: Omit<PickerParams, 'relativePeak'>, samplingRate: number, where = 'pickP'): PickerSamples {
+  if (!(samplingRate > 0) || !Number.isFinite(samplingRate)) throw new Error(`${where}: samplingRate must be a positive number, got ${samplingRate}`);
+  if (!(p.triggerOn > p.triggerOff)) throw new Error(`${where}: triggerOn (${p.triggerOn}) must exceed triggerOff (${p.triggerOff})`);
+  const nSta = Math.max(1, Math.round(p.staSeconds * samplingRate));
+  return {
+    nSta,
+    nLta: Math.max(nSta + 1, Math.round(p.ltaSeconds * samplingRate)),
+    minDuration: Math.round(p.minDurationSeconds * samplingRate),
+    warmup: Math.round(p.warmupSeconds * samplingRate),
+    // Below 100 Hz the default 45 Hz corner would pass the Nyquist frequency.
+    band: p.bandpass === null ? null : { ...p.bandpass, highHz: Math.min(p.bandpass.highHz, 0.45 * samplingRate) },
+    aic: p.aic === null ? null : { before: Math.round(p.aic.beforeSeconds * samplingRate), after: Math.round(p.aic.afterSeconds * samplingRate) },
+  };
+}
+
+/**
+ * The triggers of a ratio trace (step 3 of the file comment): where each
+ * opened (the ratio reached `triggerOn`, from `warmup` on) and its peak
+ * ratio until it closed (fell below `triggerOff`); those open fewer than
+ * `minDuration` samples are left out.
+ */
+export function ratioTriggers(ratio: Float64Array, p: Pick<PickerParams, 'triggerOn' | 'triggerOff'>, s: PickerSamples): { at: number; peak: number }[] {
+  const found: { at: number; peak: number }[] = [];
+  for (let i = s.warmup; i < ratio.length; i++) {
+    if (ratio[i]! < p.triggerOn) continue;
+    let close = i;
+    let peak = 0;
+    while (close < ratio.length && ratio[close]! >= p.triggerOff) peak = Math.max(peak, ratio[close++]!);
+    if (close - i >= s.minDuration) found.push({ at: i, peak });
+    i = close;
+  }
+  return found;
+}
+
 /**
  * P onset in `samples` (any rate; the seconds in `params` are converted) as a
  * sample index, or undefined when nothing triggers.
  */
 export function pickP(samples: Float64Array, samplingRate: number, params: Partial<PickerParams> = {}): number | undefined {
   const p: PickerParams = { ...PICKER_DEFAULTS, ...params };
-  if (!(samplingRate > 0) || !Number.isFinite(samplingRate)) throw new Error(`pickP: samplingRate must be a positive number, got ${samplingRate}`);
-  if (!(p.triggerOn > p.triggerOff)) throw new Error(`pickP: triggerOn (${p.triggerOn}) must exceed triggerOff (${p.triggerOff})`);
+  const s = pickerSamples(p, samplingRate);
   if (!(p.relativePeak >= 0 && p.relativePeak <= 1)) throw new Error(`pickP: relativePeak must be in [0, 1], got ${p.relativePeak}`);
-  const nSta = Math.max(1, Math.round(p.staSeconds * samplingRate));
-  const nLta = Math.max(nSta + 1, Math.round(p.ltaSeconds * samplingRate));
-  const minDuration = Math.round(p.minDurationSeconds * samplingRate);
-  const warmup = Math.round(p.warmupSeconds * samplingRate);
-  // Below 100 Hz the default 45 Hz corner would pass the Nyquist frequency.
-  const band = p.bandpass === null ? null : { ...p.bandpass, highHz: Math.min(p.bandpass.highHz, 0.45 * samplingRate) };
 
   const triggers: Trigger[] = [];
   for (const [start, end] of liveSegments(samples, Math.round(DEAD_RUN_SECONDS * samplingRate))) {
-    if (end - start <= warmup) continue;
+    if (end - start <= s.warmup) continue;
     let x = demean(samples.subarray(start, end));
-    if (band !== null) x = bandpass(x, samplingRate, { ...band, zeroPhase: false });
-    const ratio = staLta(x, nSta, nLta);
-    for (let i = warmup; i < ratio.length; i++) {
-      if (ratio[i]! < p.triggerOn) continue;
-      let close = i;
-      let peak = 0;
-      while (close < ratio.length && ratio[close]! >= p.triggerOff) peak = Math.max(peak, ratio[close++]!);
-      if (close - i >= minDuration) triggers.push({ at: i, peak, trace: x, offset: start });
-      i = close;
-    }
+    if (s.band !== null) x = bandpass(x, samplingRate, { ...s.band, zeroPhase: false });
+    for (const t of ratioTriggers(staLta(x, s.nSta, s.nLta), p, s)) triggers.push({ ...t, trace: x, offset: start });
   }
   let strongest = 0;
   for (const t of triggers) strongest = Math.max(strongest, t.peak);
   const chosen = triggers.find((t) => t.peak >= p.relativePeak * strongest);
   if (chosen === undefined) return undefined;
-  if (p.aic === null) return chosen.offset + chosen.at;
-  const from = chosen.at - Math.round(p.aic.beforeSeconds * samplingRate);
-  const to = chosen.at + Math.round(p.aic.afterSeconds * samplingRate);
-  return chosen.offset + aicOnset(chosen.trace, from, to);
+  if (s.aic === null) return chosen.offset + chosen.at;
+  return chosen.offset + aicOnset(chosen.trace, chosen.at - s.aic.before, chosen.at + s.aic.after);
 }
 
 /**

@@ -1,0 +1,176 @@
+/**
+ * `seiscluster stream` on a small synthetic continuous file
+ * (`synthesize --task A --continuous`): one JSON line per detection on
+ * stdout, from a file, a folder or standard input alike; a followed file
+ * that grows gives what the whole file gives; bad input is exit 1 with one
+ * line naming the file and the field. The checkpoint is untrained (random
+ * weights classify as fast as trained ones; what the clusters mean is
+ * measured in README, "A live stream").
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureCheckpoint, saveCheckpoint } from '../../src/cluster/checkpoint.js';
+import { ClusteringLayer } from '../../src/cluster/clustering.js';
+import { encodeMiniSeed } from '../../src/data/readers/miniseed.js';
+import { encodeSac } from '../../src/data/readers/sac.js';
+import { cpu } from '../../src/kernels/cpu.js';
+import { Autoencoder } from '../../src/model/autoencoder.js';
+import { networkA } from '../../src/model/networks.js';
+import { isoTime, streamDetections } from '../../src/pipeline/stream.js';
+import { scratch } from '../data/helpers.js';
+import { run } from './run.js';
+
+const ROOT = resolve(__dirname, '../..');
+let files: Awaited<ReturnType<typeof scratch>>;
+let checkpoint: string;
+let day: string;
+let mseed: string;
+let events: string[];
+
+beforeAll(async () => {
+  files = await scratch();
+  checkpoint = files.path('model.ckpt');
+  const model = new Autoencoder(networkA(), { seed: 1 });
+  const centroids = Float32Array.from({ length: 2 * model.codeSize }, (_, i) => Math.sin(i + 1) * 0.5);
+  const clustering = new ClusteringLayer(centroids, 2, model.codeSize, { backend: model.backend });
+  await saveCheckpoint(checkpoint, await captureCheckpoint({ model, clustering }));
+  model.dispose();
+  clustering.dispose();
+  day = files.path('day');
+  const made = await run('synthesize', '--task', 'A', '--continuous', '--hours', '0.5', '--stations', '1', '--mean-gap', '120', '--seed', '4', '--out', day);
+  expect(made.code, made.stderr).toBe(0);
+  mseed = join(day, 'SY.ST01..HHZ.mseed');
+  events = (await readFile(join(day, 'events.csv'), 'utf8')).trim().split('\n').slice(1);
+});
+afterAll(async () => {
+  await files.remove();
+});
+
+function lines(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('seiscluster stream', () => {
+  it('prints one JSON line per detection: station, channel, pick time (ISO UTC), cluster, q, SNR', async () => {
+    const r = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', mseed);
+    expect(r.code, r.stderr).toBe(0);
+    const detections = lines(r.stdout);
+    expect(events.length).toBeGreaterThan(8);
+    expect(detections.length).toBeGreaterThan(0.7 * events.length);
+    for (const d of detections) {
+      expect(Object.keys(d)).toEqual(['station', 'channel', 'pick_time', 'cluster', 'q', 'snr']);
+      expect(d).toMatchObject({ station: 'SY.ST01', channel: 'HHZ' });
+      expect(d.pick_time).toMatch(/^2024-01-01T00:\d\d:\d\d\.\d\d\dZ$/);
+      expect([0, 1]).toContain(d.cluster);
+      const q = d.q as number[];
+      expect(q).toHaveLength(2);
+      expect(q[0]! + q[1]!).toBeCloseTo(1, 4);
+      expect(typeof d.snr === 'number' || d.snr === null).toBe(true);
+    }
+    // Most true onsets have a detection within 0.5 s (test/data/stream-picker.test.ts measures F1 on hours of data).
+    const picked = detections.map((d) => Date.parse(d.pick_time as string));
+    const near = events.filter((e) => picked.some((p) => Math.abs(p - Date.parse(e.split(',')[2]!)) <= 500));
+    expect(near.length).toBeGreaterThan(0.7 * events.length);
+    expect(r.stderr).toContain(`${detections.length} detections in 0.50 hours of data on 1 channels`);
+  });
+
+  it('reads a folder (passing over events.csv) and standard input as it reads the file', async () => {
+    const file = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', mseed);
+    const folder = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', day);
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(folder.stdout).toBe(file.stdout);
+    // Standard input in a child process: the command line from the sources, the file piped in.
+    const child = spawn(process.execPath, ['test/helpers/cli-peak-rss.mjs', 'stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', '-'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    createReadStream(mseed).pipe(child.stdin);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(file.stdout.trim());
+  });
+
+  it('passes over channels that are not vertical or are sampled too slowly for the picker, and says so', async () => {
+    const samples = new Int32Array(7200).map((_, i) => Math.round(1000 * Math.sin(i / 7)));
+    const trace = { network: 'SY', station: 'ST09', location: '', startTime: Date.UTC(2024, 0, 1) / 1000, samples };
+    const both = files.path('others.mseed');
+    await writeFile(
+      both,
+      Buffer.concat([
+        encodeMiniSeed({ ...trace, channel: 'HHN', samplingRate: 100 }, { encoding: 'steim1' }),
+        encodeMiniSeed({ ...trace, channel: 'LHZ', samplingRate: 1 }, { encoding: 'steim1' }),
+      ]),
+    );
+    const r = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', both);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('passing over SY.ST09..HHN');
+    expect(r.stderr).toContain('not a vertical component');
+    expect(r.stderr).toContain('passing over SY.ST09..LHZ');
+    expect(r.stderr).toContain('its 1 Hz are too few for the picker');
+    expect(r.stderr).toContain('0 detections in 0.00 hours of data on 0 channels');
+  });
+
+  it('a followed file that grows gives what the whole file gives, until the signal stops it', async () => {
+    const whole = await readFile(mseed);
+    const growing = files.path('growing.mseed');
+    const half = 4096 * Math.floor(whole.length / 4096 / 2);
+    await writeFile(growing, whole.subarray(0, half));
+    const stop = new AbortController();
+    const detections = streamDetections({
+      checkpoint,
+      sources: [growing],
+      follow: { pollSeconds: 0.02, signal: stop.signal },
+      backend: { backend: cpu, description: 'cpu' },
+    });
+    const times: string[] = [];
+    const reading = (async () => {
+      for await (const d of detections) times.push(isoTime(d.pickTime));
+    })();
+    await new Promise((done) => setTimeout(done, 200));
+    await appendFile(growing, whole.subarray(half));
+    await new Promise((done) => setTimeout(done, 300));
+    stop.abort();
+    await reading;
+    const file = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', mseed);
+    expect(times).toEqual(lines(file.stdout).map((d) => d.pick_time));
+  });
+});
+
+describe('seiscluster stream refuses bad input with one line naming the file and the field', () => {
+  async function refused(argv: string[], ...expected: string[]): Promise<void> {
+    const r = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', ...argv);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    const message = r.stderr.trim().split('\n').at(-1)!;
+    for (const text of expected) expect(message).toContain(text);
+  }
+
+  it('a file that is not continuous data, a SAC file without its reference time, a missing path', async () => {
+    const notes = files.path('notes.txt');
+    await writeFile(notes, 'station,channel\n'.repeat(100));
+    await refused([notes], notes, 'format =', 'not continuous miniSEED or SAC');
+    const undated = files.path('undated.sac');
+    await writeFile(undated, encodeSac({ delta: 0.01, kcmpnm: 'HHZ' }, new Float64Array(5000)));
+    await refused([undated], undated, 'nzyear = -12345', 'reference time');
+    await refused([files.path('missing.mseed')], 'missing.mseed', 'no such file or folder');
+  });
+
+  it('options that cannot work: a record too short for the input window, --follow without one file', async () => {
+    await refused(['--record-before', '2', mseed], 'must start at least 3.5 s before P');
+    await refused(['--follow', mseed, mseed], 'following reads one growing file');
+    await refused(['--follow', '-'], '--follow follows a file');
+    await refused(['--trigger-on', '2', '--trigger-off', '3', mseed], '--trigger-off (3) must be below --trigger-on (2)');
+    await refused([], 'name a file, a folder or - (standard input)');
+  });
+});
