@@ -12,6 +12,7 @@ import { evaluate, evaluateSpec } from './commands/evaluate.js';
 import { info, infoSpec } from './commands/info.js';
 import { predict, predictSpec } from './commands/predict.js';
 import { prepare, prepareSpec } from './commands/prepare.js';
+import { qc, qcSpec } from './commands/qc.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
 import { synthesize, synthesizeSpec } from './commands/synthesize.js';
 import { train, trainSpec } from './commands/train.js';
@@ -26,6 +27,7 @@ const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise
   { spec: trainSpec, run: train },
   { spec: predictSpec, run: predict },
   { spec: evaluateSpec, run: evaluate },
+  { spec: qcSpec, run: qc },
   { spec: reproduceSpec, run: reproduce },
   { spec: infoSpec, run: info },
 ];

@@ -33,3 +33,4 @@ export {
 } from './reproduce.js';
 export { predict, type PredictOptions, type PredictResult, type Seismograms } from './predict.js';
 export { evaluatePredictions, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
+export { qc, type QcOptions, type QcResult, type FlaggedRecord } from './qc.js';
