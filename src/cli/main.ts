@@ -12,6 +12,7 @@ import { evaluate, evaluateSpec } from './commands/evaluate.js';
 import { info, infoSpec } from './commands/info.js';
 import { predict, predictSpec } from './commands/predict.js';
 import { prepare, prepareSpec } from './commands/prepare.js';
+import { qc, qcSpec } from './commands/qc.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
 import { serve, serveSpec } from './commands/serve.js';
 import { stream, streamSpec } from './commands/stream.js';
@@ -29,6 +30,7 @@ const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise
   { spec: predictSpec, run: predict },
   { spec: streamSpec, run: stream },
   { spec: evaluateSpec, run: evaluate },
+  { spec: qcSpec, run: qc },
   { spec: reproduceSpec, run: reproduce },
   { spec: serveSpec, run: serve },
   { spec: infoSpec, run: info },

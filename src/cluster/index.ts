@@ -38,3 +38,18 @@ export {
 export { runExperiment, scoreClusters, type ExperimentOptions, type ExperimentResult, type Scores, type StageName, type StageResult } from './experiment.js';
 export * from './kmeans.js';
 export * from './metrics.js';
+export {
+  DEFAULT_SUSPECT_RULE,
+  assignmentConfidence,
+  centroidDistances,
+  centroidQ,
+  findSuspects,
+  fitLabelMap,
+  suspectScore,
+  type LabelMapKind,
+  type Suspect,
+  type SuspectInputs,
+  type SuspectReport,
+  type SuspectRule,
+} from './suspects.js';
+export { checkFlips, flipLabels, scoreFlags, type FlagScore, type FlipCheck, type FlippedLabels } from './label-noise.js';

@@ -34,3 +34,4 @@ export {
 export { predict, type PredictOptions, type PredictResult, type Seismograms } from './predict.js';
 export { streamDetections, type StreamDetection, type StreamOptions, type StreamSource, type StreamSummary } from './stream.js';
 export { evaluatePredictions, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
+export { qc, type QcOptions, type QcResult, type FlaggedRecord } from './qc.js';

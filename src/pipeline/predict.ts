@@ -4,14 +4,17 @@
  * trained checkpoint, streamed in chunks to a CSV or JSON file.
  */
 import { readCheckpoint, restoreModel, type Checkpoint } from '../cluster/checkpoint.js';
+import type { ClusteringLayer } from '../cluster/clustering.js';
 import { predict as predictRecords } from '../cluster/predict.js';
 import { DataError } from '../common/errors.js';
 import { join } from '../common/path.js';
-import { iterateDataset, readDatasetHeader } from '../data/dataset.js';
+import { iterateDataset, readDatasetHeader, type DatasetHeader } from '../data/dataset.js';
 import { prepareDataset } from '../data/prepare.js';
 import { recordedPreparation } from '../data/preparation.js';
 import { csvField } from '../data/readers/manifest.js';
 import { host } from '../host/host.js';
+import type { Autoencoder } from '../model/autoencoder.js';
+import type { Backend } from '../tensor/backend.js';
 import { Stages, type OnProgress } from './progress.js';
 import { openBackend, type BackendSource } from './settings.js';
 
@@ -83,18 +86,39 @@ async function prepareLikeTraining(given: Seismograms, checkpoint: Checkpoint, c
   return path;
 }
 
+/**
+ * The checkpoint's model and clustering layer on `backend`, checked against
+ * the records of the data set `dataPath` (whose header is `header`): a
+ * checkpoint without a clustering layer, or records of another size, are
+ * errors naming the file.
+ */
+export function restoreClustering(
+  checkpoint: Checkpoint,
+  checkpointPath: string,
+  header: DatasetHeader,
+  dataPath: string,
+  backend: Backend,
+): { model: Autoencoder; clustering: ClusteringLayer } {
+  const { model, clustering } = restoreModel(checkpoint, { backend });
+  try {
+    if (clustering === null) throw new DataError(checkpointPath, 'clustering', 'none', 'the checkpoint has no clustering layer: fine-tune before predicting');
+    // Records are compared by size: the model's input is channel-first ([1, 16, 48]), a data set's row is [16, 48].
+    if (header.inputShape.reduce((a, b) => a * b, 1) !== model.recordSize)
+      throw new DataError(dataPath, 'inputShape', header.inputShape.join('x'), `the checkpoint's model expects ${model.inputShape.join('x')}`);
+    return { model, clustering };
+  } catch (err) {
+    model.dispose();
+    clustering?.dispose();
+    throw err;
+  }
+}
+
 async function predictSet(options: PredictOptions, checkpoint: Checkpoint, dataPath: string, stages: Stages): Promise<PredictResult> {
   const { out, format } = options;
   const header = await readDatasetHeader(dataPath);
   const { backend } = await openBackend(options.backend);
-  const { model, clustering } = restoreModel(checkpoint, { backend });
+  const { model, clustering } = restoreClustering(checkpoint, options.checkpoint, header, dataPath, backend);
   try {
-    if (clustering === null)
-      throw new DataError(options.checkpoint, 'clustering', 'none', 'the checkpoint has no clustering layer: fine-tune before predicting');
-    // Records are compared by size: the model's input is channel-first ([1, 16, 48]), a data set's row is [16, 48].
-    if (header.inputShape.reduce((a, b) => a * b, 1) !== model.recordSize)
-      throw new DataError(dataPath, 'inputShape', header.inputShape.join('x'), `the checkpoint's model expects ${model.inputShape.join('x')}`);
-
     // Written under a temporary name and put in place at the end: a failed run leaves no half file.
     const file = await host().files.create(out);
     const encoder = new TextEncoder();
@@ -134,6 +158,6 @@ async function predictSet(options: PredictOptions, checkpoint: Checkpoint, dataP
     return { records: header.rows, out };
   } finally {
     model.dispose();
-    clustering?.dispose();
+    clustering.dispose();
   }
 }

@@ -85,12 +85,22 @@ export interface HeatMatrix {
   values: ArrayLike<number>;
 }
 
+/** Physical axes of a spectrogram: the matrix fills [x0, x1] x [y0, y1]. */
+export interface HeatExtent {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  xLabel: string;
+  yLabel: string;
+}
+
 /** Spectrograms beside their codes (Fig. 4a). */
 export interface SpectrogramCodeFigure extends FigureBase {
   kind: 'spectrogram-code';
   examples: readonly { label: string; spectrogram: HeatMatrix; code: HeatMatrix }[];
   /** Physical axes of the spectrogram; default bin and frame indices. */
-  extent?: { x0: number; x1: number; y0: number; y1: number; xLabel: string; yLabel: string };
+  extent?: HeatExtent;
 }
 
 /** P windows beside their codes (Fig. 4b). */
@@ -101,7 +111,25 @@ export interface WaveformCodeFigure extends FigureBase {
   sampleRate?: number;
 }
 
-export type Figure = ScatterFigure | LineFigure | ConfusionFigure | BarFigure | SpectrogramCodeFigure | WaveformCodeFigure;
+/** One input in a row of `InputRowsFigure`: a spectrogram or a waveform, with a title above it. */
+export type InputPanel = { title: string; spectrogram: HeatMatrix } | { title: string; waveform: ArrayLike<number> };
+
+/**
+ * Inputs side by side, a row per example: a record beside typical ones (a
+ * suspect label beside its cluster's typical input, `seiscluster qc`).
+ */
+export interface InputRowsFigure extends FigureBase {
+  kind: 'input-rows';
+  rows: readonly { label: string; panels: readonly InputPanel[] }[];
+  /** Physical axes of the spectrograms; default bin and frame indices. */
+  extent?: HeatExtent;
+  /** Samples per second of the waveforms; the time axis is in seconds when given, else in samples. */
+  sampleRate?: number;
+  /** Sample of the P pick in the waveforms, drawn as a dashed line. */
+  pick?: number;
+}
+
+export type Figure = ScatterFigure | LineFigure | ConfusionFigure | BarFigure | SpectrogramCodeFigure | WaveformCodeFigure | InputRowsFigure;
 
 export interface RenderedFigure {
   /** Size in CSS pixels (SVG units); the PNG has `pixelRatio` times as many pixels each way. */

@@ -7,15 +7,17 @@
  *
  * The kinds follow the paper's figures: t-SNE maps coloured by class or
  * cluster with ACC in the title (Fig. 3), line charts of training curves,
- * confusion matrices, grouped bar charts (accuracy per SNR bin, Fig. S2), and
- * inputs beside their codes, spectrograms (Fig. 4a) or P windows (Fig. 4b).
+ * confusion matrices, grouped bar charts (accuracy per SNR bin, Fig. S2),
+ * inputs beside their codes, spectrograms (Fig. 4a) or P windows (Fig. 4b),
+ * and inputs side by side (a suspect label beside its cluster's typical input).
  *
  * The pieces: figure-types.ts (the descriptors), figure-style.ts (palette
  * and ticks), figure-surface.ts (the two renderings), figure-layout.ts
- * (titles, axes, legends), figure-charts.ts and figure-codes.ts (the kinds).
+ * (titles, axes, legends), figure-charts.ts, figure-codes.ts and figure-inputs.ts (the kinds).
  */
 import { barLayout, confusionLayout, lineLayout, scatterLayout } from './figure-charts.js';
 import { spectrogramCodeLayout, waveformCodeLayout } from './figure-codes.js';
+import { inputRowsLayout } from './figure-inputs.js';
 import type { Layout } from './figure-layout.js';
 import { RasterSurface, SvgSurface } from './figure-surface.js';
 import type { Figure, RenderedFigure, RenderOptions } from './figure-types.js';
@@ -25,7 +27,10 @@ export type {
   BarSeries,
   ConfusionFigure,
   Figure,
+  HeatExtent,
   HeatMatrix,
+  InputPanel,
+  InputRowsFigure,
   LineFigure,
   LineSeries,
   RenderedFigure,
@@ -49,6 +54,8 @@ function layout(f: Figure): Layout {
       return spectrogramCodeLayout(f);
     case 'waveform-code':
       return waveformCodeLayout(f);
+    case 'input-rows':
+      return inputRowsLayout(f);
   }
 }
 

@@ -84,6 +84,51 @@ describe('figure data is checked', () => {
         examples: [{ label: 'e', spectrogram: { rows: 2, cols: 3, values: [1] }, code: { rows: 1, cols: 1, values: [1] } }],
       }),
     ).toThrow(/example 0 spectrogram is 2 x 3 but holds 1 values/);
+    expect(() => renderFigure({ kind: 'input-rows', title: 'i', rows: [{ label: 'r', panels: [] }] })).toThrow(/figure "i": row 0 has no panels/);
+    expect(() => renderFigure({ kind: 'input-rows', title: 'i', rows: [{ label: 'r', panels: [{ title: 'w', waveform: [1] }] }] })).toThrow(
+      /row 0 panel 0 has 1 samples, fewer than 2/,
+    );
+  });
+});
+
+describe('inputs side by side', () => {
+  const spectrogram = { rows: 16, cols: 48, values: Float64Array.from({ length: 16 * 48 }, (_, i) => i % 7) };
+
+  it('draws a spectrogram beside a waveform, each panel with its title', () => {
+    const r = renderFigure({
+      kind: 'input-rows',
+      title: 'mixed',
+      extent: { x0: -1, x1: 5, y0: 0, y1: 50, xLabel: 'time from P (s)', yLabel: 'frequency (Hz)' },
+      rows: [
+        {
+          label: 'row',
+          panels: [
+            { title: 'spectrogram', spectrogram },
+            { title: 'waveform', waveform: [0, 1, -1, 0] },
+          ],
+        },
+      ],
+    });
+    for (const text of ['spectrogram', 'waveform', 'time from P (s)', 'frequency (Hz)', 'amplitude']) expect(r.svg).toContain(`>${text}</text>`);
+  });
+
+  it('cuts a title too long for its panel with an ellipsis instead of running into the next one', () => {
+    const long = `this record, labelled ${'x'.repeat(200)}`;
+    const r = renderFigure({
+      kind: 'input-rows',
+      title: 't',
+      rows: [
+        {
+          label: 'row',
+          panels: [
+            { title: long, spectrogram },
+            { title: 'next', spectrogram },
+          ],
+        },
+      ],
+    });
+    expect(r.svg).not.toContain(long);
+    expect(r.svg).toMatch(/>this record, labelled x+…<\/text>/);
   });
 });
 

@@ -86,6 +86,28 @@ export function sampleFigures(): Figure[] {
         { label: 'down', waveform: wave(-1), pick: 16, code: [-0.5, 0.6] },
       ],
     },
+    {
+      kind: 'input-rows',
+      title: 'Flagged records beside typical ones',
+      sampleRate: 100,
+      pick: 16,
+      rows: [
+        {
+          label: '#1 record 12: q 0.95',
+          panels: [
+            { title: 'this record, labelled "up"', waveform: wave(-1) },
+            { title: 'cluster 1, "down"', waveform: wave(-1) },
+          ],
+        },
+        {
+          label: '#2 record 40: q 0.91',
+          panels: [
+            { title: 'this record, labelled "down"', waveform: wave(1) },
+            { title: 'cluster 0, "up"', waveform: wave(1) },
+          ],
+        },
+      ],
+    },
   ];
 }
 

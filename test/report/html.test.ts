@@ -24,8 +24,8 @@ describe('writeReport', () => {
   it('writes report.html and every figure as PNG and SVG in figures/', async () => {
     const out = await writeReport(dir, sampleReport());
     expect(out.html).toBe(join(dir, 'report.html'));
-    expect(out.pngs.length).toBe(7);
-    expect(out.svgs.length).toBe(7);
+    expect(out.pngs.length).toBe(8);
+    expect(out.svgs.length).toBe(8);
     expect((await readdir(join(dir, 'figures'))).sort()).toEqual([...out.pngs, ...out.svgs].map((p) => basename(p)).sort());
     expect(basename(out.pngs[0]!)).toBe('01-codes-after-pre-training.png');
     for (const p of out.pngs) {
@@ -41,8 +41,8 @@ describe('writeReport', () => {
     const out = await writeReport(dir, sampleReport());
     const html = await readFile(out.html, 'utf8');
     const embedded = [...html.matchAll(/<img src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64'));
-    expect(embedded.length).toBe(7);
-    for (let i = 0; i < 7; i++) expect(embedded[i]!.equals(await readFile(out.pngs[i]!))).toBe(true);
+    expect(embedded.length).toBe(8);
+    for (let i = 0; i < 8; i++) expect(embedded[i]!.equals(await readFile(out.pngs[i]!))).toBe(true);
   });
 
   it('needs no network and runs no scripts: inline CSS, data URIs, no external references', () => {
@@ -63,7 +63,7 @@ describe('writeReport', () => {
       'band-pass 1-20 Hz',
       '<td class="num">4,700</td>',
       'updateInterval',
-      'Figure 7.',
+      'Figure 8.',
     ]) {
       expect(html).toContain(s);
     }

@@ -1,0 +1,153 @@
+import { DEFAULT_SUSPECT_RULE, type LabelMapKind } from '../../cluster/suspects.js';
+import { qc as pipelineQc, type QcResult } from '../../pipeline/qc.js';
+import { commonOptions, num, str, type CommandSpec, type ParsedArgs } from '../args.js';
+import { note, openBackend, output, table } from '../context.js';
+import { renderProgress } from '../progress.js';
+import { printable } from '../terminal.js';
+
+/** Flagged records printed as text; the CSV and --json hold them all. */
+const SHOWN = 20;
+
+export const qcSpec: CommandSpec = {
+  name: 'qc',
+  summary:
+    "suspect labels: records whose label disagrees with a confident cluster assignment, ranked, as a CSV and a report page showing each beside its cluster's typical input",
+  usage: 'seiscluster qc --checkpoint <model.ckpt> --data <set.scds> [--labels <labels.csv>] [--out <flagged.csv>] [--report <folder>] [--json]',
+  options: [
+    { name: 'checkpoint', type: 'path', role: 'input-file', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
+    { name: 'data', type: 'path', role: 'input-file', required: true, help: 'the prepared data set whose labels are checked' },
+    {
+      name: 'labels',
+      type: 'path',
+      role: 'input-file',
+      help: "a CSV with columns source_id,label (source ids as `predict` writes them) instead of the set's own labels; every row must name a record of the set",
+    },
+    {
+      name: 'out',
+      type: 'path',
+      role: 'output-file',
+      help: 'the flagged records as CSV: rank, index, source_id, label, cluster, mapped_label, q, distance, score',
+    },
+    {
+      name: 'report',
+      type: 'path',
+      role: 'output-folder',
+      help: "a folder for the report page (report.html, figures/): each flagged record beside its cluster's typical input",
+    },
+    {
+      name: 'min-confidence',
+      type: 'number',
+      default: DEFAULT_SUSPECT_RULE.minConfidence,
+      min: 0,
+      max: 1,
+      help: 'smallest confidence in the assigned cluster for a disagreeing label to be flagged: its soft assignment q from chance (1/k: 0) to the q of a record on the centroid (1) (default chosen on calibration runs; README)',
+    },
+    {
+      name: 'max-distance',
+      type: 'number',
+      default: DEFAULT_SUSPECT_RULE.maxDistance,
+      min: 0,
+      max: 1_000_000,
+      help: "largest distance to the assigned centroid, in units of the cluster's spread (its members' median distance)",
+    },
+    {
+      name: 'map',
+      type: 'string',
+      choices: ['majority', 'hungarian'],
+      default: DEFAULT_SUSPECT_RULE.map,
+      help: "clusters to classes: each cluster's majority label, or the one-to-one map `evaluate` scores with (clusters beyond the classes by majority)",
+    },
+    { name: 'figures', type: 'int', default: 12, min: 0, max: 500, help: 'flagged records drawn in the report, most suspect first' },
+    {
+      name: 'flip-labels',
+      type: 'number',
+      min: 0,
+      max: 1,
+      help: 'for measuring the check: flip this fraction of the loaded labels at random (seeded by --seed) first, and report precision and recall of the flags against the flipped records',
+    },
+    { name: 'chunk', type: 'int', default: 4096, min: 1, max: 1_000_000, help: 'records read and assigned at a time (bounds memory)' },
+    ...commonOptions,
+  ],
+  examples: [
+    'seiscluster qc --checkpoint runs/distance/model.ckpt --data distance.scds --out flagged.csv --report qc-report',
+    'seiscluster qc --checkpoint runs/mine/model.ckpt --data mine.scds --labels my-labels.csv --json',
+    'seiscluster qc --checkpoint runs/a/model.ckpt --data a.scds --flip-labels 0.05 --seed 1 --json',
+  ],
+};
+
+function formatQc(r: QcResult, out: string | undefined): string {
+  const f = r.flip;
+  const lines = [
+    `${r.records} records, ${r.labelled} labelled`,
+    `clusters -> classes: ${r.labelMap.map((c, k) => `${k} -> ${c === null ? '(no labels)' : printable(c)}`).join(', ')}`,
+    `q of a record on each centroid (confidence 1): ${r.topQ.map((t) => t.toFixed(3)).join(', ')}`,
+    `${r.disagreeing} labels disagree with their cluster; ${r.flagged.length} flagged (confidence >= ${r.rule.minConfidence}, distance <= ${r.rule.maxDistance} spreads)`,
+    ...(f
+      ? [
+          `flipped ${f.flipped} labels (${(100 * f.fraction).toFixed(1)} %, seed ${f.seed}; ${f.findable} in a cluster of their true class): ${f.found} found, precision ${f.precision?.toFixed(3) ?? '-'}, recall ${f.recall?.toFixed(3) ?? '-'}`,
+        ]
+      : []),
+  ];
+  if (r.flagged.length === 0) return lines.join('\n');
+  const shown = r.flagged.slice(0, SHOWN);
+  const rest = r.flagged.length - shown.length;
+  return [
+    ...lines,
+    '',
+    table(
+      ['rank', 'index', 'source_id', 'label', 'cluster', 'mapped label', 'q', 'confidence', 'distance', 'score', ...(f ? ['flipped'] : [])],
+      shown.map((s) => [
+        String(s.rank),
+        String(s.index),
+        s.sourceId,
+        s.label,
+        String(s.cluster),
+        s.mappedLabel,
+        s.q.toFixed(3),
+        s.confidence.toFixed(2),
+        s.distance.toFixed(2),
+        s.score.toFixed(3),
+        ...(f ? [s.flipped ? 'yes' : 'no'] : []),
+      ]),
+    ),
+    ...(rest > 0 ? [`... ${rest} more${out === undefined ? ' (--out writes them all)' : ` in ${out}`}`] : []),
+  ].join('\n');
+}
+
+export async function qc(args: ParsedArgs): Promise<void> {
+  const flip = num(args, 'flip-labels');
+  const labels = str(args, 'labels');
+  const out = str(args, 'out');
+  const report = str(args, 'report');
+  const result = await pipelineQc({
+    checkpoint: str(args, 'checkpoint')!,
+    data: str(args, 'data')!,
+    ...(labels !== undefined && { labels }),
+    ...(out !== undefined && { out }),
+    ...(report !== undefined && { report }),
+    rule: { minConfidence: num(args, 'min-confidence')!, maxDistance: num(args, 'max-distance')!, map: str(args, 'map') as LabelMapKind },
+    ...(flip !== undefined && { flip: { fraction: flip, seed: num(args, 'seed')! } }),
+    figures: num(args, 'figures')!,
+    chunk: num(args, 'chunk')!,
+    backend: () => openBackend(args),
+    command: args.commandLine,
+    onProgress: renderProgress(),
+  });
+  if (result.files.length > 0) note(`wrote ${result.files.map(printable).join(', ')}`);
+  const json = {
+    flagged: result.flagged,
+    threshold: { minConfidence: result.rule.minConfidence, maxDistance: result.rule.maxDistance },
+    map: result.rule.map,
+    records: result.records,
+    labelled: result.labelled,
+    classNames: result.classNames,
+    labelMap: result.labelMap,
+    topQ: result.topQ,
+    disagreeing: result.disagreeing,
+    ...(result.flip && { flip: result.flip }),
+    warnings: result.warnings,
+    files: result.files,
+    backend: result.backend,
+  };
+  output(args, json, () => formatQc(result, out));
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assignmentConfidence,
+  centroidDistances,
+  centroidQ,
+  DEFAULT_SUSPECT_RULE,
+  findSuspects,
+  fitLabelMap,
+  suspectScore,
+  type SuspectInputs,
+} from '../../src/cluster/suspects.js';
+
+const LOCAL = 0;
+const TELESEISMIC = 1;
+const UNLABELLED = -1;
+
+/**
+ * Records with 2-number codes around two centroids, (0, 0) and (10, 0), with
+ * q from the clustering layer's Student's t kernel (alpha 1) and the cluster
+ * its argmax, as the model would give them.
+ */
+function constructed(records: readonly { z: [number, number]; label: number }[]): SuspectInputs {
+  const centroids = [0, 0, 10, 0];
+  const q: number[] = [];
+  const clusters: number[] = [];
+  for (const { z } of records) {
+    const kernel = [0, 1].map((c) => 1 / (1 + (z[0] - centroids[2 * c]!) ** 2 + (z[1] - centroids[2 * c + 1]!) ** 2));
+    const sum = kernel[0]! + kernel[1]!;
+    q.push(kernel[0]! / sum, kernel[1]! / sum);
+    clusters.push(kernel[0]! >= kernel[1]! ? 0 : 1);
+  }
+  return { k: 2, codeSize: 2, q, clusters, codes: records.flatMap((r) => r.z), centroids, labels: records.map((r) => r.label) };
+}
+
+/** Ten members of each cluster, one unit around its centroid, labelled as their cluster: the spread of each cluster is 1. */
+const members = [0, 1].flatMap((c) =>
+  Array.from({ length: 10 }, (_, j) => ({
+    z: [10 * c + Math.cos((2 * Math.PI * j) / 10), Math.sin((2 * Math.PI * j) / 10)] as [number, number],
+    label: c === 0 ? LOCAL : TELESEISMIC,
+  })),
+);
+
+describe('findSuspects', () => {
+  const records = [
+    ...members,
+    { z: [0.2, 0] as [number, number], label: TELESEISMIC }, // 20: deep inside the local cluster, labelled teleseismic
+    { z: [9.5, 0.3] as [number, number], label: LOCAL }, // 21: inside the teleseismic cluster, labelled local
+    { z: [4.8, 0] as [number, number], label: TELESEISMIC }, // 22: halfway between the clusters: the model is unsure
+    { z: [-0.3, 0] as [number, number], label: UNLABELLED }, // 23: no label to doubt
+    { z: [10, 0.1] as [number, number], label: TELESEISMIC }, // 24: agrees with its cluster
+    { z: [-4, 0] as [number, number], label: TELESEISMIC }, // 25: confident (away from the other cluster) but 4 spreads out
+  ];
+  const inputs = constructed(records);
+
+  it('flags confident disagreeing records first, most confident and most central first', () => {
+    const { flagged, disagreeing } = findSuspects(inputs);
+    expect(flagged.map((s) => s.index)).toEqual([20, 21]);
+    expect(flagged[0]).toMatchObject({ label: TELESEISMIC, cluster: 0, mappedLabel: LOCAL });
+    expect(flagged[1]).toMatchObject({ label: LOCAL, cluster: 1, mappedLabel: TELESEISMIC });
+    expect(flagged[0]!.score).toBeGreaterThan(flagged[1]!.score);
+    expect(flagged[0]!.q).toBeCloseTo(inputs.q[20 * 2]!, 6);
+    expect(flagged[0]!.distance).toBeCloseTo(0.2, 6);
+    // The unsure record and the far one disagree too, but are not flagged.
+    expect(disagreeing).toBe(4);
+  });
+
+  it('does not flag a disagreeing record the model is unsure of, nor an unlabelled one, nor one that agrees', () => {
+    const unsure = findSuspects(inputs, { ...DEFAULT_SUSPECT_RULE, minConfidence: 0, maxDistance: 5 }).flagged.find((s) => s.index === 22)!;
+    expect(unsure.confidence).toBeLessThan(DEFAULT_SUSPECT_RULE.minConfidence);
+    const flagged = findSuspects(inputs).flagged.map((s) => s.index);
+    for (const i of [22, 23, 24]) expect(flagged).not.toContain(i);
+    // Lowering the confidence level lets the unsure one through: confidence is what kept it out.
+    expect(findSuspects(inputs, { ...DEFAULT_SUSPECT_RULE, minConfidence: unsure.confidence, maxDistance: 5 }).flagged.map((s) => s.index)).toContain(22);
+  });
+
+  it('does not flag a confident record farther out from its cluster than the distance limit', () => {
+    const far = findSuspects(inputs, { ...DEFAULT_SUSPECT_RULE, maxDistance: 4 }).flagged.find((s) => s.index === 25)!;
+    expect(far.confidence).toBeGreaterThan(DEFAULT_SUSPECT_RULE.minConfidence);
+    expect(far.distance).toBeCloseTo(4, 12);
+    expect(DEFAULT_SUSPECT_RULE.maxDistance).toBeLessThan(4);
+    expect(findSuspects(inputs).flagged.map((s) => s.index)).not.toContain(25);
+  });
+
+  it('says which classes no cluster stands for', () => {
+    // Every record labelled local: both clusters are local, and no class is left without one.
+    const allLocal = { ...inputs, labels: records.map(() => LOCAL) };
+    const report = findSuspects(allLocal);
+    expect([...report.labelMap]).toEqual([LOCAL, LOCAL]);
+    expect(report.unmappedClasses).toEqual([]);
+    // One teleseismic label among locals: no cluster is mostly teleseismic.
+    const twoClassesOneWinner = { ...inputs, labels: records.map((_, i) => (i === 0 ? TELESEISMIC : LOCAL)) };
+    expect(findSuspects(twoClassesOneWinner).unmappedClasses).toEqual([TELESEISMIC]);
+  });
+});
+
+describe('fitLabelMap', () => {
+  it("gives each cluster its labelled members' majority class, and -1 to a cluster without labels", () => {
+    const clusters = [0, 0, 0, 1, 1, 1, 2, 2, 3];
+    const labels = [0, 0, 1, 1, 1, 0, 0, 0, UNLABELLED];
+    expect([...fitLabelMap(labels, clusters, 4, 'majority')]).toEqual([0, 1, 0, -1]);
+  });
+
+  it('breaks a tie towards the smaller class id, whatever the record order', () => {
+    expect([...fitLabelMap([1, 0], [0, 0], 1, 'majority')]).toEqual([0]);
+    expect([...fitLabelMap([0, 1], [0, 0], 1, 'majority')]).toEqual([0]);
+  });
+
+  it('hungarian maps clusters one-to-one where the majorities would give two clusters one class', () => {
+    // Cluster 0: 8 local, 2 teleseismic; cluster 1: 6 local, 4 teleseismic.
+    const clusters = [...Array<number>(10).fill(0), ...Array<number>(10).fill(1)];
+    const labels = [...Array<number>(8).fill(LOCAL), TELESEISMIC, TELESEISMIC, ...Array<number>(6).fill(LOCAL), ...Array<number>(4).fill(TELESEISMIC)];
+    expect([...fitLabelMap(labels, clusters, 2, 'majority')]).toEqual([LOCAL, LOCAL]);
+    expect([...fitLabelMap(labels, clusters, 2, 'hungarian')]).toEqual([LOCAL, TELESEISMIC]);
+  });
+
+  it('hungarian gives clusters beyond the number of classes their majority', () => {
+    const clusters = [0, 0, 1, 1, 2, 2, 2];
+    const labels = [0, 0, 1, 1, 0, 0, 1];
+    expect([...fitLabelMap(labels, clusters, 3, 'hungarian')]).toEqual([0, 1, 0]);
+  });
+});
+
+describe('distance, confidence and score', () => {
+  it("measures distance in units of the cluster's spread, the median distance of its members", () => {
+    const { distance, spread } = centroidDistances({ k: 1, codeSize: 1, codes: [1, -2, 3, 30], centroids: [0], clusters: [0, 0, 0, 0] });
+    // Distances 1, 2, 3, 30: the median 2.5 is not pulled out by the outlier.
+    expect(spread[0]).toBe(2.5);
+    expect([...distance]).toEqual([0.4, 0.8, 1.2, 12]);
+  });
+
+  it('scores 1 on the centroid at full confidence, 1/2 for a typical member, 0 at chance', () => {
+    expect(suspectScore(1, 0)).toBe(1);
+    expect(suspectScore(1, 1)).toBe(0.5);
+    expect(suspectScore(0, 0)).toBe(0);
+  });
+
+  it("puts q on the model's scale: 0 at chance (1/k), 1 for a record on the centroid", () => {
+    // Two centroids 10 apart: a record on either has q = (1 + 100) / (2 + 100).
+    const top = centroidQ([0, 0, 10, 0], 2, 2);
+    expect([...top]).toEqual([101 / 102, 101 / 102]);
+    expect(assignmentConfidence(101 / 102, top[0]!, 2)).toBe(1);
+    expect(assignmentConfidence(0.5, top[0]!, 2)).toBe(0);
+    expect(assignmentConfidence((0.5 + 101 / 102) / 2, top[0]!, 2)).toBeCloseTo(0.5, 12);
+    // Centroids 1 apart cap q at 2/3: q = 2/3 there is as sure as 101/102 above.
+    expect(assignmentConfidence(2 / 3, centroidQ([0, 1], 2, 1)[0]!, 2)).toBeCloseTo(1, 12);
+    // Just beyond a centroid, away from the other, q exceeds the centroid's own: confidence stays 1.
+    expect(assignmentConfidence(0.999, top[0]!, 2)).toBe(1);
+  });
+
+  it("follows the clustering layer's kernel for other degrees of freedom", () => {
+    // alpha 3: kernel (1 + d^2 / 3)^-2; centroids 3 apart: 1 / (1 + (1 + 3)^-2) = 16 / 17.
+    expect(centroidQ([0, 3], 2, 1, 3)[0]).toBeCloseTo(16 / 17, 12);
+  });
+});
