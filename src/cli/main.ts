@@ -13,6 +13,7 @@ import { info, infoSpec } from './commands/info.js';
 import { predict, predictSpec } from './commands/predict.js';
 import { prepare, prepareSpec } from './commands/prepare.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
+import { selectK, selectKSpec } from './commands/select-k.js';
 import { synthesize, synthesizeSpec } from './commands/synthesize.js';
 import { train, trainSpec } from './commands/train.js';
 import { userFileProblem } from './os-errors.js';
@@ -24,6 +25,7 @@ const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise
   { spec: synthesizeSpec, run: synthesize },
   { spec: prepareSpec, run: prepare },
   { spec: trainSpec, run: train },
+  { spec: selectKSpec, run: selectK },
   { spec: predictSpec, run: predict },
   { spec: evaluateSpec, run: evaluate },
   { spec: reproduceSpec, run: reproduce },
