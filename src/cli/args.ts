@@ -30,6 +30,8 @@ export interface OptionSpec {
   readonly max?: number;
   /** The value must be greater than `min`, not equal to it (rates, for instance). */
   readonly aboveMin?: boolean;
+  /** Words an int or number option takes besides numbers (train's `--k auto`); `str` reads them, `num` gives undefined. */
+  readonly words?: readonly string[];
   /** Required for every path option. */
   readonly role?: PathRole;
 }
@@ -141,6 +143,7 @@ function quoted(raw: string): string {
 }
 
 function convert(opt: OptionSpec, raw: string): string | number {
+  if (opt.words?.includes(raw)) return raw;
   if (opt.type === 'int' || opt.type === 'number') return inRange(opt, parseNumber(opt, raw));
   if (raw === '') throw new UsageError(`--${opt.name} = "": needs a non-empty value`);
   if (opt.choices && !opt.choices.includes(raw)) throw new UsageError(`--${opt.name} = ${quoted(raw)}: must be one of ${opt.choices.join(', ')}`);
@@ -153,7 +156,7 @@ function parseNumber(opt: OptionSpec, raw: string): number {
   const v = Number(raw.trim());
   if (!(int ? INTEGER : NUMBER).test(raw.trim()) || !Number.isFinite(v))
     throw new UsageError(
-      `--${opt.name} = ${quoted(raw)}: expects ${int ? 'an integer (digits, or digits with a power of ten such as 1e4)' : 'a decimal number'}`,
+      `--${opt.name} = ${quoted(raw)}: expects ${int ? 'an integer (digits, or digits with a power of ten such as 1e4)' : 'a decimal number'}${opt.words ? ` or ${opt.words.join(', ')}` : ''}`,
     );
   if (int && !Number.isSafeInteger(v)) throw new UsageError(`--${opt.name} = ${quoted(raw)}: past 2^53, where integers round`);
   return Object.is(v, -0) ? 0 : v;
@@ -181,7 +184,7 @@ export function formatHelp(spec: CommandSpec): string {
     const left = o.type === 'boolean' ? `--${o.name}` : `--${o.name} <${o.type}>`;
     const extra = [
       o.choices ? `one of ${o.choices.join('|')}` : '',
-      o.min !== undefined || o.max !== undefined ? rangeText(o) : '',
+      o.min !== undefined || o.max !== undefined ? `${rangeText(o)}${o.words ? `, or ${o.words.join('|')}` : ''}` : '',
       o.default !== undefined ? `default ${String(o.default)}` : '',
       o.required ? 'required' : '',
     ]

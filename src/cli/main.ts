@@ -14,6 +14,7 @@ import { predict, predictSpec } from './commands/predict.js';
 import { prepare, prepareSpec } from './commands/prepare.js';
 import { qc, qcSpec } from './commands/qc.js';
 import { reproduce, reproduceSpec } from './commands/reproduce.js';
+import { selectK, selectKSpec } from './commands/select-k.js';
 import { serve, serveSpec } from './commands/serve.js';
 import { stream, streamSpec } from './commands/stream.js';
 import { synthesize, synthesizeSpec } from './commands/synthesize.js';
@@ -27,6 +28,7 @@ const commands: readonly { spec: CommandSpec; run: (args: ParsedArgs) => Promise
   { spec: synthesizeSpec, run: synthesize },
   { spec: prepareSpec, run: prepare },
   { spec: trainSpec, run: train },
+  { spec: selectKSpec, run: selectK },
   { spec: predictSpec, run: predict },
   { spec: streamSpec, run: stream },
   { spec: evaluateSpec, run: evaluate },

@@ -37,6 +37,7 @@ export {
 } from './training.js';
 export { runExperiment, scoreClusters, type ExperimentOptions, type ExperimentResult, type Scores, type StageName, type StageResult } from './experiment.js';
 export * from './kmeans.js';
+export * from './select-k.js';
 export * from './metrics.js';
 export {
   DEFAULT_SUSPECT_RULE,

@@ -93,7 +93,7 @@ import {
 import { DEFAULT_RESAMPLE, TARGET_RATE_HZ } from './signal/resample.js';
 import { SNR_WINDOWS } from './signal/snr.js';
 import { P_WINDOW, SPECTROGRAM } from './signal/spectrogram.js';
-import { TASK_A_CLASSES, TASK_B_CLASSES, syntheticTaskA, syntheticTaskB } from './synthetic.js';
+import { TASK_A3_CLASSES, TASK_A_CLASSES, TASK_B_CLASSES, syntheticTaskA, syntheticTaskB } from './synthetic.js';
 
 export type { PickPolicy, PickSourceCounts, PrepareGap, SkipReason };
 
@@ -144,6 +144,8 @@ export interface PrepareSyntheticOptions {
   /** Number of records (the generators' defaults: 9,200 for A, 10,000 for B). */
   n?: number;
   seed?: number;
+  /** Task A only: 2 (default, local and teleseismic) or 3 (local, regional and teleseismic; `syntheticTaskA`). */
+  classes?: 2 | 3;
   out: string;
 }
 
@@ -236,15 +238,21 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareSu
  */
 export async function prepareSynthetic(options: PrepareSyntheticOptions): Promise<PrepareSummary> {
   const started = performance.now();
-  const generator = options.task === 'A' ? syntheticTaskA : syntheticTaskB;
-  const classes: readonly string[] = options.task === 'A' ? TASK_A_CLASSES : TASK_B_CLASSES;
-  const set = generator({ n: options.n, seed: options.seed });
+  const three = options.classes === 3;
+  if (three && options.task !== 'A') throw new DataError('prepare options', 'classes', 3, 'three classes (local, regional, teleseismic) are a task A set');
+  const classes: readonly string[] = options.task === 'B' ? TASK_B_CLASSES : three ? TASK_A3_CLASSES : TASK_A_CLASSES;
+  const set =
+    options.task === 'A'
+      ? syntheticTaskA({ n: options.n, seed: options.seed, ...(three && { classes: 3 }) })
+      : syntheticTaskB({ n: options.n, seed: options.seed });
   const rowSize = set.inputs.length / set.n;
   const meta = datasetMeta(options.task, PAPER_PREPARATION, {
     source: 'synthetic',
     generator: options.task === 'A' ? 'syntheticTaskA' : 'syntheticTaskB',
     n: set.n,
     seed: options.seed ?? 0,
+    // Recorded only when not the default, so the two-class set's file stays what it was.
+    ...(three && { classes: 3 }),
     preset: 'paper',
     ...preprocessingRecord(options.task, PAPER_PREPARATION, { pick: set.n, estimated: 0, staLta: 0 }),
     picks: options.task === 'A' ? "the generator's P onset" : "the generator's P onset plus an analyst-like error (1.5 samples s.d.)",

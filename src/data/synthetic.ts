@@ -34,6 +34,7 @@
  *   teleseismic P, whose direct arrival is spread over its rise time instead
  *   of a spike; these levels and the spectral ranges are what the
  *   calibration below was tuned with.
+ * - Task A, regional (with `classes: 3`; 200-1,500 km): see `regionalSignal`.
  * - Task B: one P onset, polarity up or down, source time functions of
  *   four shapes (Brune-like, triangle, half-sine, boxcar with ramps) and
  *   widths 0.02-0.25 s, a second sub-event of either sign in 30 % of the
@@ -64,6 +65,8 @@ import { snr as measureSnr } from './signal/snr.js';
 
 /** Class names by label index. */
 export const TASK_A_CLASSES = Object.freeze(['local', 'teleseismic'] as const);
+/** Task A with regional records (`classes: 3`), between the other two by distance. */
+export const TASK_A3_CLASSES = Object.freeze(['local', 'regional', 'teleseismic'] as const);
 export const TASK_B_CLASSES = Object.freeze(['up', 'down'] as const);
 
 const FS = 100;
@@ -111,6 +114,11 @@ export interface SyntheticTaskBOptions extends SyntheticOptions {
 export interface SyntheticTaskAOptions extends SyntheticOptions {
   /** Also return the preprocessed 6 s window each spectrogram was computed from. */
   waveforms?: boolean;
+  /**
+   * 2 (default): local and teleseismic (TASK_A_CLASSES), the paper's set;
+   * 3: local, regional and teleseismic in equal shares (TASK_A3_CLASSES).
+   */
+  classes?: 2 | 3;
 }
 
 export interface SyntheticSet {
@@ -307,11 +315,19 @@ export function scaleForSnr(signal: Float64Array, noiseTrace: Float64Array, pSam
   return denominator > 0 ? target * Math.sqrt(noisePower / denominator) : target * Math.sqrt(noisePower / sSig);
 }
 
-/** Indices 0..n-1 labelled so the first `nFirst` in a seeded permutation get label 0. */
-function shuffledLabels(rng: Rng, n: number, nFirst: number): Int32Array {
+/**
+ * Indices 0..n-1 labelled by class counts: in a seeded permutation the first
+ * `counts[0]` get label 0, the next `counts[1]` label 1, and so on.
+ */
+function shuffledLabels(rng: Rng, n: number, counts: readonly number[]): Int32Array {
   const perm = rng.permutation(n);
   const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) labels[perm[i]!] = i < nFirst ? 0 : 1;
+  let label = 0;
+  let end = counts[0]!;
+  for (let i = 0; i < n; i++) {
+    while (i >= end) end += counts[++label]!;
+    labels[perm[i]!] = label;
+  }
   return labels;
 }
 
@@ -358,15 +374,57 @@ export function teleseismicSignal(rng: Rng, n: number, pAt: number): Float64Arra
 }
 
 /**
+ * Regional (epicentral distance d uniform in 200-1,500 km). The first
+ * arrival is Pn, which runs along the top of the mantle at about 8 km/s;
+ * S comes d/8 s or more after it (25-190 s: never in the 13 s trace, where
+ * a local record within 64 km shows S); Pg, within the window only below
+ * about 320 km, is left out, so the window holds Pn and its coda. What sets
+ * the class apart is Pn's path: the mantle lid's Q is high (3,000-8,000 at
+ * the few hertz that matter, as in stable continental lithosphere), so over
+ * its 25-190 s t* = T/Q stays at 0.003-0.06 s and the record keeps its high
+ * frequencies, unlike both the teleseismic P (t* 0.15-1 s) and the locals,
+ * whose crustal paths have Q 80-600. Source corner 3-10 Hz, the small
+ * events (M about 2.5-3.5) that regional networks record in numbers; an
+ * onset emergent over 0.1-0.5 s and a scattered Pn coda decaying in 3-15 s,
+ * between the local (0.3-4 s) and the teleseismic (5-30 s) codas. With a
+ * corner and t* between the other two classes (0.5-3 Hz, 0.03-0.75 s) the
+ * class lay between them in the codes and no choice of k found it (README,
+ * "Choosing k").
+ */
+function regionalSignal(rng: Rng, n: number, pAt: number): Float64Array {
+  const distanceKm = uniform(rng, 200, 1500);
+  const q = logUniform(rng, 3000, 8000);
+  const tStar = distanceKm / 8 / q;
+  const fc = logUniform(rng, 3, 10);
+  const x = excitation(rng, n, [{ at: pAt, amplitude: sign(rng), coda: uniform(rng, 0.15, 0.4), decay: uniform(rng, 3, 15), rise: uniform(rng, 0.1, 0.5) }]);
+  shape(x, fc, tStar);
+  return x;
+}
+
+/** Class counts of a task A set of n records: the paper's 4,700 : 4,500 for two classes, equal shares for three. */
+function taskAClassCounts(n: number, classes: 2 | 3): number[] {
+  if (classes === 2) {
+    const nLocal = Math.round((n * PAPER_LOCAL) / (PAPER_LOCAL + PAPER_TELESEISMIC));
+    return [nLocal, n - nLocal];
+  }
+  const third = Math.round(n / 3);
+  return [third, third, n - 2 * third];
+}
+
+/**
  * Task A, local vs teleseismic: n spectrograms (16 x 48), 4,700 : 4,500 local
- * to teleseismic as in the paper (9,200 records by default).
+ * to teleseismic as in the paper (9,200 records by default); with
+ * `classes: 3`, local, regional and teleseismic in equal shares.
  */
 export function syntheticTaskA(options: SyntheticTaskAOptions = {}): SyntheticTaskASet {
   const n = options.n ?? PAPER_LOCAL + PAPER_TELESEISMIC;
   checkCount(n, 'syntheticTaskA');
+  const classes = options.classes ?? 2;
+  if (classes !== 2 && classes !== 3) throw new Error(`syntheticTaskA: classes must be 2 or 3, got ${classes}`);
+  const names = classes === 2 ? TASK_A_CLASSES : TASK_A3_CLASSES;
+  const generators = classes === 2 ? [localSignal, teleseismicSignal] : [localSignal, regionalSignal, teleseismicSignal];
   const rng = new Rng(options.seed ?? 0);
-  const nLocal = Math.round((n * PAPER_LOCAL) / (PAPER_LOCAL + PAPER_TELESEISMIC));
-  const labels = shuffledLabels(rng.fork(), n, nLocal);
+  const labels = shuffledLabels(rng.fork(), n, taskAClassCounts(n, classes));
   const length = A_TRACE_SECONDS * FS;
   const pSample = A_PRE_SECONDS * FS;
   const { bins, frames, windowSamples, preP } = SPECTROGRAM;
@@ -377,8 +435,8 @@ export function syntheticTaskA(options: SyntheticTaskAOptions = {}): SyntheticTa
   for (let r = 0; r < n; r++) {
     // One generator per record: a record does not change when another's model does.
     const rec = rng.fork();
-    const record = `synthetic A #${r} (${TASK_A_CLASSES[labels[r]!]})`;
-    const signal = labels[r] === 0 ? localSignal(rec, length, A_PRE_SECONDS) : teleseismicSignal(rec, length, A_PRE_SECONDS);
+    const record = `synthetic A #${r} (${names[labels[r]!]})`;
+    const signal = generators[labels[r]!]!(rec, length, A_PRE_SECONDS);
     const target = logUniform(rec, A_SNR_RANGE[0], A_SNR_RANGE[1]);
     const trace = mix(signal, noise(rec, length), pSample, target, record);
     inputs.set(spectrogram(trace, pSample, { record }), r * bins * frames);
@@ -445,7 +503,8 @@ export function syntheticTaskB(options: SyntheticTaskBOptions = {}): SyntheticSe
   const pickError = options.pickErrorSamples ?? 1.5;
   if (!(pickError >= 0 && Number.isFinite(pickError))) throw new Error(`syntheticTaskB: pickErrorSamples must be a finite number >= 0, got ${pickError}`);
   const rng = new Rng(options.seed ?? 0);
-  const labels = shuffledLabels(rng.fork(), n, Math.round(n / 2));
+  const half = Math.round(n / 2);
+  const labels = shuffledLabels(rng.fork(), n, [half, n - half]);
   const length = B_TRACE_SECONDS * FS;
   const pSample = B_PRE_SECONDS * FS;
   const inputs = new Float32Array(n * P_WINDOW.length);

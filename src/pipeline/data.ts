@@ -1,6 +1,7 @@
 /** A data set as the pipeline sees it, and the records of a subset or permutation of it. */
 import type { JsonObject } from '../cluster/training.js';
 import type { Provenance } from '../report/html.js';
+import { Rng } from '../tensor/random.js';
 
 export interface PipelineData {
   task: 'A' | 'B';
@@ -42,4 +43,15 @@ export function selectRecords(data: PipelineData, order: Int32Array): PipelineDa
     ...(data.raw && { raw: { values: take(data.raw.values, data.raw.length), length: data.raw.length } }),
     ...(data.groups && { groups: Object.fromEntries(Object.entries(data.groups).map(([c, v]) => [c, Array.from(order, (i) => v[i] ?? null)])) }),
   };
+}
+
+/**
+ * The records in the order training sees them: one seeded random permutation
+ * (seed + 4) when `permute`, since prepared sets are often sorted by class,
+ * else as given. `order[i]` is the given index of record i; null: as given.
+ */
+export function trainingOrder(given: PipelineData, s: { readonly seed: number; readonly permute: boolean }): { data: PipelineData; order: Int32Array | null } {
+  if (!s.permute) return { data: given, order: null };
+  const order = new Rng(s.seed + 4).permutation(given.inputs.length / recordSize(given));
+  return { data: selectRecords(given, order), order };
 }

@@ -1,5 +1,6 @@
 /** What a run gets where its caller leaves the choice to the data. */
 import type { JsonObject } from '../cluster/training.js';
+import type { MethodSettings } from './settings.js';
 
 /** t-SNE's perplexity of 30 needs more points than that. */
 export const TSNE_MIN_POINTS = 31;
@@ -25,4 +26,13 @@ export interface MethodDefaults {
 export function methodDefaults(preprocessing: JsonObject, task: 'A' | 'B'): MethodDefaults {
   if (preprocessing.preset === 'paper') return { epochs: 100, targetBalance: 1 };
   return { epochs: task === 'A' ? 300 : 100, targetBalance: 0.5 };
+}
+
+/** `settings` with the choices it leaves to the data (null epochs, null target balance) made by `methodDefaults`. */
+export function withMethodDefaults<S extends MethodSettings>(
+  settings: S,
+  data: { readonly preprocessing: JsonObject; readonly task: 'A' | 'B' },
+): S & { readonly epochs: number; readonly targetBalance: number } {
+  const defaults = methodDefaults(data.preprocessing, data.task);
+  return { ...settings, epochs: settings.epochs ?? defaults.epochs, targetBalance: settings.targetBalance ?? defaults.targetBalance };
 }

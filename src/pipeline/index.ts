@@ -21,6 +21,8 @@ export { leaveOneGroupOut, type HeldOutGroup, type LeaveOutResult } from './leav
 export { prepare, type PrepareOptions } from './prepare.js';
 export { synthesize, synthesizeContinuous, type SynthesizeOptions, type SynthesizeContinuousOptions } from './synthesize.js';
 export { train, type TrainOptions, type TrainResult } from './train.js';
+export { DEFAULT_K_RANGE, type KRange, type KChoice, type KChoiceSettings } from './k-choice.js';
+export { selectK, chooseK, checkKRange, writeSelectKReport, type SelectKOptions, type SelectKResult } from './select-k.js';
 export { demo, type DemoOptions, type DemoResult } from './demo.js';
 export {
   reproduce,

@@ -8,7 +8,7 @@ import { host } from '../host/host.js';
 import { OptionError } from './errors.js';
 
 /** Every name a run writes at the top of its folder: a folder holding only these is a previous run, safe to replace. */
-const RUN_ENTRIES: ReadonlySet<string> = new Set(['model.ckpt', 'fine-tuning.csv', 'report', 'task-a', 'task-b']);
+const RUN_ENTRIES: ReadonlySet<string> = new Set(['model.ckpt', 'fine-tuning.csv', 'report', 'select-k', 'task-a', 'task-b']);
 
 /** The first name in `folder` that no run wrote (the user's own files), or null when it holds none or does not exist. */
 export async function foreignEntry(folder: string): Promise<string | null> {

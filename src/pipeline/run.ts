@@ -13,15 +13,15 @@ import { DataError } from '../common/errors.js';
 import { join } from '../common/path.js';
 import { host } from '../host/host.js';
 import { writeReport, type ResultRow } from '../report/html.js';
-import { Rng } from '../tensor/random.js';
-import { recordSize, selectRecords, type PipelineData } from './data.js';
-import { methodDefaults, TSNE_MIN_POINTS } from './defaults.js';
+import { recordSize, trainingOrder, type PipelineData } from './data.js';
+import { TSNE_MIN_POINTS, withMethodDefaults } from './defaults.js';
 import { evaluateRun, type RunEvaluation } from './evaluation.js';
 import { writeLog } from './log.js';
 import { Stages, type OnProgress } from './progress.js';
 import { buildReport, type Snapshot } from './report.js';
 import { baselineRow, rowOf, scoredSubset } from './rows.js';
 import type { PipelineSettings } from './settings.js';
+import { fineTuneOptions, pretrainOptions } from './stage-options.js';
 
 export interface PipelineResult {
   /** The rows of the paper's table (scores only with labels). */
@@ -54,12 +54,10 @@ export interface RunOptions {
  */
 export async function runPipeline(given: PipelineData, settings: PipelineSettings, options: RunOptions = {}): Promise<PipelineResult> {
   const { predictOn, onProgress } = options;
-  const defaults = methodDefaults(given.preprocessing, given.task);
-  const s = { ...settings, epochs: settings.epochs ?? defaults.epochs, targetBalance: settings.targetBalance ?? defaults.targetBalance };
+  const s = withMethodDefaults(settings, given);
   const n = given.inputs.length / recordSize(given);
   checkRecordCount(given.name, n, s);
-  const order = s.permute ? new Rng(s.seed + 4).permutation(n) : null;
-  const data = order === null ? given : selectRecords(given, order);
+  const { data, order } = trainingOrder(given, s);
   const size = recordSize(data);
   const files: string[] = [];
   if (s.outDir !== null) await host().files.makeFolder(s.outDir);
@@ -85,23 +83,12 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
     k: s.k,
     seed: s.seed,
     backend: s.backend,
-    pretrain: {
-      epochs: s.epochs,
-      batchSize: s.batchSize,
-      onProgress: (p) => stages.trained(p.epoch ?? 0, p.loss),
-    },
+    pretrain: pretrainOptions(s, stages),
     kMeans: { nInit: s.nInit },
     restarts: s.restarts,
     onRestart: () => snapshotsByRestart.push([]),
     fineTune: {
-      batchSize: s.fineTuneBatchSize,
-      maxIter: s.maxIter,
-      updateInterval: s.updateInterval,
-      tol: s.tol,
-      targetBalance: s.targetBalance,
-      loss: s.loss,
-      shuffle: s.shuffleFineTune,
-      onProgress: (p) => stages.trained(p.iteration, p.loss),
+      ...fineTuneOptions(s, stages),
       onUpdate: (record: UpdateRecord, prediction: Prediction) => {
         snapshotsByRestart
           .at(-1)!

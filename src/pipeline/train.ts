@@ -1,6 +1,7 @@
 /** `train`: the method on a prepared set, into a run folder (checkpoint, fine-tuning log, report). */
 import { groupingWarnings, type GroupingScore } from '../cluster/grouping.js';
 import { DataError } from '../common/errors.js';
+import { join } from '../common/path.js';
 import type { ResultRow } from '../report/html.js';
 import { recordSize } from './data.js';
 import type { RunEvaluation } from './evaluation.js';
@@ -8,6 +9,8 @@ import { modelFor } from './model.js';
 import type { OnProgress } from './progress.js';
 import { runPipeline } from './run.js';
 import { buildRunFolder } from './run-folder.js';
+import type { KChoice, KRange } from './k-choice.js';
+import { chooseK, writeSelectKReport } from './select-k.js';
 import { openBackend, type BackendSource, type MethodSettings } from './settings.js';
 import { preparedData } from './sources.js';
 
@@ -19,6 +22,12 @@ export interface TrainOptions {
   /** A model description (JSON file); default the paper's network of the set's task. */
   readonly model?: string;
   readonly settings: MethodSettings;
+  /**
+   * Choose k first (`select-k` on the same set with the same settings; its
+   * report goes to the run folder's select-k/) and train with it instead of
+   * `settings.k`.
+   */
+  readonly chooseK?: KRange;
   readonly backend: BackendSource;
   /** The command line, for the report. */
   readonly command: string;
@@ -37,6 +46,8 @@ export interface TrainResult {
   readonly files: string[];
   /** The set's class names (none without labels). */
   readonly classNames: readonly string[];
+  /** With `chooseK`: the scores of every k and which k was chosen, and why. */
+  readonly kChoice?: KChoice;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -47,9 +58,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new DataError(options.data, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);
   const { backend, description: where } = await openBackend(options.backend);
   const result = await buildRunFolder(options.out, async (staging, finalPath) => {
-    const settings = { ...options.settings, description, backend, outDir: staging, command: options.command };
+    let k = options.settings.k;
+    let kChoice: KChoice | undefined;
+    const files: string[] = [];
+    if (options.chooseK !== undefined) {
+      const choosing = { ...options.settings, description, backend, ks: options.chooseK, fineTune: false };
+      kChoice = await chooseK(data, choosing, options.onProgress);
+      k = kChoice.k;
+      options.onProgress?.({ kind: 'message', text: `k = ${k}, chosen by select-k: ${kChoice.reason} (rule: ${kChoice.rule})` });
+      files.push(await writeSelectKReport(join(staging, 'select-k'), data, choosing, kChoice, options.command));
+    }
+    const settings = { ...options.settings, k, description, backend, outDir: staging, command: options.command };
     const run = await runPipeline(data, settings, { onProgress: options.onProgress });
-    return { ...run, files: run.files.map(finalPath) };
+    return { ...run, kChoice, files: [...run.files, ...files].map(finalPath) };
   });
   return {
     backend: where,
@@ -59,5 +80,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     warnings: groupingWarnings(result.grouping ?? []),
     files: result.files,
     classNames: data.classNames ?? [],
+    ...(result.kChoice && { kChoice: result.kChoice }),
   };
 }

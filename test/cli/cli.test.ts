@@ -24,7 +24,7 @@ const tiny = [
   '--tsne-iterations',
   '100',
 ];
-const commands = ['demo', 'synthesize', 'prepare', 'train', 'predict', 'stream', 'evaluate', 'reproduce', 'serve', 'info'];
+const commands = ['demo', 'synthesize', 'prepare', 'train', 'select-k', 'predict', 'stream', 'evaluate', 'qc', 'reproduce', 'serve', 'info'];
 const polarityManifest = join(realDataDir, 'polarity/manifest.csv');
 const noRealData = skipWithoutRealData('the CLI run on the real polarity set');
 

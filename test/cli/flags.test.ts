@@ -16,11 +16,12 @@ import { predictSpec } from '../../src/cli/commands/predict.js';
 import { prepareSpec } from '../../src/cli/commands/prepare.js';
 import { qcSpec } from '../../src/cli/commands/qc.js';
 import { reproduceSpec } from '../../src/cli/commands/reproduce.js';
+import { selectKSpec } from '../../src/cli/commands/select-k.js';
 import { streamSpec } from '../../src/cli/commands/stream.js';
 import { trainSpec } from '../../src/cli/commands/train.js';
 import { main } from '../../src/cli/main.js';
 
-const specs: readonly CommandSpec[] = [demoSpec, prepareSpec, trainSpec, predictSpec, streamSpec, evaluateSpec, qcSpec, reproduceSpec, infoSpec];
+const specs: readonly CommandSpec[] = [demoSpec, prepareSpec, trainSpec, selectKSpec, predictSpec, streamSpec, evaluateSpec, qcSpec, reproduceSpec, infoSpec];
 const numeric = ['0', '1', '-1', 'NaN', 'Infinity', '1e12', String(2 ** 53), String(2 ** 53 + 1), '', 'text', '0x10', '1e3.5', '1e308', '1e309'];
 
 async function run(...argv: string[]): Promise<{ code: number; stderr: string }> {

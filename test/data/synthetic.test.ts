@@ -3,7 +3,8 @@ import { kMeans } from '../../src/cluster/kmeans.js';
 import { clusteringAccuracy } from '../../src/cluster/metrics.js';
 import { SNR_BIN_LABELS, snrBin } from '../../src/data/signal/snr.js';
 import { SPECTROGRAM } from '../../src/data/signal/spectrogram.js';
-import { syntheticTaskA, syntheticTaskB } from '../../src/data/synthetic.js';
+import { crc32 } from '../../src/common/crc32.js';
+import { TASK_A3_CLASSES, syntheticTaskA, syntheticTaskB } from '../../src/data/synthetic.js';
 
 const { bins, frames, windowSamples } = SPECTROGRAM;
 
@@ -44,6 +45,8 @@ function linearProbe(labels: Int32Array, x: Float64Array, n: number, d: number, 
 }
 
 const fraction = (flags: readonly boolean[]): number => flags.filter(Boolean).length / flags.length;
+
+const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Column-centred copy in float64. */
 function centred(x: ArrayLike<number>, n: number, d: number, f: (v: number) => number = (v) => v): Float64Array {
@@ -137,6 +140,73 @@ describe('synthetic task A (local vs teleseismic)', () => {
     expect(spec - raw).toBeGreaterThan(0.15);
     expect(trivial).toBeLessThan(0.85);
     expect(probe).toBeGreaterThan(0.95);
+  });
+});
+
+describe('synthetic task A with three classes (local, regional, teleseismic)', () => {
+  const n = 900;
+  const set = syntheticTaskA({ n, seed: 1, classes: 3 });
+  const d = bins * frames;
+  /** Mean over a class of each spectrogram's energy-weighted frequency bin and time frame. */
+  const centroids = (cls: number): { bin: number; frame: number } => {
+    let bin = 0;
+    let frame = 0;
+    let count = 0;
+    for (let r = 0; r < n; r++) {
+      if (set.labels[r] !== cls) continue;
+      let e = 0;
+      let fe = 0;
+      let te = 0;
+      for (let f = 0; f < bins; f++)
+        for (let t = 0; t < frames; t++) {
+          const v = set.inputs[r * d + f * frames + t]! ** 2;
+          e += v;
+          fe += f * v;
+          te += t * v;
+        }
+      bin += fe / e;
+      frame += te / e;
+      count++;
+    }
+    return { bin: bin / count, frame: frame / count };
+  };
+
+  it('leaves the two-class set as it was, bit for bit', () => {
+    const two = syntheticTaskA({ n: 300, seed: 1, waveforms: true });
+    expect(crc32(bytesOf(two.inputs)).toString(16)).toBe('e156572a');
+    expect(crc32(bytesOf(two.labels)).toString(16)).toBe('7df4e9a0');
+    expect(crc32(bytesOf(two.snr)).toString(16)).toBe('d434dcc7');
+    expect(crc32(bytesOf(two.waveforms!)).toString(16)).toBe('a78fd58a');
+  });
+
+  it('has the three classes in equal shares, interleaved, and is deterministic by seed', () => {
+    expect(TASK_A3_CLASSES).toEqual(['local', 'regional', 'teleseismic']);
+    for (let c = 0; c < 3; c++) expect(set.labels.filter((l) => l === c)).toHaveLength(n / 3);
+    expect(new Set(set.labels.subarray(0, 20)).size).toBe(3);
+    expect(Array.from(syntheticTaskA({ n: 30, seed: 1, classes: 3 }).inputs)).toEqual(Array.from(syntheticTaskA({ n: 30, seed: 1, classes: 3 }).inputs));
+    expect(() => syntheticTaskA({ n: 30, classes: 4 as 3 })).toThrow(/classes must be 2 or 3, got 4/);
+  });
+
+  it('regional records keep the high frequencies of Pn and a coda longer than the locals', () => {
+    const [local, regional, teleseismic] = [0, 1, 2].map(centroids) as [
+      ReturnType<typeof centroids>,
+      ReturnType<typeof centroids>,
+      ReturnType<typeof centroids>,
+    ];
+    console.log(
+      `three-class task A (n=${n}, seed 1): frequency centroid (bins) local ${local.bin.toFixed(2)}, regional ${regional.bin.toFixed(2)}, ` +
+        `teleseismic ${teleseismic.bin.toFixed(2)}; time centroid (frames) ${local.frame.toFixed(1)}, ${regional.frame.toFixed(1)}, ${teleseismic.frame.toFixed(1)}`,
+    );
+    expect(regional.bin).toBeGreaterThan(local.bin);
+    expect(local.bin).toBeGreaterThan(teleseismic.bin);
+    expect(regional.frame).toBeGreaterThan(local.frame + 3);
+  });
+
+  it('k-means (k = 3) on the spectrograms finds the three classes well above chance (about 87 %)', () => {
+    const km = kMeans(set.inputs, n, d, { k: 3, nInit: 10, seed: 0 });
+    const acc = clusteringAccuracy(set.labels, km.labels).acc;
+    console.log(`three-class task A (n=${n}, seed 1): k-means (k = 3) on the spectrograms ${acc.toFixed(3)}`);
+    expect(acc).toBeGreaterThan(0.8);
   });
 });
 

@@ -49,6 +49,14 @@ export const prepareSpec: CommandSpec = {
     },
     ...preparationOptions,
     { name: 'synthetic', type: 'int', min: 2, max: SYNTHETIC_RECORDS.max, help: 'write N records of the embedded synthetic set instead of reading files' },
+    {
+      name: 'classes',
+      type: 'int',
+      default: 2,
+      min: 2,
+      max: 3,
+      help: "with --synthetic --task A: 2 (local, teleseismic; the paper's set) or 3 (local, regional, teleseismic in equal shares)",
+    },
     { name: 'seed', type: 'int', default: 0, ...SEED_RANGE, help: 'seed of the synthetic set' },
     ...commonOptions.filter((o) => o.name === 'json'),
   ],
@@ -60,6 +68,7 @@ export const prepareSpec: CommandSpec = {
     'seiscluster prepare --task A --out distance-paper.scds --preset paper ../shared/data/real/distance/manifest.csv',
     'seiscluster prepare --task A --out wide.scds --bandpass 0.5-20 --spectrogram-scale db --db-floor 50 --window-length 30 --stft-hop 63 manifest.csv',
     'seiscluster prepare --task A --out synthetic-a.scds --synthetic 9200 --seed 1',
+    'seiscluster prepare --task A --out three.scds --synthetic 2000 --classes 3',
   ],
 };
 
@@ -77,9 +86,12 @@ export async function prepare(args: ParsedArgs): Promise<void> {
         `the synthetic sets are made with the paper's preparation only (--preset paper); drop ${changed.map((o) => `--${o.name}`).join(' ')}`,
       );
     }
-    summary = await pipelinePrepare({ synthetic: { task, n: synthetic, seed: num(args, 'seed')!, out } });
+    const classes = num(args, 'classes') as 2 | 3;
+    if (classes === 3 && task !== 'A') throw new UsageError('--classes 3: the three-class set (local, regional, teleseismic) is a task A set');
+    summary = await pipelinePrepare({ synthetic: { task, n: synthetic, seed: num(args, 'seed')!, ...(classes === 3 && { classes }), out } });
   } else {
     if (args.positionals.length === 0) throw new UsageError('name a manifest CSV or seismogram files / folders (or --synthetic N)');
+    if (args.given.has('classes')) throw new UsageError('--classes is for the synthetic sets (--synthetic N)');
     const rate = num(args, 'sampling-rate');
     const picks = str(args, 'picks') as 'given' | 'estimate' | undefined;
     const groupBy = str(args, 'group-by')

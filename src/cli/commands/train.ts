@@ -1,10 +1,21 @@
+import { DEFAULT_K_RANGE } from '../../pipeline/k-choice.js';
 import { train as pipelineTrain } from '../../pipeline/train.js';
-import { commonOptions, str, type CommandSpec, type ParsedArgs } from '../args.js';
+import { commonOptions, str, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
 import { formatEvaluation, formatGrouping, formatRows } from '../format.js';
 import { renderProgress } from '../progress.js';
 import { printable } from '../terminal.js';
 import { settingsFrom, trainingOptions } from './training-options.js';
+
+/** train's --k: a number of clusters, or auto (select-k's rule over its default range). */
+const kOrAuto = (o: OptionSpec): OptionSpec =>
+  o.name !== 'k'
+    ? o
+    : {
+        ...o,
+        words: ['auto'],
+        help: `clusters (at most the number of records); auto: pre-train, choose k in ${DEFAULT_K_RANGE.from}..${DEFAULT_K_RANGE.to} by select-k's rule (seiscluster select-k --help), then train with it`,
+      };
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -19,13 +30,14 @@ export const trainSpec: CommandSpec = {
       help: 'a prepared data set (`seiscluster prepare`); its labels, if any, are used for evaluation only',
     },
     { name: 'out', type: 'path', role: 'run-folder', required: true, help: 'folder for model.ckpt, fine-tuning.csv and report/' },
-    ...trainingOptions,
+    ...trainingOptions.map(kOrAuto),
     ...commonOptions,
   ],
   examples: [
     'seiscluster train --data distance.scds --out runs/distance',
     'seiscluster train --data polarity.scds --out runs/polarity --epochs 100 --loss paper --backend cpu --seed 3',
     'seiscluster train --data mine.scds --out runs/mine --model my-network.json --k 3',
+    'seiscluster train --data mine.scds --out runs/mine --k auto',
   ],
 };
 
@@ -35,6 +47,7 @@ export async function train(args: ParsedArgs): Promise<void> {
     out: str(args, 'out')!,
     model: str(args, 'model'),
     settings: settingsFrom(args),
+    ...(str(args, 'k') === 'auto' && { chooseK: DEFAULT_K_RANGE }),
     backend: () => openBackend(args),
     command: args.commandLine,
     onProgress: renderProgress(),
@@ -48,6 +61,9 @@ export async function train(args: ParsedArgs): Promise<void> {
     ...(result.grouping && { grouping: result.grouping }),
     warnings: result.warnings,
     files: result.files,
+    ...(result.kChoice && {
+      kChoice: { recommended: result.kChoice.k, rule: result.kChoice.rule, reason: result.kChoice.reason, scores: result.kChoice.scores },
+    }),
   };
   output(args, json, () =>
     [

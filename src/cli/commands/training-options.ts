@@ -69,7 +69,8 @@ export function settingsFrom(args: ParsedArgs): MethodSettings {
   const loss: LossForm = str(args, 'loss') === 'paper' ? { form: 'paper', lambda: num(args, 'lambda')! } : { form: 'notebook', gamma: num(args, 'gamma')! };
   return {
     seed: num(args, 'seed')!,
-    k: num(args, 'k')!,
+    // train's `--k auto` and select-k's range of k leave the count to select-k, which replaces this default.
+    k: num(args, 'k') ?? defaults.k,
     epochs: num(args, 'epochs') ?? null,
     batchSize: num(args, 'batch')!,
     fineTuneBatchSize: num(args, 'ft-batch')!,
