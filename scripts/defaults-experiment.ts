@@ -5,14 +5,17 @@
  * with the `train` command's own defaults, over several seeds.
  *
  *   npx tsx scripts/defaults-experiment.ts --task A|B [--candidates 'a;b;...'] [--seeds 3]
- *       [--stress <manifest.csv>] [--out results.json] [--threads 1] [--quick]
+ *       [--stress <manifest.csv>] [--new-archives <a.csv,b.csv,...> [--only-new-archives]]
+ *       [--out results.json] [--threads 1] [--quick]
  *
  * Task A compositions (from ../shared/data/real/distance/manifest.csv, by its
  * `dataset` and `event_id` columns): each local data set against each pair of
  * the four teleseismic events (aimbat_chile_2012 subsampled to 100 records, a
  * seeded choice, so that one event does not dominate), plus the whole set with
  * the same subsample; with --stress, the stress manifest whole and with each
- * teleseismic event left out in turn. Task B compositions (polarity
+ * teleseismic event left out in turn; with --new-archives, one composition
+ * per stress manifest that mimics a new user's archive (newArchiveComposition;
+ * --only-new-archives runs those alone). Task B compositions (polarity
  * manifest, one event, 16 up / 34 down): three seeded 3:1 subsamples each way
  * (up-heavy, down-heavy) plus the whole set, each with the given picks and with
  * STA/LTA picks (`picks: 'estimate'`); with --stress, the stress manifest.
@@ -79,6 +82,7 @@ const CANDIDATES: readonly Candidate[] = [
   },
   { name: 'dB 60, seg 64, 0.5 Hz, 30 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, preP: 300, windowSamples: 3000, hop: 63 } },
   { name: 'default', preset: 'default' },
+  { name: 'default, max', preset: 'default', spectrogram: { normalize: 'max' } },
   { name: 'default, 100 epochs', preset: 'default', epochs: 100 },
   { name: 'default, 100 epochs, balance 1', preset: 'default', epochs: 100, targetBalance: 1 },
   { name: 'default, 100 epochs, balance 0', preset: 'default', epochs: 100, targetBalance: 0 },
@@ -115,6 +119,8 @@ const backend = threads > 0 ? new CpuBackend({ threads }) : cpu;
 const realRoot = realDataDir;
 const manifest = join(realRoot, task === 'A' ? 'distance/manifest.csv' : 'polarity/manifest.csv');
 const stress = option('stress');
+const newArchives = option('new-archives')?.split(',') ?? [];
+const onlyNewArchives = process.argv.includes('--only-new-archives');
 const outPath = option('out');
 
 function findCandidate(name: string): Candidate {
@@ -183,6 +189,33 @@ function polarityCompositions(meta: readonly ManifestRow[]): Composition[] {
   return out;
 }
 
+/**
+ * A new archive as the one a new user brings (`--new-archives`, task A): from
+ * a stress set drawn with a seed of its own, the local records of the dense
+ * short-period 100 Hz network (the network with the most local records on
+ * EHZ / SHZ channels at 100 Hz) against the broadband records (HHZ / BHZ) of
+ * two teleseismic earthquakes of different depth and size: the deepest, and
+ * the largest shallower than 60 km.
+ */
+function newArchiveComposition(meta: readonly ManifestRow[], name: string): Composition[] {
+  const where = (test: (r: ManifestRow) => boolean): number[] => meta.flatMap((r, i) => (test(r) ? [i] : []));
+  const shortPeriod = (r: ManifestRow): boolean => /^[ES]HZ$/.test(r.channel ?? '') && r.sampling_rate_hz === 100;
+  const localNetworks = new Map<string, number>();
+  for (const r of meta) if (r.label === 'local' && shortPeriod(r)) localNetworks.set(r.network!, (localNetworks.get(r.network!) ?? 0) + 1);
+  const network = [...localNetworks].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  const broadband = (r: ManifestRow): boolean => r.label === 'teleseismic' && /^[HB]HZ$/.test(r.channel ?? '');
+  const events = [...new Map(meta.filter(broadband).map((r) => [r.event_id!, r])).values()];
+  const deepest = events.reduce((a, b) => (b.depth_km! > a.depth_km! ? b : a));
+  const largest = events.filter((r) => r.depth_km! < 60).reduce((a, b) => (b.magnitude! > a.magnitude! ? b : a));
+  if (network === undefined) throw new Error(`${name}: no short-period 100 Hz network recorded a local event`);
+  const rows = where(
+    (r) =>
+      (r.label === 'local' && r.network === network && shortPeriod(r)) ||
+      (broadband(r) && (r.event_id === deepest.event_id || r.event_id === largest.event_id)),
+  );
+  return [{ name: `${name}: ${network} locals + M${deepest.magnitude} at ${deepest.depth_km} km + M${largest.magnitude} at ${largest.depth_km} km`, rows }];
+}
+
 /** The whole stress set, and with each teleseismic (task A) or each event (task B) left out in turn. */
 function stressCompositions(meta: readonly ManifestRow[]): Composition[] {
   const events = [...new Set(meta.filter((r) => task === 'B' || r.label === 'teleseismic').map((r) => r.event_id ?? ''))].filter((e) => e !== '').sort();
@@ -216,8 +249,9 @@ interface RunScores {
 
 async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefined, scratch: string): Promise<RunScores[]> {
   const sets: { manifest: string; compose: (meta: readonly ManifestRow[]) => Composition[] }[] = [
-    { manifest, compose: task === 'A' ? distanceCompositions : polarityCompositions },
+    ...(onlyNewArchives ? [] : [{ manifest, compose: task === 'A' ? distanceCompositions : polarityCompositions }]),
     ...(stress !== undefined ? [{ manifest: stress, compose: stressCompositions }] : []),
+    ...newArchives.map((m) => ({ manifest: m, compose: (meta: readonly ManifestRow[]) => newArchiveComposition(meta, m) })),
   ];
   const runs: RunScores[] = [];
   for (const [s, set] of sets.entries()) {

@@ -48,14 +48,19 @@ export const PAPER_PREPARATION: Readonly<Preparation> = Object.freeze({
  *   earthquake is not filtered away before the spectrogram sees it;
  * - decibels 60 dB deep instead of linear magnitude: which frequencies a
  *   record has energy at, above its noise, tells distance; how peaked that
- *   energy is in time mostly tells the pick's quality.
+ *   energy is in time mostly tells the pick's quality;
+ * - each spectrogram standardised (zero mean, unit s.d. of its dB values)
+ *   instead of mapped from floor to peak: with the peak at 1, how bright the
+ *   rest of a record is measures its signal-to-noise ratio (a noisy local
+ *   record is bright all over, a clean one dark but for its onset), and the
+ *   clusters followed SNR instead of frequency content.
  * The STFT, the window around P and the P window stay the paper's: the
  * longer windows and segments measured did no better on the worst
  * composition.
  */
 export const DEFAULT_PREPARATION: Readonly<Preparation> = Object.freeze({
   preprocess: Object.freeze({ ...PAPER_PREPROCESS, bandpass: Object.freeze({ lowHz: 0.5, highHz: 20, order: 4, zeroPhase: true }) }),
-  spectrogram: Object.freeze({ ...PAPER_SPECTROGRAM, scale: 'db', floorDb: 60 }),
+  spectrogram: Object.freeze({ ...PAPER_SPECTROGRAM, scale: 'db', floorDb: 60, normalize: 'standardize' }),
   pWindow: PAPER_P_WINDOW,
 });
 

@@ -490,6 +490,9 @@ function localPath(event: StressEvent, station: StressStation): PathGeometry {
   return { epicentralKm, hypocentralKm: Math.hypot(epicentralKm, event.depthKm), distanceDeg: undefined, radiation: radiation(event, azimuth) };
 }
 
+/** Events added after the planned ones to take local records that found no station; more means the networks cannot hold the records asked for. */
+const MAX_EXTRA_LOCAL_EVENTS = 100;
+
 function assignTaskA(rng: Rng, stations: readonly StressStation[], n: number, localFraction: number): Assignment[] {
   if (!(localFraction > 0 && localFraction < 1)) throw new Error(`stressSet: localFraction must be in (0, 1), got ${localFraction}`);
   const nLocal = Math.max(1, Math.round(n * localFraction));
@@ -500,7 +503,7 @@ function assignTaskA(rng: Rng, stations: readonly StressStation[], n: number, lo
   // About 45 records per local event and 70 per teleseismic one: 38 events at the default 2,000 records.
   const localCounts = shares(rng, Math.max(2, Math.round(nLocal / 45)), nLocal);
   let spill = 0;
-  localCounts.forEach((count, k) => {
+  const recordLocal = (count: number, k: number): void => {
     const event = localEvent(rng, catalogue, k % 2 === 0 ? 'north' : 'south', [2, 4.5]);
     const near = stations
       .filter((s) => s.region === event.region)
@@ -509,8 +512,13 @@ function assignTaskA(rng: Rng, stations: readonly StressStation[], n: number, lo
     const chosen = pick(rng, near, count + spill);
     spill = count + spill - chosen.length;
     for (const c of chosen) out.push({ event, station: c.station, label: 'local', path: c.path, seed: rng.nextUint32() });
-  });
-  if (spill > 0) throw new Error(`stressSet: ${spill} local records found no station within ${LOCAL_MAX_KM} km`);
+  };
+  localCounts.forEach(recordLocal);
+  // An event near the edge of its network reaches few stations; the records it could not take go to further events.
+  for (let k = localCounts.length; spill > 0; k++) {
+    if (k >= localCounts.length + MAX_EXTRA_LOCAL_EVENTS) throw new Error(`stressSet: ${spill} local records found no station within ${LOCAL_MAX_KM} km`);
+    recordLocal(0, k);
+  }
 
   const teleCounts = shares(rng, Math.max(2, Math.round(nTele / 70)), nTele);
   teleCounts.forEach((count, k) => {

@@ -6,6 +6,7 @@ import { prepareDataset, type PrepareSummary } from '../../src/data/prepare.js';
 import { loadManifestTraces, readCsv, readManifest, type ManifestRow } from '../../src/data/readers/manifest.js';
 import { readSac } from '../../src/data/readers/sac.js';
 import { MANIFEST_COLUMNS, writeStressArchive, type StressArchiveSummary } from '../../src/data/stress-archive.js';
+import { stressSet } from '../../src/data/stress.js';
 import { expectDataError, scratch } from './helpers.js';
 import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
 
@@ -70,6 +71,14 @@ describe('stress set archive', () => {
     expect(new Set(rowsA.map((r) => r.sampling_rate_hz)).size).toBeGreaterThanOrEqual(4);
     expect(new Set(rowsA.map((r) => r.channel)).size).toBeGreaterThanOrEqual(4);
     expect(Object.keys(a.instruments).sort()).toEqual(['accelerometer', 'broadband', 'short-period']);
+  });
+
+  it('task A at the default size finds stations for every local record where the planned events reach too few (seed 11)', () => {
+    // Seed 11's planned local events reach fewer stations than their shares; the records left go to further events.
+    const set = stressSet({ task: 'A', seed: 11 });
+    expect(set.count).toBe(2000);
+    const local = set.events.filter((e) => e.kind === 'local');
+    expect(local.length).toBeGreaterThan(Math.round(1000 / 45));
   });
 
   it('task B: up and down at the configured 3:1 ratio, and another ratio on request', async () => {
@@ -141,11 +150,14 @@ describe('stress set archive', () => {
     const [bins, frames] = set.header.inputShape as [number, number];
     const centroid = { local: [] as number[], teleseismic: [] as number[] };
     for (let r = 0; r < set.header.rows; r++) {
+      // Weights from the record's own floor up: the default spectrograms are standardised, so some values are negative.
+      const record = set.inputs.subarray(r * bins * frames, (r + 1) * bins * frames);
+      const floor = Math.min(...record);
       let weighted = 0;
       let total = 0;
       for (let f = 0; f < bins; f++) {
         for (let t = 0; t < frames; t++) {
-          const v = set.inputs[r * bins * frames + f * frames + t]!;
+          const v = record[f * frames + t]! - floor;
           weighted += f * v;
           total += v;
         }

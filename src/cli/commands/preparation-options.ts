@@ -28,7 +28,7 @@ export const preparationOptions: readonly OptionSpec[] = [
     name: 'spectrogram-normalize',
     type: 'string',
     choices: ['max', 'standardize', 'none'],
-    help: 'task A: divide by the maximum (dB: floor 0, peak 1; the default), zero mean and unit s.d., or nothing',
+    help: 'task A: divide by the maximum (paper; dB: floor 0, peak 1), zero mean and unit s.d. (default), or nothing',
   },
   {
     name: 'stft-segment',
