@@ -10,8 +10,8 @@
  *   class, is flagged; one on a boundary is not;
  * - the model: a record it assigns confidently (a large soft assignment q,
  *   near the centroid compared with the cluster's other members) to a
- *   cluster of the class its neighbours vote for is flagged on any
- *   majority of neighbours against its label. The clusters are made without
+ *   cluster of the class most of its neighbours carry is flagged whenever
+ *   that class is not its label, however small the neighbours' lead. The clusters are made without
  *   labels, so they are a second view; alone they are not enough, as the
  *   model's own errors look exactly like flipped labels.
  *
@@ -100,7 +100,7 @@ export interface SuspectInputs {
   readonly neighbours?: Neighbours;
 }
 
-/** A record whose label disagrees with its cluster's class. */
+/** A flagged record: what its neighbours and the model say of it. */
 export interface Suspect {
   readonly index: number;
   readonly label: number;
@@ -138,7 +138,7 @@ export interface SuspectReport {
   readonly distance: Float64Array;
   /** Labelled records whose label disagrees with their cluster's class, flagged or not. */
   readonly disagreeing: number;
-  /** The disagreeing records the rule flags, highest score first. */
+  /** The records the rule flags, highest score first. */
   readonly flagged: Suspect[];
 }
 
