@@ -48,7 +48,7 @@ export const qcSpec: CommandSpec = {
       default: DEFAULT_SUSPECT_RULE.minAgreement,
       min: 0,
       max: 1,
-      help: 'smallest fraction of the neighbours naming one other class that flags a label on their word alone; a smaller majority flags it only where the model confidently puts the record in a cluster of that class (default chosen on calibration runs; README)',
+      help: 'smallest fraction of the neighbours naming one other class that flags a label on their word alone; with a smaller lead, the class most of them carry flags it only where the model confidently puts the record in a cluster of that class (default chosen on calibration runs; README)',
     },
     {
       name: 'max-reach',
