@@ -46,6 +46,7 @@ export {
   centroidQ,
   findSuspects,
   fitLabelMap,
+  neighbourReach,
   suspectScore,
   type LabelMapKind,
   type Suspect,
@@ -53,4 +54,5 @@ export {
   type SuspectReport,
   type SuspectRule,
 } from './suspects.js';
+export { nearestNeighbours, neighbourVote, type NeighbourVote, type Neighbours } from './neighbour-labels.js';
 export { checkFlips, flipLabels, scoreFlags, type FlagScore, type FlipCheck, type FlippedLabels } from './label-noise.js';

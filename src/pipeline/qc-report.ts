@@ -2,8 +2,8 @@
  * The report page of `qc` (src/report/html.ts renders it): the flagged
  * records, each beside its cluster's typical input and the typical input of
  * the class its label names, so a reader can judge by eye which one it looks
- * like; the clusters and their classes; where the flagged records sit in q
- * and distance among the others.
+ * like; the clusters and their classes; where the labelled records sit in q
+ * and distance, the model's view, flagged or not.
  *
  * A cluster's typical input is the mean of its confident members whose label
  * agrees with it (the rule's q and distance, labels that say the same as the
@@ -12,7 +12,7 @@
  */
 import { evaluateClusters } from '../cluster/evaluation.js';
 import type { FlipCheck } from '../cluster/label-noise.js';
-import { assignmentConfidence, type SuspectReport, type SuspectRule } from '../cluster/suspects.js';
+import { assignmentConfidence, type Suspect, type SuspectReport, type SuspectRule } from '../cluster/suspects.js';
 import { iterateDataset, type DatasetHeader } from '../data/dataset.js';
 import { recordedPreparation } from '../data/preparation.js';
 import type { Figure, InputPanel, InputRowsFigure } from '../report/figures.js';
@@ -128,6 +128,12 @@ function clusterOfClass(p: QcReportParts, inputs: Inputs, label: number): number
   return best;
 }
 
+/** What the neighbours said of a flagged record, for its figure row; nothing when the model alone decided. */
+function neighbourText(p: QcReportParts, s: Suspect): string {
+  if (s.neighbourLabel < 0) return '';
+  return `${(100 * s.agreement).toFixed(0)} % of its neighbours ${JSON.stringify(p.classNames[s.neighbourLabel] ?? `class ${s.neighbourLabel}`)}, reach ${s.reach.toFixed(2)}; `;
+}
+
 function flaggedFigures(p: QcReportParts, inputs: Inputs): Figure[] {
   const name = (c: number): string => JSON.stringify(p.classNames[c] ?? `class ${c}`);
   const typicalPanel = (c: number): InputPanel =>
@@ -136,7 +142,7 @@ function flaggedFigures(p: QcReportParts, inputs: Inputs): Figure[] {
     const other = clusterOfClass(p, inputs, s.label);
     const flipped = p.flip?.flipped.has(s.index) ? ' (flipped on purpose)' : '';
     return {
-      label: `#${r + 1} ${p.header.sourceIds[s.index]} (record ${s.index}): q ${s.q.toFixed(3)}, confidence ${s.confidence.toFixed(2)}, distance ${s.distance.toFixed(2)}, score ${s.score.toFixed(3)}${flipped}`,
+      label: `#${r + 1} ${p.header.sourceIds[s.index]} (record ${s.index}): ${neighbourText(p, s)}q ${s.q.toFixed(3)}, confidence ${s.confidence.toFixed(2)}, distance ${s.distance.toFixed(2)}, score ${s.score.toFixed(3)}${flipped}`,
       panels: [
         panel(p.header, `this record, labelled ${name(s.label)}`, inputs.records.get(s.index)!),
         typicalPanel(s.cluster),
@@ -158,7 +164,7 @@ function flaggedFigures(p: QcReportParts, inputs: Inputs): Figure[] {
   return figures;
 }
 
-/** Confidence against distance for the labelled records: those that agree (a seeded subset), those that disagree, those flagged. */
+/** Confidence against distance for the labelled records: those that agree (a seeded subset), those that disagree, those flagged (all). */
 function confidenceMap(p: QcReportParts): Figure {
   const flagged = new Set(p.suspects.flagged.map((s) => s.index));
   const agreeing: number[] = [];
@@ -172,8 +178,10 @@ function confidenceMap(p: QcReportParts): Figure {
     const label = p.labels[i]!;
     const mapped = p.suspects.labelMap[p.clusters[i]!]!;
     if (label < 0 || mapped < 0 || !Number.isFinite(p.suspects.distance[i]!)) continue;
-    if (label === mapped) agreeing.push(i);
-    else add(i, flagged.has(i) ? 2 : 1);
+    // Flagged records are all drawn, whether their label disagrees with their cluster or only with their neighbours.
+    if (flagged.has(i)) add(i, 2);
+    else if (label === mapped) agreeing.push(i);
+    else add(i, 1);
   }
   const order = new Rng(0).permutation(agreeing.length).subarray(0, AGREEING_POINTS);
   for (const j of order) add(agreeing[j]!, 0);
@@ -181,13 +189,27 @@ function confidenceMap(p: QcReportParts): Figure {
     kind: 'scatter',
     title: 'Confidence against distance to the centroid',
     name: 'confidence-and-distance',
-    caption: `Labelled records (those whose label agrees: ${order.length} of ${agreeing.length}, a seeded subset). Flagged: confidence at least ${p.rule.minConfidence} and distance at most ${p.rule.maxDistance}.`,
+    caption: `Labelled records (those whose label agrees and are not flagged: ${order.length} of ${agreeing.length}, a seeded subset). The model backs a vote of the neighbours at confidence at least ${p.rule.minConfidence} and distance at most ${p.rule.maxDistance}.`,
     points,
     labels: kinds,
-    classNames: ['label agrees with the cluster', 'label disagrees, not flagged', 'label disagrees, flagged'],
+    classNames: ['label agrees with the cluster', 'label disagrees, not flagged', 'flagged'],
     xLabel: 'confidence in the assigned cluster',
     yLabel: "distance to its centroid / cluster's spread",
   };
+}
+
+/** The flagging rule in words. */
+function ruleWords(p: QcReportParts): string {
+  const { rule } = p;
+  const model = `confidence at least ${rule.minConfidence} and distance to the centroid at most ${rule.maxDistance}`;
+  if (rule.neighbours === 0)
+    return `A label is flagged when it disagrees with its cluster's class while the model is sure of the cluster: ${model}. They are ranked by score = confidence / (1 + distance²).`;
+  return (
+    `A label is flagged when at least ${rule.minAgreement} of its ${rule.neighbours} nearest labelled neighbours (by network input) carry one other class, ` +
+    `or when a majority does and the model backs them, putting the record in a cluster of that class with ${model}; ` +
+    `never when the record lies farther from its neighbours than ${rule.maxReach} times the typical labelled record (reach). ` +
+    'They are ranked by score = agreement × (1 + support) / 2, support being confidence / (1 + distance²) where the model backs the vote, else 0.'
+  );
 }
 
 /** The report of a `qc` run: see the module comment. */
@@ -222,10 +244,9 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
     {
       title: 'Suspect labels',
       text:
-        `${suspects.disagreeing} of ${known.length} labelled records carry a label other than their cluster's class; ` +
-        `${suspects.flagged.length} of them are flagged: confidence at least ${rule.minConfidence} and distance to the centroid at most ${rule.maxDistance} ` +
-        "times the cluster's spread (its members' median distance). Confidence is the soft assignment q from chance (1/k: 0) to the q of a record on the centroid " +
-        `(1; here q = ${Array.from(suspects.topQ, (t) => t.toFixed(3)).join(', ')} by cluster). They are ranked by score = confidence / (1 + distance²).` +
+        `${suspects.flagged.length} of ${known.length} labelled records are flagged. ${ruleWords(p)} ` +
+        `${suspects.disagreeing} labels disagree with their cluster's class. Confidence is the soft assignment q from chance (1/k: 0) to the q of a record on the centroid ` +
+        `(1; here q = ${Array.from(suspects.topQ, (t) => t.toFixed(3)).join(', ')} by cluster); distance is to the centroid, over the cluster's spread (its members' median distance).` +
         flipText,
       tables: [
         {
@@ -235,8 +256,12 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
             'record',
             'source id',
             'label',
+            'neighbours say',
+            'agreement',
+            'reach',
             'cluster',
             "cluster's class",
+            'model backs it',
             'q',
             'confidence',
             'distance',
@@ -250,8 +275,12 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
               s.index,
               header.sourceIds[s.index]!,
               name(s.label),
+              name(s.neighbourLabel),
+              s.agreement,
+              s.reach,
               s.cluster,
               name(s.mappedLabel),
+              s.backed ? 'yes' : 'no',
               s.q,
               s.confidence,
               s.distance,
@@ -288,6 +317,9 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
       checkpoint: p.checkpointPath,
       data: p.dataPath,
       labels: p.labelsPath ?? "the data set's own",
+      neighbours: rule.neighbours,
+      'smallest agreement': rule.minAgreement,
+      'largest reach': rule.maxReach,
       'smallest confidence': rule.minConfidence,
       'largest distance': rule.maxDistance,
       'cluster to class': rule.map,

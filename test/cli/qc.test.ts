@@ -8,8 +8,10 @@ import { syntheticTaskB, TASK_B_CLASSES } from '../../src/data/synthetic.js';
 import { run } from './run.js';
 
 const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2'];
-/** A loose rule, so a model trained for seconds still has confident disagreements to flag. */
-const loose = ['--min-confidence', '0', '--max-distance', '1000'];
+/** A loose rule, so a model trained for seconds still has labels to flag: any majority of 10 neighbours the model backs, however unsure. */
+const loose = ['--neighbours', '10', '--max-reach', '1000', '--min-confidence', '0', '--max-distance', '1000'];
+/** The same with the model as the only witness: any label against its cluster. */
+const modelAlone = ['--neighbours', '0', '--min-confidence', '0', '--max-distance', '1000'];
 
 interface QcJson {
   flagged: {
@@ -17,13 +19,17 @@ interface QcJson {
     index: number;
     sourceId: string;
     label: string;
+    neighbourLabel: string | null;
+    agreement: number;
+    reach: number;
+    backed: boolean;
     cluster: number;
     mappedLabel: string;
     q: number;
     confidence: number;
     flipped?: boolean;
   }[];
-  threshold: { minConfidence: number; maxDistance: number };
+  threshold: { neighbours: number; minAgreement: number; maxReach: number; minConfidence: number; maxDistance: number };
   labelMap: (string | null)[];
   flip?: { flipped: number; flagged: number; found: number; precision: number | null; recall: number | null };
 }
@@ -48,7 +54,19 @@ describe('seiscluster qc', () => {
     expect((await run('--help')).stdout).toContain('  qc ');
     const help = await run('qc', '--help');
     expect(help.code).toBe(0);
-    for (const flag of ['--checkpoint', '--data', '--labels', '--out', '--report', '--min-confidence', '--flip-labels', '--json'])
+    for (const flag of [
+      '--checkpoint',
+      '--data',
+      '--labels',
+      '--out',
+      '--report',
+      '--neighbours',
+      '--min-agreement',
+      '--max-reach',
+      '--min-confidence',
+      '--flip-labels',
+      '--json',
+    ])
       expect(help.stdout).toContain(flag);
     expect(help.stdout).toContain('Examples:');
   });
@@ -75,24 +93,36 @@ describe('seiscluster qc', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as QcJson;
-    expect(out.threshold).toEqual({ minConfidence: 0, maxDistance: 1000 });
+    expect(out.threshold).toEqual({ neighbours: 10, minAgreement: 0.9, maxReach: 1000, minConfidence: 0, maxDistance: 1000 });
     expect(out.labelMap.every((c) => c === 'up' || c === 'down')).toBe(true);
     expect(out.flagged.length).toBeGreaterThan(0);
     out.flagged.forEach((f, k) => {
       expect(f.rank).toBe(k + 1);
-      expect(f.label).not.toBe(f.mappedLabel);
+      // Every flag is a vote of the neighbours against the label: a strong one, or one the model backs.
+      expect(f.neighbourLabel).not.toBe(f.label);
+      expect(f.agreement >= 0.9 || (f.backed && f.mappedLabel === f.neighbourLabel)).toBe(true);
       expect(f.mappedLabel).toBe(out.labelMap[f.cluster]);
       expect(f.q).toBeGreaterThanOrEqual(0.5);
       expect(f.confidence).toBeGreaterThanOrEqual(0);
     });
 
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');
-    expect(lines[0]).toBe('rank,index,source_id,label,cluster,mapped_label,q,confidence,distance,score,flipped');
+    expect(lines[0]).toBe('rank,index,source_id,label,neighbour_label,agreement,reach,cluster,mapped_label,backed,q,confidence,distance,score,flipped');
     expect(lines).toHaveLength(out.flagged.length + 1);
-    expect(lines[1]!.split(',').slice(0, 6)).toEqual(
-      [out.flagged[0]!.rank, out.flagged[0]!.index, out.flagged[0]!.sourceId, out.flagged[0]!.label, out.flagged[0]!.cluster, out.flagged[0]!.mappedLabel].map(
-        String,
-      ),
+    const first = out.flagged[0]!;
+    expect(lines[1]!.split(',').slice(0, 10)).toEqual(
+      [
+        first.rank,
+        first.index,
+        first.sourceId,
+        first.label,
+        first.neighbourLabel,
+        first.agreement,
+        first.reach,
+        first.cluster,
+        first.mappedLabel,
+        first.backed,
+      ].map(String),
     );
 
     const html = await readFile(join(report, 'report.html'), 'utf8');
@@ -119,7 +149,6 @@ describe('seiscluster qc', () => {
   });
 
   it('checks the labels of a CSV of source_id,label instead of the set; records it leaves out are not checked', async () => {
-    const own = JSON.parse((await run('qc', '--checkpoint', checkpoint, '--data', set, '--json', ...loose)).stdout) as QcJson;
     // The set's own labels for its first 100 records, in a file of source_id,label.
     const labels = join(dir, 'first-100.csv');
     const { labels: truth } = syntheticTaskB({ n: 200, seed: 4 });
@@ -129,12 +158,14 @@ describe('seiscluster qc', () => {
     expect(r.code, r.stderr).toBe(0);
     const fromCsv = JSON.parse(r.stdout) as QcJson & { labelled: number };
     expect(fromCsv.labelled).toBe(100);
-    expect(fromCsv.flagged.map((f) => f.index).sort((a, b) => a - b)).toEqual(
-      own.flagged
+    expect(fromCsv.flagged.length).toBeGreaterThan(0);
+    expect(fromCsv.flagged.every((f) => f.index < 100)).toBe(true);
+    // The model alone judges each record apart from the others: the same flags as the set's own labels, among the first 100.
+    const alone = async (...more: string[]): Promise<number[]> =>
+      (JSON.parse((await run('qc', '--checkpoint', checkpoint, '--data', set, '--json', ...modelAlone, ...more)).stdout) as QcJson).flagged
         .map((f) => f.index)
-        .filter((i) => i < 100)
-        .sort((a, b) => a - b),
-    );
+        .sort((a, b) => a - b);
+    expect(await alone('--labels', labels)).toEqual((await alone()).filter((i) => i < 100));
   });
 });
 

@@ -6,9 +6,12 @@ import {
   DEFAULT_SUSPECT_RULE,
   findSuspects,
   fitLabelMap,
+  neighbourReach,
   suspectScore,
   type SuspectInputs,
+  type SuspectRule,
 } from '../../src/cluster/suspects.js';
+import { nearestNeighbours } from '../../src/cluster/neighbour-labels.js';
 
 const LOCAL = 0;
 const TELESEISMIC = 1;
@@ -40,7 +43,10 @@ const members = [0, 1].flatMap((c) =>
   })),
 );
 
-describe('findSuspects', () => {
+/** The model as the only witness: a label against a confident cluster. */
+const MODEL_ALONE: SuspectRule = { ...DEFAULT_SUSPECT_RULE, neighbours: 0 };
+
+describe('findSuspects, the model alone (neighbours 0)', () => {
   const records = [
     ...members,
     { z: [0.2, 0] as [number, number], label: TELESEISMIC }, // 20: deep inside the local cluster, labelled teleseismic
@@ -53,7 +59,7 @@ describe('findSuspects', () => {
   const inputs = constructed(records);
 
   it('flags confident disagreeing records first, most confident and most central first', () => {
-    const { flagged, disagreeing } = findSuspects(inputs);
+    const { flagged, disagreeing } = findSuspects(inputs, MODEL_ALONE);
     expect(flagged.map((s) => s.index)).toEqual([20, 21]);
     expect(flagged[0]).toMatchObject({ label: TELESEISMIC, cluster: 0, mappedLabel: LOCAL });
     expect(flagged[1]).toMatchObject({ label: LOCAL, cluster: 1, mappedLabel: TELESEISMIC });
@@ -65,31 +71,104 @@ describe('findSuspects', () => {
   });
 
   it('does not flag a disagreeing record the model is unsure of, nor an unlabelled one, nor one that agrees', () => {
-    const unsure = findSuspects(inputs, { ...DEFAULT_SUSPECT_RULE, minConfidence: 0, maxDistance: 5 }).flagged.find((s) => s.index === 22)!;
+    const unsure = findSuspects(inputs, { ...MODEL_ALONE, minConfidence: 0, maxDistance: 5 }).flagged.find((s) => s.index === 22)!;
     expect(unsure.confidence).toBeLessThan(DEFAULT_SUSPECT_RULE.minConfidence);
-    const flagged = findSuspects(inputs).flagged.map((s) => s.index);
+    const flagged = findSuspects(inputs, MODEL_ALONE).flagged.map((s) => s.index);
     for (const i of [22, 23, 24]) expect(flagged).not.toContain(i);
     // Lowering the confidence level lets the unsure one through: confidence is what kept it out.
-    expect(findSuspects(inputs, { ...DEFAULT_SUSPECT_RULE, minConfidence: unsure.confidence, maxDistance: 5 }).flagged.map((s) => s.index)).toContain(22);
+    expect(findSuspects(inputs, { ...MODEL_ALONE, minConfidence: unsure.confidence, maxDistance: 5 }).flagged.map((s) => s.index)).toContain(22);
   });
 
   it('does not flag a confident record farther out from its cluster than the distance limit', () => {
-    const far = findSuspects(inputs, { ...DEFAULT_SUSPECT_RULE, maxDistance: 4 }).flagged.find((s) => s.index === 25)!;
+    const far = findSuspects(inputs, { ...MODEL_ALONE, maxDistance: 4 }).flagged.find((s) => s.index === 25)!;
     expect(far.confidence).toBeGreaterThan(DEFAULT_SUSPECT_RULE.minConfidence);
     expect(far.distance).toBeCloseTo(4, 12);
     expect(DEFAULT_SUSPECT_RULE.maxDistance).toBeLessThan(4);
-    expect(findSuspects(inputs).flagged.map((s) => s.index)).not.toContain(25);
+    expect(findSuspects(inputs, MODEL_ALONE).flagged.map((s) => s.index)).not.toContain(25);
   });
 
   it('says which classes no cluster stands for', () => {
     // Every record labelled local: both clusters are local, and no class is left without one.
     const allLocal = { ...inputs, labels: records.map(() => LOCAL) };
-    const report = findSuspects(allLocal);
+    const report = findSuspects(allLocal, MODEL_ALONE);
     expect([...report.labelMap]).toEqual([LOCAL, LOCAL]);
     expect(report.unmappedClasses).toEqual([]);
     // One teleseismic label among locals: no cluster is mostly teleseismic.
     const twoClassesOneWinner = { ...inputs, labels: records.map((_, i) => (i === 0 ? TELESEISMIC : LOCAL)) };
-    expect(findSuspects(twoClassesOneWinner).unmappedClasses).toEqual([TELESEISMIC]);
+    expect(findSuspects(twoClassesOneWinner, MODEL_ALONE).unmappedClasses).toEqual([TELESEISMIC]);
+  });
+});
+
+describe('findSuspects, neighbours and model', () => {
+  const ring = (cx: number, label: number) =>
+    Array.from({ length: 20 }, (_, j) => ({
+      z: [cx + Math.cos((2 * Math.PI * j) / 20), Math.sin((2 * Math.PI * j) / 20)] as [number, number],
+      label,
+    }));
+  // A band of records halfway between the clusters, labels alternating: a class boundary.
+  const band = Array.from({ length: 10 }, (_, j) => ({ z: [5, (j - 4.5) / 10] as [number, number], label: j % 2 }));
+  const records = [
+    ...ring(0, LOCAL), // 0-19
+    ...ring(10, TELESEISMIC), // 20-39
+    ...band, // 40-49
+    { z: [0.1, 0] as [number, number], label: TELESEISMIC }, // 50: among locals, labelled teleseismic: a flipped label
+    { z: [5, 0.02] as [number, number], label: TELESEISMIC }, // 51: on the boundary, among a mix
+    { z: [-30, 0] as [number, number], label: TELESEISMIC }, // 52: far out beyond the locals: nearest records say little
+    { z: [9.9, 0] as [number, number], label: TELESEISMIC }, // 53: agrees with its neighbours and its cluster
+  ];
+  const model = constructed(records);
+  // The codes serve as the points the neighbours are found by.
+  const inputs: SuspectInputs = { ...model, neighbours: nearestNeighbours(model.codes, 2, () => true, 10) };
+  const rule: SuspectRule = { ...DEFAULT_SUSPECT_RULE, neighbours: 10 };
+
+  it('flags a label its neighbours contradict as one, and leaves a boundary record, a far one and an agreeing one alone', () => {
+    const { flagged } = findSuspects(inputs, rule);
+    expect(flagged.map((s) => s.index)).toEqual([50]);
+    expect(flagged[0]).toMatchObject({ label: TELESEISMIC, neighbourLabel: LOCAL, agreement: 1, cluster: 0, mappedLabel: LOCAL, backed: true });
+  });
+
+  it('the boundary record: its neighbours are split, and the model is unsure', () => {
+    // Listed with every limit open, it shows why the default leaves it: its ten neighbours are the band's, five of each class
+    // (the tie goes to the smaller class), and it sits halfway between the centroids.
+    const boundary = findSuspects(inputs, { ...rule, minAgreement: 0, maxReach: 1e6 }).flagged.find((s) => s.index === 51)!;
+    expect(boundary).toMatchObject({ neighbourLabel: LOCAL, agreement: 0.5, backed: false });
+    expect(boundary.confidence).toBeLessThan(DEFAULT_SUSPECT_RULE.minConfidence);
+  });
+
+  it('the far record: its neighbours agree, but it lies beyond the reach limit', () => {
+    const far = findSuspects(inputs, { ...rule, maxReach: 1e6 }).flagged.find((s) => s.index === 52)!;
+    expect(far).toMatchObject({ neighbourLabel: LOCAL, agreement: 1 });
+    expect(far.reach).toBeGreaterThan(DEFAULT_SUSPECT_RULE.maxReach);
+  });
+
+  it('flags on a strong vote alone, or on a weaker one the model backs, but on neither witness missing both', () => {
+    const flags = (r: Partial<SuspectRule>): number[] => findSuspects(inputs, { ...rule, ...r }).flagged.map((s) => s.index);
+    const modelNeverSure = { minConfidence: 2 };
+    const voteNeverStrong = { minAgreement: 1.01 };
+    expect(flags(modelNeverSure)).toEqual([50]);
+    expect(flags(voteNeverStrong)).toEqual([50]);
+    expect(flags({ ...modelNeverSure, ...voteNeverStrong })).toEqual([]);
+  });
+
+  it('scores a unanimous vote the model backs from near the centroid close to 1, and an unbacked one at half its agreement', () => {
+    const backed = findSuspects(inputs, rule).flagged[0]!;
+    expect(backed.score).toBeCloseTo((1 + suspectScore(backed.confidence, backed.distance)) / 2, 12);
+    expect(backed.score).toBeGreaterThan(0.9);
+    expect(findSuspects(inputs, { ...rule, minConfidence: 2 }).flagged[0]!.score).toBe(0.5);
+  });
+
+  it('asks for the neighbours when the rule needs them', () => {
+    expect(() => findSuspects(model, rule)).toThrow(/neighbours/);
+  });
+});
+
+describe('neighbourReach', () => {
+  it("measures the distance to the farthest neighbour over the labelled records' median of it", () => {
+    // Points 0, 1, 2, 3, 10: each one's single nearest is 1, 1, 1, 1 and 7 away; median 1.
+    const neighbours = nearestNeighbours([0, 1, 2, 3, 10], 1, () => true, 1);
+    expect([...neighbourReach(neighbours, [0, 0, 0, 0, 0], 1)]).toEqual([1, 1, 1, 1, 7]);
+    // Unlabelled records get 0 and do not count towards the median.
+    expect([...neighbourReach(neighbours, [0, 0, 0, 0, -1], 1)]).toEqual([1, 1, 1, 1, 0]);
   });
 });
 

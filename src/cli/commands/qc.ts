@@ -1,4 +1,4 @@
-import { DEFAULT_SUSPECT_RULE, type LabelMapKind } from '../../cluster/suspects.js';
+import { DEFAULT_SUSPECT_RULE, type LabelMapKind, type SuspectRule } from '../../cluster/suspects.js';
 import { qc as pipelineQc, type QcResult } from '../../pipeline/qc.js';
 import { commonOptions, num, str, type CommandSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output, table } from '../context.js';
@@ -11,7 +11,7 @@ const SHOWN = 20;
 export const qcSpec: CommandSpec = {
   name: 'qc',
   summary:
-    "suspect labels: records whose label disagrees with a confident cluster assignment, ranked, as a CSV and a report page showing each beside its cluster's typical input",
+    "suspect labels: records whose nearest neighbours (by input) carry another label, ranked, as a CSV and a report page showing each beside its cluster's typical input",
   usage: 'seiscluster qc --checkpoint <model.ckpt> --data <set.scds> [--labels <labels.csv>] [--out <flagged.csv>] [--report <folder>] [--json]',
   options: [
     { name: 'checkpoint', type: 'path', role: 'input-file', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
@@ -26,7 +26,7 @@ export const qcSpec: CommandSpec = {
       name: 'out',
       type: 'path',
       role: 'output-file',
-      help: 'the flagged records as CSV: rank, index, source_id, label, cluster, mapped_label, q, distance, score',
+      help: 'the flagged records as CSV: rank, index, source_id, label, neighbour_label, agreement, reach, cluster, mapped_label, backed, q, confidence, distance, score',
     },
     {
       name: 'report',
@@ -35,12 +35,36 @@ export const qcSpec: CommandSpec = {
       help: "a folder for the report page (report.html, figures/): each flagged record beside its cluster's typical input",
     },
     {
+      name: 'neighbours',
+      type: 'int',
+      default: DEFAULT_SUSPECT_RULE.neighbours,
+      min: 0,
+      max: 1000,
+      help: 'nearest labelled records, by network input, that vote on each label; 0: the model alone decides (a label against a confident cluster), for sets too large for the search (its time grows with the square of the labelled records)',
+    },
+    {
+      name: 'min-agreement',
+      type: 'number',
+      default: DEFAULT_SUSPECT_RULE.minAgreement,
+      min: 0,
+      max: 1,
+      help: 'smallest fraction of the neighbours naming one other class that flags a label on their word alone; with a smaller lead, the class most of them carry flags it only where the model confidently puts the record in a cluster of that class (default chosen on calibration runs; README)',
+    },
+    {
+      name: 'max-reach',
+      type: 'number',
+      default: DEFAULT_SUSPECT_RULE.maxReach,
+      min: 0,
+      max: 1_000_000,
+      help: "largest distance to the farthest of a record's neighbours, in units of the labelled records' median of it: records in sparse regions are not flagged",
+    },
+    {
       name: 'min-confidence',
       type: 'number',
       default: DEFAULT_SUSPECT_RULE.minConfidence,
       min: 0,
       max: 1,
-      help: 'smallest confidence in the assigned cluster for a disagreeing label to be flagged: its soft assignment q from chance (1/k: 0) to the q of a record on the centroid (1) (default chosen on calibration runs; README)',
+      help: 'smallest confidence in the assigned cluster for the model to back the neighbours: its soft assignment q from chance (1/k: 0) to the q of a record on the centroid (1)',
     },
     {
       name: 'max-distance',
@@ -48,7 +72,7 @@ export const qcSpec: CommandSpec = {
       default: DEFAULT_SUSPECT_RULE.maxDistance,
       min: 0,
       max: 1_000_000,
-      help: "largest distance to the assigned centroid, in units of the cluster's spread (its members' median distance)",
+      help: "largest distance to the assigned centroid for the model to back the neighbours, in units of the cluster's spread (its members' median distance)",
     },
     {
       name: 'map',
@@ -75,13 +99,20 @@ export const qcSpec: CommandSpec = {
   ],
 };
 
+/** The rule in words, for the summary line. */
+function ruleText(rule: SuspectRule): string {
+  const model = `confidence >= ${rule.minConfidence}, distance <= ${rule.maxDistance} spreads`;
+  if (rule.neighbours === 0) return model;
+  return `of ${rule.neighbours} neighbours at least ${rule.minAgreement} name another class, or a majority does and the model backs it (${model}); reach <= ${rule.maxReach}`;
+}
+
 function formatQc(r: QcResult, out: string | undefined): string {
   const f = r.flip;
   const lines = [
     `${r.records} records, ${r.labelled} labelled`,
     `clusters -> classes: ${r.labelMap.map((c, k) => `${k} -> ${c === null ? '(no labels)' : printable(c)}`).join(', ')}`,
     `q of a record on each centroid (confidence 1): ${r.topQ.map((t) => t.toFixed(3)).join(', ')}`,
-    `${r.disagreeing} labels disagree with their cluster; ${r.flagged.length} flagged (confidence >= ${r.rule.minConfidence}, distance <= ${r.rule.maxDistance} spreads)`,
+    `${r.disagreeing} labels disagree with their cluster; ${r.flagged.length} flagged (${ruleText(r.rule)})`,
     ...(f
       ? [
           `flipped ${f.flipped} labels (${(100 * f.fraction).toFixed(1)} %, seed ${f.seed}; ${f.findable} in a cluster of their true class): ${f.found} found, precision ${f.precision?.toFixed(3) ?? '-'}, recall ${f.recall?.toFixed(3) ?? '-'}`,
@@ -95,14 +126,32 @@ function formatQc(r: QcResult, out: string | undefined): string {
     ...lines,
     '',
     table(
-      ['rank', 'index', 'source_id', 'label', 'cluster', 'mapped label', 'q', 'confidence', 'distance', 'score', ...(f ? ['flipped'] : [])],
+      [
+        'rank',
+        'index',
+        'source_id',
+        'label',
+        'neighbours say',
+        'agreement',
+        'reach',
+        'cluster',
+        'mapped label',
+        'q',
+        'confidence',
+        'distance',
+        'score',
+        ...(f ? ['flipped'] : []),
+      ],
       shown.map((s) => [
         String(s.rank),
         String(s.index),
         s.sourceId,
         s.label,
+        s.neighbourLabel ?? '-',
+        s.agreement.toFixed(2),
+        s.reach.toFixed(2),
         String(s.cluster),
-        s.mappedLabel,
+        `${s.mappedLabel}${s.backed && s.neighbourLabel !== null ? ' (backs)' : ''}`,
         s.q.toFixed(3),
         s.confidence.toFixed(2),
         s.distance.toFixed(2),
@@ -125,7 +174,14 @@ export async function qc(args: ParsedArgs): Promise<void> {
     ...(labels !== undefined && { labels }),
     ...(out !== undefined && { out }),
     ...(report !== undefined && { report }),
-    rule: { minConfidence: num(args, 'min-confidence')!, maxDistance: num(args, 'max-distance')!, map: str(args, 'map') as LabelMapKind },
+    rule: {
+      neighbours: num(args, 'neighbours')!,
+      minAgreement: num(args, 'min-agreement')!,
+      maxReach: num(args, 'max-reach')!,
+      minConfidence: num(args, 'min-confidence')!,
+      maxDistance: num(args, 'max-distance')!,
+      map: str(args, 'map') as LabelMapKind,
+    },
     ...(flip !== undefined && { flip: { fraction: flip, seed: num(args, 'seed')! } }),
     figures: num(args, 'figures')!,
     chunk: num(args, 'chunk')!,
@@ -136,7 +192,13 @@ export async function qc(args: ParsedArgs): Promise<void> {
   if (result.files.length > 0) note(`wrote ${result.files.map(printable).join(', ')}`);
   const json = {
     flagged: result.flagged,
-    threshold: { minConfidence: result.rule.minConfidence, maxDistance: result.rule.maxDistance },
+    threshold: {
+      neighbours: result.rule.neighbours,
+      minAgreement: result.rule.minAgreement,
+      maxReach: result.rule.maxReach,
+      minConfidence: result.rule.minConfidence,
+      maxDistance: result.rule.maxDistance,
+    },
     map: result.rule.map,
     records: result.records,
     labelled: result.labelled,

@@ -1,0 +1,119 @@
+/**
+ * What a record's nearest labelled neighbours say its label is. A label
+ * flipped by mistake sits among records that carry its true class; a record
+ * on the boundary between two classes sits among a mix. So a label that most
+ * of its neighbours contradict, all naming one other class, is a likely
+ * mistake, while a record whose neighbours are split is left alone.
+ *
+ * Neighbours are found by exact Euclidean distance over whatever points the
+ * caller gives (the network's inputs, or the model's codes), among the
+ * records it names (the labelled ones), never the record itself; ties in
+ * distance go to the smaller index, so the result depends on the data alone.
+ */
+
+/** Each record's nearest neighbours among the candidates. */
+export interface Neighbours {
+  /** Neighbours per record (fewer than asked when there are fewer other candidates). */
+  readonly k: number;
+  /** n x k record indices, nearest first; -1 for a record that is not a candidate. */
+  readonly index: Int32Array;
+  /** n x k Euclidean distances to them; infinite for a record that is not a candidate. */
+  readonly distance: Float64Array;
+}
+
+/**
+ * The `k` nearest candidates of every candidate record (`candidate[i]`), by
+ * squared Euclidean distance between the `dim`-value rows of `points`,
+ * never the record itself.
+ */
+export function nearestNeighbours(points: ArrayLike<number>, dim: number, candidate: (i: number) => boolean, k: number): Neighbours {
+  if (!(Number.isInteger(dim) && dim > 0)) throw new Error(`nearestNeighbours: dim must be a positive integer, got ${dim}`);
+  const n = points.length / dim;
+  if (!Number.isInteger(n)) throw new Error(`nearestNeighbours: ${points.length} values are not rows of ${dim}`);
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`nearestNeighbours: k must be a positive integer, got ${k}`);
+  const members = Int32Array.from({ length: n }, (_, i) => i).filter(candidate);
+  const m = members.length;
+  const kk = Math.max(0, Math.min(k, m - 1));
+  const index = new Int32Array(n * kk).fill(-1);
+  const distance = new Float64Array(n * kk).fill(Number.POSITIVE_INFINITY);
+  if (kk === 0) return { k: kk, index, distance };
+  // The candidates' rows in one Float64Array: the pair loop below is the whole cost (m² dim / 2).
+  const rows = new Float64Array(m * dim);
+  for (let a = 0; a < m; a++) for (let t = 0; t < dim; t++) rows[a * dim + t] = points[members[a]! * dim + t]!;
+  // Each candidate's best kk so far, nearest first: squared distances and positions in `members`.
+  const bestD = new Float64Array(m * kk).fill(Number.POSITIVE_INFINITY);
+  const bestJ = new Int32Array(m * kk);
+  const offer = (a: number, b: number, d: number): void => {
+    const base = a * kk;
+    // Candidates reach each record in ascending index order, so `<` keeps the smaller index ahead on a tie.
+    if (!(d < bestD[base + kk - 1]!)) return;
+    let s = kk - 1;
+    while (s > 0 && d < bestD[base + s - 1]!) {
+      bestD[base + s] = bestD[base + s - 1]!;
+      bestJ[base + s] = bestJ[base + s - 1]!;
+      s--;
+    }
+    bestD[base + s] = d;
+    bestJ[base + s] = b;
+  };
+  for (let a = 0; a < m; a++) {
+    const ra = a * dim;
+    for (let b = a + 1; b < m; b++) {
+      const rb = b * dim;
+      let d = 0;
+      for (let t = 0; t < dim; t++) {
+        const diff = rows[ra + t]! - rows[rb + t]!;
+        d += diff * diff;
+      }
+      offer(a, b, d);
+      offer(b, a, d);
+    }
+  }
+  for (let a = 0; a < m; a++)
+    for (let s = 0; s < kk; s++) {
+      index[members[a]! * kk + s] = members[bestJ[a * kk + s]!]!;
+      distance[members[a]! * kk + s] = Math.sqrt(bestD[a * kk + s]!);
+    }
+  return { k: kk, index, distance };
+}
+
+/** What each record's neighbours say its label is. */
+export interface NeighbourVote {
+  /** The class most of each record's labelled neighbours carry (a tie goes to the smaller class id); -1 where it has none or is unlabelled. */
+  readonly vote: Int32Array;
+  /** The fraction of its labelled neighbours that carry `vote`; 0 where `vote` is -1. */
+  readonly share: Float64Array;
+}
+
+/**
+ * The class each labelled record's `k` nearest neighbours vote for (the
+ * first `k` of each list; labels -1 are neither counted nor given a vote).
+ */
+export function neighbourVote(neighbours: Neighbours, labels: ArrayLike<number>, k = neighbours.k): NeighbourVote {
+  const n = labels.length;
+  const { index } = neighbours;
+  const stride = neighbours.k;
+  if (index.length !== n * stride) throw new Error(`neighbourVote: ${index.length} neighbour indices for ${n} records of ${stride}`);
+  if (!(Number.isInteger(k) && k >= 0 && k <= stride)) throw new Error(`neighbourVote: k must be 0 to ${stride}, got ${k}`);
+  const vote = new Int32Array(n).fill(-1);
+  const share = new Float64Array(n);
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    if (labels[i]! < 0) continue;
+    counts.clear();
+    let voters = 0;
+    for (let s = 0; s < k; s++) {
+      const j = index[i * stride + s]!;
+      const c = j < 0 ? -1 : labels[j]!;
+      if (c < 0) continue;
+      voters++;
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    if (voters === 0) continue;
+    let best = -1;
+    for (const [c, count] of counts) if (best < 0 || count > counts.get(best)! || (count === counts.get(best)! && c < best)) best = c;
+    vote[i] = best;
+    share[i] = counts.get(best)! / voters;
+  }
+  return { vote, share };
+}

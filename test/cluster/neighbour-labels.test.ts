@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { nearestNeighbours, neighbourVote } from '../../src/cluster/neighbour-labels.js';
+
+/** Records on a line: points 0, 1, 3, 6, 10 (one value each). */
+const line = [0, 1, 3, 6, 10];
+const all = (): boolean => true;
+
+describe('nearestNeighbours', () => {
+  it('lists the nearest other records, nearest first, with their distances', () => {
+    const { k, index, distance } = nearestNeighbours(line, 1, all, 2);
+    expect(k).toBe(2);
+    // Record 2 (at 3) has records 0 and 3 both 3 away: the smaller index comes first.
+    expect([...index]).toEqual([1, 2, 0, 2, 1, 0, 2, 4, 3, 2]);
+    expect([...distance]).toEqual([1, 3, 1, 2, 2, 3, 3, 4, 4, 7]);
+  });
+
+  it('breaks a tie in distance towards the smaller index', () => {
+    // Records 0 and 2 lie at distance 1 from record 1, in either order of the points.
+    expect([...nearestNeighbours([0, 1, 2], 1, all, 1).index]).toEqual([1, 0, 1]);
+    expect([...nearestNeighbours([2, 1, 0], 1, all, 1).index]).toEqual([1, 0, 1]);
+  });
+
+  it('searches and lists only the candidates, and never more neighbours than there are', () => {
+    const { k, index, distance } = nearestNeighbours(line, 1, (i) => i !== 1, 5);
+    expect(k).toBe(3);
+    expect([...index.subarray(3, 6)]).toEqual([-1, -1, -1]);
+    expect(distance[3]).toBe(Number.POSITIVE_INFINITY);
+    expect([...index.subarray(0, 3)]).toEqual([2, 3, 4]);
+  });
+
+  it('measures Euclidean distance over all the values of a row', () => {
+    const { distance } = nearestNeighbours([0, 0, 3, 4], 2, all, 1);
+    expect([...distance]).toEqual([5, 5]);
+  });
+});
+
+describe('neighbourVote', () => {
+  // Each record's 4 nearest of 10 records on a line: 0-4 carry class 0, 5-9 class 1.
+  const points = Array.from({ length: 10 }, (_, i) => i);
+  const labels = points.map((i) => (i < 5 ? 0 : 1));
+  const neighbours = nearestNeighbours(points, 1, all, 4);
+
+  it('gives the class most neighbours carry and the fraction that carry it', () => {
+    const { vote, share } = neighbourVote(neighbours, labels);
+    expect(vote[0]).toBe(0);
+    expect(share[0]).toBe(1);
+    // Record 4's neighbours 3, 5, 2, 6: two of each; the tie goes to the smaller class.
+    expect(vote[4]).toBe(0);
+    expect(share[4]).toBe(0.5);
+    expect(vote[9]).toBe(1);
+  });
+
+  it('reads only the first k of each list', () => {
+    // Record 4's nearest two are 3 and 5, one of each; record 6's nearest two, 5 and 7, both class 1.
+    const { share, vote } = neighbourVote(neighbours, labels, 2);
+    expect(share[4]).toBe(0.5);
+    expect(vote[6]).toBe(1);
+    expect(share[6]).toBe(1);
+  });
+
+  it('neither counts nor gives a vote to unlabelled records', () => {
+    const some = labels.map((l, i) => (i === 3 || i === 8 ? -1 : l));
+    const { vote, share } = neighbourVote(neighbours, some);
+    expect(vote[3]).toBe(-1);
+    expect(share[3]).toBe(0);
+    // Record 4's neighbours 3 (unlabelled), 5, 2, 6: of the three that carry a label, two say class 1.
+    expect(vote[4]).toBe(1);
+    expect(share[4]).toBeCloseTo(2 / 3, 12);
+  });
+});
