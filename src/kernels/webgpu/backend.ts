@@ -161,6 +161,21 @@ export class WebGpuBackend implements Backend {
     return new WebGpuBackend(probe.gpu, device, probe.info, options);
   }
 
+  /**
+   * The device, for programs that encode their own passes over this
+   * backend's tensors (src/jit/webgpu). They call `flush` first, so that
+   * queue order is program order.
+   */
+  get gpuDevice(): GPUDevice {
+    this.check();
+    return this.device;
+  }
+
+  /** The device buffer that holds a tensor's storage (its first storage.size floats). */
+  bufferOf(storage: Storage): GPUBuffer {
+    return liveBuffer(storage);
+  }
+
   allocate(size: number, dtype: DType): Storage {
     this.check();
     if (dtype !== 'float32') throw new Error(`webgpu: no ${dtype} (float32 only)`);

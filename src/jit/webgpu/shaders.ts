@@ -1,0 +1,381 @@
+import type { Activation } from '../../model/description.js';
+import type { ConvLayer, TileLayer } from '../layers.js';
+
+/**
+ * WGSL for a whole training step of a sequential autoencoder, one compute
+ * shader per layer and direction: the WebGPU counterpart of the WASM
+ * compiler's kernels (../layers.ts). Shapes are constants in the text, so
+ * every loop bound is known to the shader compiler; what changes from step
+ * to step (where the batch starts in the order, how many records it has, the
+ * loss scale, Adam's step size) is a uniform.
+ *
+ * Tensors are record-major f32 arrays [batch, c, h, w] (1-D layers as height
+ * 1) at fixed offsets of two buffers: `acts` holds the batch's records and
+ * every layer's output, `grads` the gradients of those outputs. Records past
+ * the batch's count (the last, short batch) are skipped by every kernel that
+ * feeds the weight gradients, so they never count.
+ *
+ * Weight gradients are never summed with atomics: the batch is cut into
+ * splits of RECORDS_PER_SPLIT records, each invocation sums one parameter
+ * over one split (records, then positions, in order) into `partials`
+ * [splits, parameters], and the update kernel adds the splits in order. The
+ * sums therefore have the same order on every device and every run.
+ */
+
+/** Records whose weight-gradient terms one invocation sums (fixed, so the summation order never depends on the device). */
+export const RECORDS_PER_SPLIT = 4;
+/** Invocations per workgroup of every kernel. */
+export const WORKGROUP = 64;
+
+/** Where the tensors of one step lie, in f32 elements. */
+export interface StepLayout {
+  /** acts: offset of layer l's input per l (actOffsets[0] the records, actOffsets[L] the reconstruction). */
+  readonly actOffsets: readonly number[];
+  /** grads: offset of the gradient of acts[l] (gradOffsets[0] unused). */
+  readonly gradOffsets: readonly number[];
+  readonly actsSize: number;
+  readonly gradsSize: number;
+  /** Elements per record of acts[l]. */
+  readonly sizes: readonly number[];
+}
+
+/** The uniform of one step: keep in step with `writeStep` in compiled.ts. */
+const HEADER = /* wgsl */ `
+struct Step {
+  // First position of this batch in 'order', and its number of records.
+  start: u32,
+  count: u32,
+  // d(mean squared error)/d(reconstruction) = mseScale * (y - x): 2 / (count * recordSize).
+  mseScale: f32,
+  // Adam's bias-corrected step size for this step.
+  alpha: f32,
+  // Where this step's sum of squared errors goes in 'sums' (after one slot per record).
+  lossSlot: u32,
+}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+// Adam's m, then v, then the last step's gradient: three runs of the parameter count.
+@group(0) @binding(2) var<storage, read_write> optimiser: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(4) var<storage, read> records: array<f32>;
+@group(0) @binding(5) var<storage, read> order: array<u32>;
+@group(0) @binding(6) var<storage, read_write> acts: array<f32>;
+@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
+// One squared error per record of the batch, then one sum per step.
+@group(0) @binding(8) var<storage, read_write> sums: array<f32>;
+`;
+
+/** Entry point over `total` invocations; dispatches are 2-D when one dimension cannot hold them (see `workgroups`). */
+function entry(total: number, body: string): string {
+  return /* wgsl */ `${HEADER}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let id = (wg.y * groups.x + wg.x) * ${WORKGROUP}u + lane;
+  if (id >= ${total}u) { return; }
+${body}
+}
+`;
+}
+
+function f32(v: number): string {
+  const s = String(v);
+  return s.includes('.') || s.includes('e') ? s : `${s}.0`;
+}
+
+/** y = act(x) as a WGSL expression; tanh's argument is clamped because some implementations overflow exp in it. */
+function activate(a: Activation, x: string): string {
+  switch (a) {
+    case 'linear':
+      return x;
+    case 'tanh':
+      return `tanh(clamp(${x}, -15.0, 15.0))`;
+    case 'relu':
+      return `max(${x}, 0.0)`;
+    case 'sigmoid':
+      return `(1.0 / (1.0 + exp(-(${x}))))`;
+  }
+}
+
+/** act'(x) from y = act(x), as the CPU kernels take it. */
+function derivative(a: Activation, y: string): string {
+  switch (a) {
+    case 'linear':
+      return '1.0';
+    case 'tanh':
+      return `(1.0 - ${y} * ${y})`;
+    case 'relu':
+      return `select(0.0, 1.0, ${y} > 0.0)`;
+    case 'sigmoid':
+      return `(${y} * (1.0 - ${y}))`;
+  }
+}
+
+/** Lines that split `id` into (b, c, i, j) of a [batch, c, h, w] tensor. */
+function coordinates(c: number, h: number, w: number): string {
+  const size = c * h * w;
+  return `  let b = id / ${size}u;
+  if (b >= step.count) { return; }
+  let e = id % ${size}u;
+  let ch = e / ${h * w}u;
+  let i = (e / ${w}u) % ${h}u;
+  let j = e % ${w}u;`;
+}
+
+/** Copies the batch's records from the resident set, in the order's sequence. */
+export function gatherShader(recordSize: number, batch: number, layout: StepLayout): string {
+  return entry(
+    batch * recordSize,
+    `  let b = id / ${recordSize}u;
+  if (b >= step.count) { return; }
+  let e = id % ${recordSize}u;
+  acts[${layout.actOffsets[0]}u + id] = records[order[step.start + b] * ${recordSize}u + e];`,
+  );
+}
+
+/** The forward pass of layer l over the batch: one invocation per output element. */
+export function forwardShader(layer: TileLayer, l: number, batch: number, layout: StepLayout): string {
+  const { c, h, w } = layer.output;
+  const x = layout.actOffsets[l]!;
+  const y = layout.actOffsets[l + 1]!;
+  const inSize = layout.sizes[l]!;
+  const at = `${x}u + b * ${inSize}u`;
+  const head = coordinates(c, h, w);
+  const store = (value: string): string => `  acts[${y}u + id] = ${value};`;
+  switch (layer.kind) {
+    case 'conv': {
+      const { input: p, kh, kw, pt, pl } = layer;
+      return entry(
+        batch * c * h * w,
+        `${head}
+  var acc = params[${layer.bias}u + ch];
+  for (var ci = 0u; ci < ${p.c}u; ci++) {
+    for (var r = 0u; r < ${kh}u; r++) {
+      let ii = i32(i + r) - ${pt};
+      if (ii < 0 || ii >= ${p.h}) { continue; }
+      for (var t = 0u; t < ${kw}u; t++) {
+        let jj = i32(j + t) - ${pl};
+        if (jj < 0 || jj >= ${p.w}) { continue; }
+        acc += params[${layer.weight}u + ((ch * ${p.c}u + ci) * ${kh}u + r) * ${kw}u + t] * acts[${at} + (ci * ${p.h}u + u32(ii)) * ${p.w}u + u32(jj)];
+      }
+    }
+  }
+${store(activate(layer.activation, 'acc'))}`,
+      );
+    }
+    case 'pool': {
+      const p = layer.input;
+      // Keras 'same' pooling: the last window of a row or column may be cut short. Ties keep the first maximum (strict >), as the CPU.
+      return entry(
+        batch * c * h * w,
+        `${head}
+  let base = ${at} + ch * ${p.h * p.w}u;
+  var best = acts[base + i * ${layer.ph * p.w}u + j * ${layer.pw}u];
+  for (var a = i * ${layer.ph}u; a < min(i * ${layer.ph}u + ${layer.ph}u, ${p.h}u); a++) {
+    for (var d = j * ${layer.pw}u; d < min(j * ${layer.pw}u + ${layer.pw}u, ${p.w}u); d++) {
+      let v = acts[base + a * ${p.w}u + d];
+      if (v > best) { best = v; }
+    }
+  }
+${store('best')}`,
+      );
+    }
+    case 'upsample': {
+      const p = layer.input;
+      return entry(batch * c * h * w, `${head}\n${store(`acts[${at} + (ch * ${p.h}u + i / ${layer.fh}u) * ${p.w}u + j / ${layer.fw}u]`)}`);
+    }
+    case 'activation':
+      return entry(batch * c * h * w, `${head}\n${store(activate(layer.activation, `acts[${x}u + id]`))}`);
+  }
+}
+
+/** The gradient of the mean squared error at the reconstruction, and each record's squared error. One invocation per record. */
+export function lossShader(recordSize: number, batch: number, layout: StepLayout): string {
+  const x = layout.actOffsets[0]!;
+  const y = layout.actOffsets.at(-1)!;
+  const g = layout.gradOffsets.at(-1)!;
+  return entry(
+    batch,
+    `  let b = id;
+  if (b >= step.count) { return; }
+  var squares = 0.0;
+  for (var e = b * ${recordSize}u; e < (b + 1u) * ${recordSize}u; e++) {
+    let d = acts[${y}u + e] - acts[${x}u + e];
+    squares += d * d;
+    grads[${g}u + e] = step.mseScale * d;
+  }
+  sums[b] = squares;`,
+  );
+}
+
+/** Invocations of layer l's backward shader: input gradient elements (none for the first layer), then the weight-gradient partial sums. */
+export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
+  const { c, h, w } = layer.input;
+  const input = l === 0 ? 0 : batch * c * h * w;
+  return { input, weights: layer.kind === 'conv' ? splits(batch) * convParameters(layer) : 0 };
+}
+
+export function splits(batch: number): number {
+  return Math.ceil(batch / RECORDS_PER_SPLIT);
+}
+
+function convParameters(l: ConvLayer): number {
+  return l.output.c * (l.input.c * l.kh * l.kw + 1);
+}
+
+/**
+ * The backward pass of layer l in one dispatch: invocations [0, input) each
+ * gather one element of the input's gradient; invocations [input, input +
+ * weights) each sum one parameter's gradient over one split of the batch.
+ * The two read the same tensors and write different ones, so they need no
+ * barrier between them. A convolution's activation derivative is applied
+ * where its output gradient is read.
+ */
+export function backwardShader(layer: TileLayer, l: number, batch: number, parameterCount: number, layout: StepLayout): string {
+  const { input: inputCount, weights } = backwardInvocations(layer, l, batch);
+  const x = layout.actOffsets[l]!;
+  const y = layout.actOffsets[l + 1]!;
+  const gy = layout.gradOffsets[l + 1]!;
+  const gx = layout.gradOffsets[l]!;
+  const { c, h, w } = layer.input;
+  const o = layer.output;
+  const outAt = `b * ${o.c * o.h * o.w}u`;
+  const inAt = `b * ${c * h * w}u`;
+  const head = `${coordinates(c, h, w)}
+  let out = ${outAt};`;
+  switch (layer.kind) {
+    case 'conv': {
+      const { kh, kw, pt, pl } = layer;
+      const pre = `fn preActivationGrad(k: u32) -> f32 {
+  let yv = acts[${y}u + k];
+  return grads[${gy}u + k] * ${derivative(layer.activation, 'yv')};
+}
+`;
+      const inputGrad = `${head}
+  var acc = 0.0;
+  for (var o = 0u; o < ${o.c}u; o++) {
+    for (var r = 0u; r < ${kh}u; r++) {
+      let oi = i32(i) + ${pt} - i32(r);
+      if (oi < 0 || oi >= ${o.h}) { continue; }
+      for (var t = 0u; t < ${kw}u; t++) {
+        let oj = i32(j) + ${pl} - i32(t);
+        if (oj < 0 || oj >= ${o.w}) { continue; }
+        acc += params[${layer.weight}u + ((o * ${c}u + ch) * ${kh}u + r) * ${kw}u + t] * preActivationGrad(out + (o * ${o.h}u + u32(oi)) * ${o.w}u + u32(oj));
+      }
+    }
+  }
+  grads[${gx}u + id] = acc;`;
+      const kernelSize = c * kh * kw;
+      const perSplit = convParameters(layer);
+      // Parameter p of the layer: kernel elements [out, in, kh, kw] first, then the biases (as in params).
+      const weightGrad = `  let s = id / ${perSplit}u;
+  let p = id % ${perSplit}u;
+  let first = s * ${RECORDS_PER_SPLIT}u;
+  let last = min(first + ${RECORDS_PER_SPLIT}u, step.count);
+  var acc = 0.0;
+  if (p >= ${o.c * kernelSize}u) {
+    let o = p - ${o.c * kernelSize}u;
+    for (var b = first; b < last; b++) {
+      let base = ${outAt} + o * ${o.h * o.w}u;
+      for (var k = 0u; k < ${o.h * o.w}u; k++) { acc += preActivationGrad(base + k); }
+    }
+  } else {
+    let o = p / ${kernelSize}u;
+    let ci = (p / ${kh * kw}u) % ${c}u;
+    let r = (p / ${kw}u) % ${kh}u;
+    let t = p % ${kw}u;
+    // Output rows and columns whose tap (r, t) falls inside the input.
+    let i0 = u32(max(0, ${pt} - i32(r)));
+    let i1 = u32(min(${o.h}, ${h + pt} - i32(r)));
+    let j0 = u32(max(0, ${pl} - i32(t)));
+    let j1 = u32(min(${o.w}, ${w + pl} - i32(t)));
+    for (var b = first; b < last; b++) {
+      let gBase = ${outAt} + o * ${o.h * o.w}u;
+      let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
+      for (var i = i0; i < i1; i++) {
+        let xi = i + r - ${pt}u;
+        for (var j = j0; j < j1; j++) {
+          acc += preActivationGrad(gBase + i * ${o.w}u + j) * acts[xBase + xi * ${w}u + j + t - ${pl}u];
+        }
+      }
+    }
+  }
+  partials[s * ${parameterCount}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
+      return pre + twoPart(inputCount, weights, inputGrad, weightGrad);
+    }
+    case 'pool': {
+      const { ph, pw } = layer;
+      // The window's gradient goes to its first maximum in row-major order, as the forward pass picked it.
+      return entry(
+        inputCount,
+        `${head}
+  let wi = i / ${ph}u;
+  let wj = j / ${pw}u;
+  let yk = out + (ch * ${o.h}u + wi) * ${o.w}u + wj;
+  let best = acts[${y}u + yk];
+  let base = ${x}u + ${inAt} + ch * ${h * w}u;
+  var firstMax = ${h * w}u;
+  for (var a = wi * ${ph}u; a < min(wi * ${ph}u + ${ph}u, ${h}u); a++) {
+    for (var d = wj * ${pw}u; d < min(wj * ${pw}u + ${pw}u, ${w}u); d++) {
+      if (firstMax == ${h * w}u && acts[base + a * ${w}u + d] == best) { firstMax = a * ${w}u + d; }
+    }
+  }
+  grads[${gx}u + id] = select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j);`,
+      );
+    }
+    case 'upsample': {
+      const { fh, fw } = layer;
+      return entry(
+        inputCount,
+        `${head}
+  var acc = 0.0;
+  for (var a = 0u; a < ${fh}u; a++) {
+    for (var d = 0u; d < ${fw}u; d++) {
+      acc += grads[${gy}u + out + (ch * ${o.h}u + i * ${fh}u + a) * ${o.w}u + j * ${fw}u + d];
+    }
+  }
+  grads[${gx}u + id] = acc;`,
+      );
+    }
+    case 'activation':
+      return entry(
+        inputCount,
+        `${head}
+  let yv = acts[${y}u + id];
+  grads[${gx}u + id] = grads[${gy}u + id] * ${derivative(layer.activation, 'yv')};`,
+      );
+  }
+}
+
+/** One entry point over two ranges of invocations, each its own function of its index within the range. */
+function twoPart(first: number, second: number, a: string, b: string): string {
+  const parts = `fn inputGradient(id: u32) {\n${a}\n}\nfn weightGradient(id: u32) {\n${b}\n}\n`;
+  if (first === 0) return parts + entry(second, '  weightGradient(id);');
+  return parts + entry(first + second, `  if (id < ${first}u) { inputGradient(id); } else { weightGradient(id - ${first}u); }`);
+}
+
+/**
+ * Sums each parameter's partials over the splits in order, keeps the sum
+ * (optimiser[2P + p]), and takes Adam's step (Keras defaults, as
+ * src/optim's adamUpdate). One more invocation sums the records' squared
+ * errors into this step's loss slot.
+ */
+export function updateShader(parameterCount: number, batch: number, adam: { beta1: number; beta2: number; eps: number }): string {
+  const P = parameterCount;
+  return entry(
+    P + 1,
+    `  if (id == ${P}u) {
+    var total = 0.0;
+    for (var b = 0u; b < step.count; b++) { total += sums[b]; }
+    sums[${batch}u + step.lossSlot] = total;
+    return;
+  }
+  var g = 0.0;
+  for (var s = 0u; s < (step.count + ${RECORDS_PER_SPLIT - 1}u) / ${RECORDS_PER_SPLIT}u; s++) { g += partials[s * ${P}u + id]; }
+  optimiser[${2 * P}u + id] = g;
+  let m = ${f32(adam.beta1)} * optimiser[id] + ${f32(1 - adam.beta1)} * g;
+  let v = ${f32(adam.beta2)} * optimiser[${P}u + id] + ${f32(1 - adam.beta2)} * g * g;
+  optimiser[id] = m;
+  optimiser[${P}u + id] = v;
+  params[id] = params[id] - step.alpha * m / (sqrt(v) + ${f32(adam.eps)});`,
+  );
+}
