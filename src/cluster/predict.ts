@@ -5,6 +5,7 @@ import { tensor } from '../tensor/create.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { compiledFor } from '../jit/compiled.js';
+import { gpuCompiledFor } from '../jit/webgpu/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { argmaxRows, type ClusteringLayer } from './clustering.js';
 import { recordCount } from './training.js';
@@ -57,6 +58,35 @@ async function forEachBatch(
       const q = clustering === null ? null : new Float32Array(count * clustering.k);
       compiled.encode(data, start, count, codes, q);
       visit(start, codes, q);
+    }
+    return n;
+  }
+  // On WebGPU, the compiled encoder: each batch's codes in a few dispatches; the soft assignments follow op by op from them.
+  const onGpu = await gpuCompiledFor(model, batchSize);
+  if (onGpu !== null) {
+    onGpu.loadParameters(model.parameters());
+    if (onDevice) onGpu.useRecords(inputs);
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      let codes: Float32Array;
+      if (onDevice) codes = await onGpu.encode(start, count);
+      else {
+        // A host array goes up one batch at a time, so large sets need not fit on the device.
+        const batch = tensor(inputs.subarray(start * size, (start + count) * size), [count, ...model.inputShape], { backend: model.backend });
+        onGpu.useRecords(batch);
+        try {
+          codes = await onGpu.encode(0, count);
+        } finally {
+          batch.dispose();
+        }
+      }
+      let soft: Float32Array | null = null;
+      if (clustering !== null) {
+        const q = tidy(() => noGrad(() => clustering.softAssign(tensor(codes, [count, model.codeSize], { backend: model.backend }))));
+        soft = (await q.data()) as Float32Array;
+        q.dispose();
+      }
+      visit(start, codes, soft);
     }
     return n;
   }

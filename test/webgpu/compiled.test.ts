@@ -1,10 +1,12 @@
 import { expect, it } from 'vitest';
-import { Rng, backward, cpuData, mse, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
+import { Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
+import { encodeRecords } from '../../src/cluster/predict.js';
+import { pretrain } from '../../src/cluster/pretrain.js';
 import { GpuCompiledAutoencoder } from '../../src/jit/webgpu/compiled.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import type { ModelDescription } from '../../src/model/description.js';
 import { networkA, networkB } from '../../src/model/networks.js';
-import { describeWebGpu } from './helpers.js';
+import { describeWebGpu, expectClose } from './helpers.js';
 
 const KERAS_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-7 };
 
@@ -146,5 +148,54 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
       [1, 3],
     ]);
     await expectGradientsMatch(gpu, oddPlanes(), 5, [[6, 0, 10, 3, 8]]);
+  });
+
+  it('pretrain on a WebGPU backend takes the compiled step and follows the CPU run epoch by epoch', async () => {
+    const n = 10;
+    const records = uniformRecords(n, 32, 5);
+    const settings = { epochs: 3, batchSize: 4, seed: 2, lr: 0.01 };
+    const onCpu = new Autoencoder(networkB(), { seed: 1, backend: cpu });
+    const onGpu = new Autoencoder(networkB(), { backend: gpu });
+    onGpu.setWeights(await onCpu.weights());
+    const want = await pretrain(onCpu, records, settings);
+    const got = await pretrain(onGpu, records, settings);
+    expectClose('epoch losses', got.epochLosses, want.epochLosses, { rtol: 1e-4, atol: 1e-7 });
+    const wantWeights = await onCpu.weights();
+    for (const [name, values] of await onGpu.weights()) expectClose(name, values, wantWeights.get(name)!, { rtol: 1e-3, atol: 1e-5 });
+    onCpu.dispose();
+    onGpu.dispose();
+  });
+
+  it('two pre-training runs with the same seed give the same bits', async () => {
+    const records = uniformRecords(37, 32, 6);
+    const run = async (): Promise<{ losses: number[]; weights: Float32Array[] }> => {
+      const model = new Autoencoder(networkB(), { seed: 4, backend: gpu });
+      const { epochLosses } = await pretrain(model, records, { epochs: 2, batchSize: 8, seed: 9 });
+      const weights = [...(await model.weights()).values()].map((w) => Float32Array.from(w));
+      model.dispose();
+      return { losses: epochLosses, weights };
+    };
+    const first = await run();
+    const second = await run();
+    expect(second.losses).toEqual(first.losses);
+    expect(second.weights).toEqual(first.weights);
+  });
+
+  it('encodes network A records in batches with a short last one, as float64 autograd does', async () => {
+    const { onGpu, m64 } = await twins(gpu, networkA(), 5);
+    const n = 13;
+    const records = uniformRecords(n, onGpu.recordSize, 8);
+    let want = new Float64Array(0);
+    tidy(() =>
+      noGrad(() => {
+        want = Float64Array.from(cpuData(m64.encode(tensor(Float64Array.from(records), [n, ...m64.inputShape], { dtype: 'float64' })).storage));
+      }),
+    );
+    const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
+    expectClose('codes of resident records', await encodeRecords(onGpu, resident, { batchSize: 5 }), want, { rtol: 1e-5, atol: 1e-6 });
+    expectClose('codes of a host array', await encodeRecords(onGpu, records, { batchSize: 4 }), want, { rtol: 1e-5, atol: 1e-6 });
+    resident.dispose();
+    onGpu.dispose();
+    m64.dispose();
   });
 });

@@ -24,6 +24,9 @@ export interface AdamSettings {
   readonly eps: number;
 }
 
+/** Keras's (and src/optim's Adam's) defaults. */
+export const KERAS_ADAM: AdamSettings = { beta1: 0.9, beta2: 0.999, eps: 1e-7 };
+
 /** What a training call needs of the optimiser: its learning rate and step count (the t of the bias correction), which `train` advances. */
 export interface AdamClock {
   readonly lr: number;
@@ -416,9 +419,10 @@ const cache = new WeakMap<WebGpuBackend, Map<string, Promise<GpuCompiledAutoenco
 /**
  * The compiled WebGPU form of `model` for batches of up to `batchSize`, or
  * null when the model does not run on a WebGPU backend in float32. The
- * caller loads the parameters before each use.
+ * caller loads the parameters (and lends the records) before each use; one
+ * program serves one loop at a time.
  */
-export async function gpuCompiledFor(model: Autoencoder, batchSize: number, adam: AdamSettings): Promise<GpuCompiledAutoencoder | null> {
+export async function gpuCompiledFor(model: Autoencoder, batchSize: number, adam: AdamSettings = KERAS_ADAM): Promise<GpuCompiledAutoencoder | null> {
   const backend = model.backend;
   if (!(backend instanceof WebGpuBackend) || model.dtype !== 'float32') return null;
   let programs = cache.get(backend);
