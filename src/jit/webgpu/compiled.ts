@@ -4,7 +4,18 @@ import type { ModelPlan } from '../../model/description.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { TileLayer } from '../layers.js';
 import { tileLayers } from '../program.js';
-import { backwardInvocations, backwardShader, forwardShader, gatherShader, lossShader, splits, updateShader, WORKGROUP, type StepLayout } from './shaders.js';
+import {
+  backwardInvocations,
+  backwardShader,
+  forwardInvocations,
+  forwardShader,
+  gatherShader,
+  lossShader,
+  splits,
+  updateShader,
+  WORKGROUP,
+  type StepLayout,
+} from './shaders.js';
 
 /**
  * The WebGPU backend's fast path for pre-training and encoding a sequential
@@ -166,7 +177,7 @@ export class GpuCompiledAutoencoder {
     const R = layout.sizes[0]!;
     const encoderLayers = plan.layers.filter((l) => l.part === 'encoder').length;
     const gather = compile('gather', gatherShader(R, batchSize, layout), batchSize * R);
-    const forward = layers.map((layer, l) => compile(`forward ${l}`, forwardShader(layer, l, batchSize, layout), batchSize * layout.sizes[l + 1]!));
+    const forward = layers.map((layer, l) => compile(`forward ${l}`, forwardShader(layer, l, batchSize, layout), forwardInvocations(layer, batchSize)));
     const loss = compile('loss', lossShader(R, batchSize, layout), batchSize);
     const backward = layers
       .map((layer, l) => ({ layer, l, ...backwardInvocations(layer, l, batchSize) }))

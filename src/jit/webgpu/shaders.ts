@@ -77,6 +77,10 @@ ${body}
 `;
 }
 
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, k) => k);
+}
+
 function f32(v: number): string {
   const s = String(v);
   return s.includes('.') || s.includes('e') ? s : `${s}.0`;
@@ -132,6 +136,12 @@ export function gatherShader(recordSize: number, batch: number, layout: StepLayo
   );
 }
 
+/** Invocations of layer l's forward shader: one per output position of a convolution (all channels at once), else one per output element. */
+export function forwardInvocations(layer: TileLayer, batch: number): number {
+  const { c, h, w } = layer.output;
+  return layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
+}
+
 /** The forward pass of layer l over the batch: one invocation per output element. */
 export function forwardShader(layer: TileLayer, l: number, batch: number, layout: StepLayout): string {
   const { c, h, w } = layer.output;
@@ -143,23 +153,35 @@ export function forwardShader(layer: TileLayer, l: number, batch: number, layout
   const store = (value: string): string => `  acts[${y}u + id] = ${value};`;
   switch (layer.kind) {
     case 'conv': {
+      // One invocation per output position computes every output channel: each input value is loaded once for all of them.
       const { input: p, kh, kw, pt, pl } = layer;
+      const lines: string[] = [];
+      for (let ci = 0; ci < p.c; ci++)
+        for (let r = 0; r < kh; r++)
+          for (let t = 0; t < kw; t++) {
+            const taps = range(c).map((o) => `    acc${o} += params[${layer.weight + ((o * p.c + ci) * kh + r) * kw + t}u] * v;`);
+            lines.push(`  {
+    let ii = i32(i) + ${r - pt};
+    let jj = i32(j) + ${t - pl};
+    let v = select(0.0, acts[base + ${ci * p.h * p.w}u + u32(clamp(ii, 0, ${p.h - 1}) * ${p.w} + clamp(jj, 0, ${p.w - 1}))], ii >= 0 && ii < ${p.h} && jj >= 0 && jj < ${p.w});
+${taps.join('\n')}
+  }`);
+          }
       return entry(
-        batch * c * h * w,
-        `${head}
-  var acc = params[${layer.bias}u + ch];
-  for (var ci = 0u; ci < ${p.c}u; ci++) {
-    for (var r = 0u; r < ${kh}u; r++) {
-      let ii = i32(i + r) - ${pt};
-      if (ii < 0 || ii >= ${p.h}) { continue; }
-      for (var t = 0u; t < ${kw}u; t++) {
-        let jj = i32(j + t) - ${pl};
-        if (jj < 0 || jj >= ${p.w}) { continue; }
-        acc += params[${layer.weight}u + ((ch * ${p.c}u + ci) * ${kh}u + r) * ${kw}u + t] * acts[${at} + (ci * ${p.h}u + u32(ii)) * ${p.w}u + u32(jj)];
-      }
-    }
-  }
-${store(activate(layer.activation, 'acc'))}`,
+        batch * h * w,
+        `  let b = id / ${h * w}u;
+  if (b >= step.count) { return; }
+  let e = id % ${h * w}u;
+  let i = e / ${w}u;
+  let j = e % ${w}u;
+  let base = ${at};
+${range(c)
+  .map((o) => `  var acc${o} = params[${layer.bias + o}u];`)
+  .join('\n')}
+${lines.join('\n')}
+${range(c)
+  .map((o) => `  acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + e] = ${activate(layer.activation, `acc${o}`)};`)
+  .join('\n')}`,
       );
     }
     case 'pool': {

@@ -113,6 +113,7 @@ export class WebGpuBackend implements Backend {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
+  private dispatchedTotal = 0;
   private flushScheduled = false;
   private readonly maxDispatches: number;
   /** Error scopes not yet popped; `read` waits for them so errors surface there at the latest. */
@@ -169,6 +170,11 @@ export class WebGpuBackend implements Backend {
   get gpuDevice(): GPUDevice {
     this.check();
     return this.device;
+  }
+
+  /** Dispatches encoded through `run` since the backend opened (benchmarks count them per training step). */
+  get dispatched(): number {
+    return this.dispatchedTotal;
   }
 
   /** The device buffer that holds a tensor's storage (its first storage.size floats). */
@@ -285,6 +291,7 @@ export class WebGpuBackend implements Backend {
     } finally {
       this.watch(this.device.popErrorScope(), op.name);
     }
+    this.dispatchedTotal++;
     if (++this.dispatches >= this.maxDispatches) this.flush();
   }
 
