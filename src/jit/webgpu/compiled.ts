@@ -11,7 +11,6 @@ import {
   forwardShader,
   gatherShader,
   lossShader,
-  splits,
   updateShader,
   WORKGROUP,
   type StepLayout,
@@ -137,7 +136,7 @@ export class GpuCompiledAutoencoder {
     const P = this.parameterCount;
     this.params = buffer(P, 'parameters');
     this.optimiser = buffer(3 * P, 'optimiser');
-    this.partials = buffer(splits(batchSize) * P, 'partials');
+    this.partials = buffer(batchSize * P, 'partials');
     this.acts = buffer(this.layout.actsSize, 'activations');
     this.grads = buffer(this.layout.gradsSize, 'gradients');
     this.uniforms = this.device.createBuffer({

@@ -1,5 +1,5 @@
 import type { Activation } from '../../model/description.js';
-import type { ConvLayer, TileLayer } from '../layers.js';
+import type { TileLayer } from '../layers.js';
 
 /**
  * WGSL for a whole training step of a sequential autoencoder, one compute
@@ -15,15 +15,11 @@ import type { ConvLayer, TileLayer } from '../layers.js';
  * the batch's count (the last, short batch) are skipped by every kernel that
  * feeds the weight gradients, so they never count.
  *
- * Weight gradients are never summed with atomics: the batch is cut into
- * splits of RECORDS_PER_SPLIT records, each invocation sums one parameter
- * over one split (records, then positions, in order) into `partials`
- * [splits, parameters], and the update kernel adds the splits in order. The
- * sums therefore have the same order on every device and every run.
+ * Weight gradients are never summed with atomics: each record's gradient is
+ * summed over its positions in order into its own row of `partials`
+ * [batch, parameters], and the update kernel adds the rows in record order.
+ * The sums therefore have the same order on every device and every run.
  */
-
-/** Records whose weight-gradient terms one invocation sums (fixed, so the summation order never depends on the device). */
-export const RECORDS_PER_SPLIT = 4;
 /** Invocations per workgroup of every kernel. */
 export const WORKGROUP = 64;
 
@@ -232,16 +228,9 @@ export function lossShader(recordSize: number, batch: number, layout: StepLayout
 /** Invocations of layer l's backward shader: input gradient elements (none for the first layer), then the weight-gradient partial sums. */
 export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
   const { c, h, w } = layer.input;
-  const input = l === 0 ? 0 : batch * c * h * w;
-  return { input, weights: layer.kind === 'conv' ? splits(batch) * convParameters(layer) : 0 };
-}
-
-export function splits(batch: number): number {
-  return Math.ceil(batch / RECORDS_PER_SPLIT);
-}
-
-function convParameters(l: ConvLayer): number {
-  return l.output.c * (l.input.c * l.kh * l.kw + 1);
+  // A convolution's input gradient: one invocation per input position (every input channel); its weights: one per record and parameter.
+  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
+  return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * (c * layer.kh * layer.kw + 1) : 0 };
 }
 
 /**
@@ -272,34 +261,43 @@ export function backwardShader(layer: TileLayer, l: number, batch: number, param
   return grads[${gy}u + k] * ${derivative(layer.activation, 'yv')};
 }
 `;
-      const inputGrad = `${head}
-  var acc = 0.0;
-  for (var o = 0u; o < ${o.c}u; o++) {
-    for (var r = 0u; r < ${kh}u; r++) {
-      let oi = i32(i) + ${pt} - i32(r);
-      if (oi < 0 || oi >= ${o.h}) { continue; }
-      for (var t = 0u; t < ${kw}u; t++) {
-        let oj = i32(j) + ${pl} - i32(t);
-        if (oj < 0 || oj >= ${o.w}) { continue; }
-        acc += params[${layer.weight}u + ((o * ${c}u + ch) * ${kh}u + r) * ${kw}u + t] * preActivationGrad(out + (o * ${o.h}u + u32(oi)) * ${o.w}u + u32(oj));
-      }
-    }
-  }
-  grads[${gx}u + id] = acc;`;
+      // Gradient of the pre-activation at output (o, oi, oj) of record b, zero outside the output plane.
+      const gradAt = (oc: number, di: number, dj: number, i: string, j: string): string =>
+        `select(0.0, preActivationGrad(${outAt} + ${oc * o.h * o.w}u + u32(clamp(${i} + ${di}, 0, ${o.h - 1}) * ${o.w} + clamp(${j} + ${dj}, 0, ${o.w - 1}))), ` +
+        `${i} + ${di} >= 0 && ${i} + ${di} < ${o.h} && ${j} + ${dj} >= 0 && ${j} + ${dj} < ${o.w})`;
+      const inputTaps: string[] = [];
+      for (let oc = 0; oc < o.c; oc++)
+        for (let r = 0; r < kh; r++)
+          for (let t = 0; t < kw; t++) {
+            const sums = range(c).map((ci) => `    acc${ci} += params[${layer.weight + ((oc * c + ci) * kh + r) * kw + t}u] * g;`);
+            inputTaps.push(`  {
+    let g = ${gradAt(oc, pt - r, pl - t, 'i', 'j')};
+${sums.join('\n')}
+  }`);
+          }
+      // gx[ci, i, j] = sum over (o, r, t) of w[o, ci, r, t] gpre[o, i + pt - r, j + pl - t]: every input channel of one position.
+      const inputGrad = `  let b = id / ${h * w}u;
+  if (b >= step.count) { return; }
+  let e = id % ${h * w}u;
+  let i = i32(e / ${w}u);
+  let j = i32(e % ${w}u);
+${range(c)
+  .map((ci) => `  var acc${ci} = 0.0;`)
+  .join('\n')}
+${inputTaps.join('\n')}
+${range(c)
+  .map((ci) => `  grads[${gx}u + b * ${c * h * w}u + ${ci * h * w}u + e] = acc${ci};`)
+  .join('\n')}`;
       const kernelSize = c * kh * kw;
-      const perSplit = convParameters(layer);
-      // Parameter p of the layer: kernel elements [out, in, kh, kw] first, then the biases (as in params).
-      const weightGrad = `  let s = id / ${perSplit}u;
-  let p = id % ${perSplit}u;
-  let first = s * ${RECORDS_PER_SPLIT}u;
-  let last = min(first + ${RECORDS_PER_SPLIT}u, step.count);
+      const perRecord = o.c * (kernelSize + 1);
+      // One parameter of the layer over one record: kernel elements [out, in, kh, kw] first, then the biases (as in params).
+      const weightGrad = `  let b = id / ${perRecord}u;
+  if (b >= step.count) { return; }
+  let p = id % ${perRecord}u;
   var acc = 0.0;
   if (p >= ${o.c * kernelSize}u) {
-    let o = p - ${o.c * kernelSize}u;
-    for (var b = first; b < last; b++) {
-      let base = ${outAt} + o * ${o.h * o.w}u;
-      for (var k = 0u; k < ${o.h * o.w}u; k++) { acc += preActivationGrad(base + k); }
-    }
+    let base = ${outAt} + (p - ${o.c * kernelSize}u) * ${o.h * o.w}u;
+    for (var k = 0u; k < ${o.h * o.w}u; k++) { acc += preActivationGrad(base + k); }
   } else {
     let o = p / ${kernelSize}u;
     let ci = (p / ${kh * kw}u) % ${c}u;
@@ -310,18 +308,16 @@ export function backwardShader(layer: TileLayer, l: number, batch: number, param
     let i1 = u32(min(${o.h}, ${h + pt} - i32(r)));
     let j0 = u32(max(0, ${pl} - i32(t)));
     let j1 = u32(min(${o.w}, ${w + pl} - i32(t)));
-    for (var b = first; b < last; b++) {
-      let gBase = ${outAt} + o * ${o.h * o.w}u;
-      let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
-      for (var i = i0; i < i1; i++) {
-        let xi = i + r - ${pt}u;
-        for (var j = j0; j < j1; j++) {
-          acc += preActivationGrad(gBase + i * ${o.w}u + j) * acts[xBase + xi * ${w}u + j + t - ${pl}u];
-        }
+    let gBase = ${outAt} + o * ${o.h * o.w}u;
+    let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
+    for (var i = i0; i < i1; i++) {
+      let xi = i + r - ${pt}u;
+      for (var j = j0; j < j1; j++) {
+        acc += preActivationGrad(gBase + i * ${o.w}u + j) * acts[xBase + xi * ${w}u + j + t - ${pl}u];
       }
     }
   }
-  partials[s * ${parameterCount}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
+  partials[b * ${parameterCount}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
       return pre + twoPart(inputCount, weights, inputGrad, weightGrad);
     }
     case 'pool': {
@@ -376,7 +372,7 @@ function twoPart(first: number, second: number, a: string, b: string): string {
 }
 
 /**
- * Sums each parameter's partials over the splits in order, keeps the sum
+ * Sums each parameter's partials over the records in order, keeps the sum
  * (optimiser[2P + p]), and takes Adam's step (Keras defaults, as
  * src/optim's adamUpdate). One more invocation sums the records' squared
  * errors into this step's loss slot.
@@ -392,7 +388,7 @@ export function updateShader(parameterCount: number, batch: number, adam: { beta
     return;
   }
   var g = 0.0;
-  for (var s = 0u; s < (step.count + ${RECORDS_PER_SPLIT - 1}u) / ${RECORDS_PER_SPLIT}u; s++) { g += partials[s * ${P}u + id]; }
+  for (var b = 0u; b < step.count; b++) { g += partials[b * ${P}u + id]; }
   optimiser[${2 * P}u + id] = g;
   let m = ${f32(adam.beta1)} * optimiser[id] + ${f32(1 - adam.beta1)} * g;
   let v = ${f32(adam.beta2)} * optimiser[${P}u + id] + ${f32(1 - adam.beta2)} * g * g;
