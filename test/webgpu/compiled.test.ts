@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
 import { encodeRecords } from '../../src/cluster/predict.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
-import { GpuCompiledAutoencoder } from '../../src/jit/webgpu/compiled.js';
+import { GpuCompiledAutoencoder, GpuProgramTooLargeError, gpuCompiledFor } from '../../src/jit/webgpu/compiled.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import type { ModelDescription } from '../../src/model/description.js';
 import { networkA, networkB } from '../../src/model/networks.js';
@@ -197,5 +197,19 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
     resident.dispose();
     onGpu.dispose();
     m64.dispose();
+  });
+
+  it('a batch whose buffers the device cannot bind runs op by op, and a record outside the resident set is refused', async () => {
+    const onGpu = new Autoencoder(networkA(), { backend: gpu });
+    await expect(GpuCompiledAutoencoder.create(gpu, onGpu.plan, 1 << 20, KERAS_ADAM)).rejects.toThrow(GpuProgramTooLargeError);
+    expect(await gpuCompiledFor(onGpu, 1 << 20)).toBeNull();
+    const compiled = await gpuCompiledFor(onGpu, 4);
+    const resident = tensor(new Float32Array(3 * onGpu.recordSize), [3, ...onGpu.inputShape], { backend: gpu });
+    compiled!.useRecords(resident);
+    expect(() => compiled!.train(Int32Array.from([0, 3]), { lr: 0, beta1: 0.9, beta2: 0.999, step: 0 })).toThrow(
+      /record 3 .* not one of the 3 resident records/,
+    );
+    resident.dispose();
+    onGpu.dispose();
   });
 });

@@ -74,6 +74,14 @@ function layoutOf(layers: readonly TileLayer[], batch: number): StepLayout {
   return { actOffsets, gradOffsets, actsSize: acts, gradsSize: Math.max(grads, 1), sizes };
 }
 
+/** The batch asked for needs a buffer larger than the device binds; such batches run op by op. */
+export class GpuProgramTooLargeError extends Error {
+  constructor(message: string) {
+    super(`compiled webgpu autoencoder: ${message}`);
+    this.name = 'GpuProgramTooLargeError';
+  }
+}
+
 interface Dispatch {
   readonly pipeline: GPUComputePipeline;
   readonly invocations: number;
@@ -154,6 +162,9 @@ export class GpuCompiledAutoencoder {
     const layers = tileLayers(plan);
     const layout = layoutOf(layers, batchSize);
     const P = plan.parameterCount;
+    const largest = 4 * Math.max(layout.actsSize, layout.gradsSize, batchSize * P);
+    const limit = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    if (largest > limit) throw new GpuProgramTooLargeError(`batch ${batchSize} needs a buffer of ${largest} bytes, the device binds at most ${limit}`);
     const entries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
       ...[1, 2, 3].map((binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' as const } })),
@@ -177,12 +188,12 @@ export class GpuCompiledAutoencoder {
     const encoderLayers = plan.layers.filter((l) => l.part === 'encoder').length;
     const gather = compile('gather', gatherShader(R, batchSize, layout), batchSize * R);
     const forward = layers.map((layer, l) => compile(`forward ${l}`, forwardShader(layer, l, batchSize, layout), forwardInvocations(layer, batchSize)));
-    const loss = compile('loss', lossShader(R, batchSize, layout), batchSize);
+    const loss = compile('loss', lossShader(R, batchSize, layout, layers.at(-1)!), batchSize);
     const backward = layers
       .map((layer, l) => ({ layer, l, ...backwardInvocations(layer, l, batchSize) }))
       .filter(({ input, weights }) => input + weights > 0)
       .reverse()
-      .map(({ layer, l, input, weights }) => compile(`backward ${l}`, backwardShader(layer, l, batchSize, P, layout), input + weights));
+      .map(({ layer, l, input, weights }) => compile(`backward ${l}`, backwardShader(layer, layers[l - 1] ?? null, l, batchSize, P, layout), input + weights));
     const update = compile('update', updateShader(P, batchSize, adam), P + 1);
     const all = await Promise.all([gather, ...forward, loss, ...backward, update]);
     const train = all;
@@ -428,7 +439,8 @@ const cache = new WeakMap<WebGpuBackend, Map<string, Promise<GpuCompiledAutoenco
 
 /**
  * The compiled WebGPU form of `model` for batches of up to `batchSize`, or
- * null when the model does not run on a WebGPU backend in float32. The
+ * null when the model does not run on a WebGPU backend in float32 or the
+ * batch needs larger buffers than the device binds. The
  * caller loads the parameters (and lends the records) before each use; one
  * program serves one loop at a time.
  */
@@ -447,5 +459,10 @@ export async function gpuCompiledFor(model: Autoencoder, batchSize: number, adam
     programs.set(key, program);
     program.catch(() => programs.delete(key));
   }
-  return program;
+  try {
+    return await program;
+  } catch (err) {
+    if (err instanceof GpuProgramTooLargeError) return null;
+    throw err;
+  }
 }

@@ -110,6 +110,18 @@ function derivative(a: Activation, y: string): string {
   }
 }
 
+/**
+ * Stores the gradient of acts[l] at element `index` (relative to its start).
+ * When acts[l] is the output of a convolution with an activation, what is
+ * stored is already the gradient of its pre-activation (value x act'(y)), so
+ * the convolution's backward pass reads it as it is, once per use.
+ */
+function storeGradient(layout: StepLayout, l: number, producer: TileLayer | null, index: string, value: string): string {
+  const target = `grads[${layout.gradOffsets[l]}u + ${index}]`;
+  if (producer === null || producer.kind !== 'conv' || producer.activation === 'linear') return `${target} = ${value};`;
+  return `${target} = (${value}) * ${derivative(producer.activation, `acts[${layout.actOffsets[l]}u + ${index}]`)};`;
+}
+
 /** Lines that split `id` into (b, c, i, j) of a [batch, c, h, w] tensor. */
 function coordinates(c: number, h: number, w: number): string {
   const size = c * h * w;
@@ -207,10 +219,9 @@ ${store('best')}`,
 }
 
 /** The gradient of the mean squared error at the reconstruction, and each record's squared error. One invocation per record. */
-export function lossShader(recordSize: number, batch: number, layout: StepLayout): string {
+export function lossShader(recordSize: number, batch: number, layout: StepLayout, last: TileLayer): string {
   const x = layout.actOffsets[0]!;
   const y = layout.actOffsets.at(-1)!;
-  const g = layout.gradOffsets.at(-1)!;
   return entry(
     batch,
     `  let b = id;
@@ -219,7 +230,7 @@ export function lossShader(recordSize: number, batch: number, layout: StepLayout
   for (var e = b * ${recordSize}u; e < (b + 1u) * ${recordSize}u; e++) {
     let d = acts[${y}u + e] - acts[${x}u + e];
     squares += d * d;
-    grads[${g}u + e] = step.mseScale * d;
+    ${storeGradient(layout, layout.actOffsets.length - 1, last, 'e', 'step.mseScale * d')}
   }
   sums[b] = squares;`,
   );
@@ -238,15 +249,14 @@ export function backwardInvocations(layer: TileLayer, l: number, batch: number):
  * gather one element of the input's gradient; invocations [input, input +
  * weights) each sum one parameter's gradient over one split of the batch.
  * The two read the same tensors and write different ones, so they need no
- * barrier between them. A convolution's activation derivative is applied
- * where its output gradient is read.
+ * barrier between them. The gradient written for the input is already that
+ * of the pre-activation when the input is a convolution's output (storeGradient).
  */
-export function backwardShader(layer: TileLayer, l: number, batch: number, parameterCount: number, layout: StepLayout): string {
+export function backwardShader(layer: TileLayer, producer: TileLayer | null, l: number, batch: number, parameterCount: number, layout: StepLayout): string {
   const { input: inputCount, weights } = backwardInvocations(layer, l, batch);
   const x = layout.actOffsets[l]!;
   const y = layout.actOffsets[l + 1]!;
   const gy = layout.gradOffsets[l + 1]!;
-  const gx = layout.gradOffsets[l]!;
   const { c, h, w } = layer.input;
   const o = layer.output;
   const outAt = `b * ${o.c * o.h * o.w}u`;
@@ -256,9 +266,9 @@ export function backwardShader(layer: TileLayer, l: number, batch: number, param
   switch (layer.kind) {
     case 'conv': {
       const { kh, kw, pt, pl } = layer;
+      // The gradient of the pre-activation, as the kernel that wrote it left it (storeGradient).
       const pre = `fn preActivationGrad(k: u32) -> f32 {
-  let yv = acts[${y}u + k];
-  return grads[${gy}u + k] * ${derivative(layer.activation, 'yv')};
+  return grads[${gy}u + k];
 }
 `;
       // Gradient of the pre-activation at output (o, oi, oj) of record b, zero outside the output plane.
@@ -286,7 +296,7 @@ ${range(c)
   .join('\n')}
 ${inputTaps.join('\n')}
 ${range(c)
-  .map((ci) => `  grads[${gx}u + b * ${c * h * w}u + ${ci * h * w}u + e] = acc${ci};`)
+  .map((ci) => `  ${storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + e`, `acc${ci}`)}`)
   .join('\n')}`;
       const kernelSize = c * kh * kw;
       const perRecord = o.c * (kernelSize + 1);
@@ -337,7 +347,7 @@ ${range(c)
       if (firstMax == ${h * w}u && acts[base + a * ${w}u + d] == best) { firstMax = a * ${w}u + d; }
     }
   }
-  grads[${gx}u + id] = select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j);`,
+  ${storeGradient(layout, l, producer, 'id', `select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j)`)}`,
       );
     }
     case 'upsample': {
@@ -351,7 +361,7 @@ ${range(c)
       acc += grads[${gy}u + out + (ch * ${o.h}u + i * ${fh}u + a) * ${o.w}u + j * ${fw}u + d];
     }
   }
-  grads[${gx}u + id] = acc;`,
+  ${storeGradient(layout, l, producer, 'id', 'acc')}`,
       );
     }
     case 'activation':
@@ -359,7 +369,7 @@ ${range(c)
         inputCount,
         `${head}
   let yv = acts[${y}u + id];
-  grads[${gx}u + id] = grads[${gy}u + id] * ${derivative(layer.activation, 'yv')};`,
+  ${storeGradient(layout, l, producer, 'id', `grads[${gy}u + id] * ${derivative(layer.activation, 'yv')}`)}`,
       );
   }
 }
