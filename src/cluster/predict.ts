@@ -5,7 +5,7 @@ import { tensor } from '../tensor/create.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { compiledFor } from '../jit/compiled.js';
-import { gpuCompiledFor } from '../jit/webgpu/compiled.js';
+import { gpuCompiledFor, KERAS_ADAM } from '../jit/webgpu/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { argmaxRows, type ClusteringLayer } from './clustering.js';
 import { recordCount } from './training.js';
@@ -61,32 +61,27 @@ async function forEachBatch(
     }
     return n;
   }
-  // On WebGPU, the compiled encoder: each batch's codes in a few dispatches; the soft assignments follow op by op from them.
-  const onGpu = await gpuCompiledFor(model, batchSize);
+  // On WebGPU, the compiled encoder and clustering head: each batch's codes and soft assignments in a few dispatches.
+  const onGpu = await gpuCompiledFor(model, batchSize, KERAS_ADAM, clustering && { k: clustering.k, alpha: clustering.alpha });
   if (onGpu !== null) {
     onGpu.loadParameters(model.parameters());
+    if (clustering !== null) onGpu.loadCentroids(clustering.centroids);
     if (onDevice) onGpu.useRecords(inputs);
     for (let start = 0; start < n; start += batchSize) {
       const count = Math.min(batchSize, n - start);
-      let codes: Float32Array;
-      if (onDevice) codes = await onGpu.encode(start, count);
-      else {
-        // A host array goes up one batch at a time, so large sets need not fit on the device.
-        const batch = tensor(inputs.subarray(start * size, (start + count) * size), [count, ...model.inputShape], { backend: model.backend });
-        onGpu.useRecords(batch);
-        try {
-          codes = await onGpu.encode(0, count);
-        } finally {
-          batch.dispose();
+      // A host array goes up one batch at a time, so large sets need not fit on the device.
+      const batch = onDevice ? null : tensor(inputs.subarray(start * size, (start + count) * size), [count, ...model.inputShape], { backend: model.backend });
+      if (batch !== null) onGpu.useRecords(batch);
+      const first = batch === null ? start : 0;
+      try {
+        if (clustering === null) visit(start, await onGpu.encode(first, count), null);
+        else {
+          const { codes, q } = await onGpu.assign(first, count);
+          visit(start, codes, q);
         }
+      } finally {
+        batch?.dispose();
       }
-      let soft: Float32Array | null = null;
-      if (clustering !== null) {
-        const q = tidy(() => noGrad(() => clustering.softAssign(tensor(codes, [count, model.codeSize], { backend: model.backend }))));
-        soft = (await q.data()) as Float32Array;
-        q.dispose();
-      }
-      visit(start, codes, soft);
     }
     return n;
   }

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
-import { encodeRecords } from '../../src/cluster/predict.js';
+import { ClusteringLayer } from '../../src/cluster/clustering.js';
+import { encodeRecords, predict } from '../../src/cluster/predict.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
 import { GpuCompiledAutoencoder, GpuProgramTooLargeError, gpuCompiledFor } from '../../src/jit/webgpu/compiled.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
@@ -211,5 +212,25 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
     );
     resident.dispose();
     onGpu.dispose();
+  });
+
+  it("soft assignments of network A's codes to three centroids (Student's t, alpha 1) match the CPU's", async () => {
+    const { onGpu, m64 } = await twins(gpu, networkA(), 6);
+    const n = 11;
+    const records = uniformRecords(n, onGpu.recordSize, 9);
+    const codes = await encodeRecords(m64, records);
+    // Centroids at three of the codes, moved a little, so every q is far from 0 and 1.
+    const centroids = Float32Array.from([0, 4, 8].flatMap((r) => Array.from(codes.subarray(r * 12, r * 12 + 12), (v, m) => v + 0.01 * (m - 6))));
+    const onCpu = new ClusteringLayer(centroids, 3, 12, { backend: cpu, dtype: 'float64' });
+    const onDevice = new ClusteringLayer(centroids, 3, 12, { backend: gpu });
+    const want = await predict(m64, onCpu, records, { batchSize: 4 });
+    const got = await predict(onGpu, onDevice, records, { batchSize: 4 });
+    expectClose('codes', got.codes, want.codes, { rtol: 1e-5, atol: 1e-6 });
+    expectClose('soft assignments', got.q, want.q, { rtol: 1e-4, atol: 1e-6 });
+    expect(Array.from(got.clusters)).toEqual(Array.from(want.clusters));
+    onCpu.dispose();
+    onDevice.dispose();
+    onGpu.dispose();
+    m64.dispose();
   });
 });

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { TileLayer } from '../layers.js';
 import { tileLayers } from '../program.js';
 import {
+  assignShader,
   backwardInvocations,
   backwardShader,
   forwardInvocations,
@@ -108,6 +109,10 @@ export class GpuCompiledAutoencoder {
   private readonly bindLayout: GPUBindGroupLayout;
   private readonly train_: readonly Dispatch[];
   private readonly encode_: readonly Dispatch[];
+  /** The clustering head's soft assignments after the encoder; null without a head. */
+  private readonly assign_: Dispatch | null;
+  /** Clusters of the head; 0 without one. */
+  readonly k: number;
   private readonly params: GPUBuffer;
   private readonly optimiser: GPUBuffer;
   private readonly partials: GPUBuffer;
@@ -125,7 +130,8 @@ export class GpuCompiledAutoencoder {
     private readonly backend: WebGpuBackend,
     plan: ModelPlan,
     batchSize: number,
-    pipelines: { train: readonly Dispatch[]; encode: readonly Dispatch[]; bindLayout: GPUBindGroupLayout },
+    pipelines: { train: readonly Dispatch[]; encode: readonly Dispatch[]; assign: Dispatch | null; bindLayout: GPUBindGroupLayout },
+    k: number,
   ) {
     const layers = tileLayers(plan);
     this.device = backend.gpuDevice;
@@ -136,13 +142,15 @@ export class GpuCompiledAutoencoder {
     this.parameterCount = plan.parameterCount;
     this.train_ = pipelines.train;
     this.encode_ = pipelines.encode;
+    this.assign_ = pipelines.assign;
+    this.k = k;
     this.bindLayout = pipelines.bindLayout;
     this.dispatchesPerStep = this.train_.length;
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const buffer = (floats: number, label: string, usage = storage): GPUBuffer =>
       this.device.createBuffer({ size: Math.max(4, floats * 4), usage, label: `compiled ${label}` });
     const P = this.parameterCount;
-    this.params = buffer(P, 'parameters');
+    this.params = buffer(P + k * this.codeSize, 'parameters');
     this.optimiser = buffer(3 * P, 'optimiser');
     this.partials = buffer(batchSize * P, 'partials');
     this.acts = buffer(this.layout.actsSize, 'activations');
@@ -155,8 +163,12 @@ export class GpuCompiledAutoencoder {
     this.bound = { records: buffer(1, 'no records'), recordsBytes: 4, order: buffer(1, 'order'), sums: buffer(batchSize + 1, 'sums'), group: null };
   }
 
-  /** Compiles the shaders of `plan` for batches of up to `batchSize` records; rejects with the shader compiler's message on failure. */
-  static async create(backend: WebGpuBackend, plan: ModelPlan, batchSize: number, adam: AdamSettings): Promise<GpuCompiledAutoencoder> {
+  /**
+   * Compiles the shaders of `plan` for batches of up to `batchSize` records
+   * (with a clustering head of k clusters, alpha 1, for soft assignments);
+   * rejects with the shader compiler's message on failure.
+   */
+  static async create(backend: WebGpuBackend, plan: ModelPlan, batchSize: number, adam: AdamSettings, k = 0): Promise<GpuCompiledAutoencoder> {
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`compiled webgpu autoencoder: batch size ${batchSize}`);
     const device = backend.gpuDevice;
     const layers = tileLayers(plan);
@@ -165,6 +177,7 @@ export class GpuCompiledAutoencoder {
     const largest = 4 * Math.max(layout.actsSize, layout.gradsSize, batchSize * P);
     const limit = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     if (largest > limit) throw new GpuProgramTooLargeError(`batch ${batchSize} needs a buffer of ${largest} bytes, the device binds at most ${limit}`);
+    if (batchSize * k > layout.gradsSize) throw new Error(`compiled webgpu autoencoder: ${k} clusters do not fit the gradient buffer of this network`);
     const entries: GPUBindGroupLayoutEntry[] = [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
       ...[1, 2, 3].map((binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' as const } })),
@@ -195,10 +208,12 @@ export class GpuCompiledAutoencoder {
       .reverse()
       .map(({ layer, l, input, weights }) => compile(`backward ${l}`, backwardShader(layer, layers[l - 1] ?? null, l, batchSize, P, layout), input + weights));
     const update = compile('update', updateShader(P, batchSize, adam), P + 1);
+    const codes = layout.actOffsets[encoderLayers]!;
+    const assign = k > 0 ? compile('assign', assignShader(plan.codeSize, k, batchSize, P, codes), batchSize) : null;
     const all = await Promise.all([gather, ...forward, loss, ...backward, update]);
     const train = all;
     const encode = all.slice(0, 1 + encoderLayers);
-    return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, encode, bindLayout });
+    return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, encode, assign: await assign, bindLayout }, k);
   }
 
   /**
@@ -223,6 +238,16 @@ export class GpuCompiledAutoencoder {
   /** Copies the trained parameter values (and the optimiser's moments) back into the tensors, on the device. */
   storeParameters(params: readonly Tensor[], adam: AdamState | null = null): void {
     this.copyParameters(params, adam, 'out');
+  }
+
+  /** Copies the clustering head's centroids [k, codeSize] in, on the device. */
+  loadCentroids(centroids: Tensor): void {
+    this.check();
+    if (centroids.size !== this.k * this.codeSize)
+      throw new Error(`compiled webgpu autoencoder: ${centroids.size} centroid values, expected ${this.k} x ${this.codeSize}`);
+    const encoder = this.device.createCommandEncoder({ label: 'compiled centroids in' });
+    encoder.copyBufferToBuffer(this.backend.bufferOf(centroids.storage), 0, this.params, this.parameterCount * 4, centroids.size * 4);
+    this.submit(encoder);
   }
 
   private copyParameters(params: readonly Tensor[], adam: AdamState | null, direction: 'in' | 'out'): void {
@@ -294,19 +319,34 @@ export class GpuCompiledAutoencoder {
 
   /** Codes [count, codeSize] of resident records [start, start + count), in batches of batchSize, read back once. */
   async encode(start: number, count: number): Promise<Float32Array> {
+    return (await this.infer(start, count, null)).codes;
+  }
+
+  /** Codes and soft assignments [count, k] of resident records [start, start + count), read back once. */
+  async assign(start: number, count: number): Promise<{ codes: Float32Array; q: Float32Array }> {
+    if (this.assign_ === null) throw new Error('compiled webgpu autoencoder: soft assignments asked of a program compiled without a clustering head');
+    const { codes, q } = await this.infer(start, count, this.assign_);
+    return { codes, q: q! };
+  }
+
+  private async infer(start: number, count: number, assign: Dispatch | null): Promise<{ codes: Float32Array; q: Float32Array | null }> {
     this.check();
     const available = this.bound.recordsBytes / 4 / this.recordSize;
     if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= available))
       throw new Error(`compiled webgpu autoencoder: records [${start}, ${start + count}) are not all among the ${available} resident ones`);
-    if (count === 0) return new Float32Array(0);
+    const k = assign === null ? 0 : this.k;
+    if (count === 0) return { codes: new Float32Array(0), q: assign === null ? null : new Float32Array(0) };
     const batches = Math.ceil(count / this.batchSize);
     this.writeOrder(
       Int32Array.from({ length: count }, (_, i) => start + i),
       batches,
     );
-    const bytes = count * this.codeSize * 4;
-    const codes = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'compiled codes' });
+    // Codes of every record, then their soft assignments.
+    const codeBytes = count * this.codeSize * 4;
+    const bytes = codeBytes + count * k * 4;
+    const out = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'compiled codes' });
     const codesAt = this.layout.actOffsets[this.encode_.length - 1]! * 4;
+    const dispatches = assign === null ? this.encode_ : [...this.encode_, assign];
     for (let first = 0; first < batches; first += STEPS_PER_SUBMIT) {
       const chunk = Math.min(STEPS_PER_SUBMIT, batches - first);
       const encoder = this.device.createCommandEncoder({ label: 'compiled encode' });
@@ -315,17 +355,19 @@ export class GpuCompiledAutoencoder {
         const records = Math.min(this.batchSize, count - batch * this.batchSize);
         this.writeStep(s, { start: batch * this.batchSize, count: records, mseScale: 0, alpha: 0, lossSlot: 0 });
         const pass = encoder.beginComputePass({ label: 'compiled encode' });
-        this.encodeDispatches(pass, this.encode_, s);
+        this.encodeDispatches(pass, dispatches, s);
         pass.end();
-        encoder.copyBufferToBuffer(this.acts, codesAt, codes, batch * this.batchSize * this.codeSize * 4, records * this.codeSize * 4);
+        encoder.copyBufferToBuffer(this.acts, codesAt, out, batch * this.batchSize * this.codeSize * 4, records * this.codeSize * 4);
+        if (k > 0) encoder.copyBufferToBuffer(this.grads, 0, out, codeBytes + batch * this.batchSize * k * 4, records * k * 4);
       }
       this.device.queue.writeBuffer(this.uniforms, 0, this.uniformBytes, 0, chunk * UNIFORM_STRIDE);
       this.submit(encoder);
     }
     try {
-      return await this.readBuffer(codes, 0, bytes);
+      const values = await this.readBuffer(out, 0, bytes);
+      return { codes: values.subarray(0, count * this.codeSize), q: k > 0 ? values.subarray(count * this.codeSize) : null };
     } finally {
-      codes.destroy();
+      out.destroy();
     }
   }
 
@@ -439,23 +481,30 @@ const cache = new WeakMap<WebGpuBackend, Map<string, Promise<GpuCompiledAutoenco
 
 /**
  * The compiled WebGPU form of `model` for batches of up to `batchSize`, or
- * null when the model does not run on a WebGPU backend in float32 or the
- * batch needs larger buffers than the device binds. The
+ * null when the model does not run on a WebGPU backend in float32, the
+ * head's alpha is not 1, or the batch needs larger buffers than the device
+ * binds. The
  * caller loads the parameters (and lends the records) before each use; one
  * program serves one loop at a time.
  */
-export async function gpuCompiledFor(model: Autoencoder, batchSize: number, adam: AdamSettings = KERAS_ADAM): Promise<GpuCompiledAutoencoder | null> {
+export async function gpuCompiledFor(
+  model: Autoencoder,
+  batchSize: number,
+  adam: AdamSettings = KERAS_ADAM,
+  head: { k: number; alpha: number } | null = null,
+): Promise<GpuCompiledAutoencoder | null> {
   const backend = model.backend;
-  if (!(backend instanceof WebGpuBackend) || model.dtype !== 'float32') return null;
+  if (!(backend instanceof WebGpuBackend) || model.dtype !== 'float32' || (head !== null && head.alpha !== 1)) return null;
+  const k = head?.k ?? 0;
   let programs = cache.get(backend);
   if (programs === undefined) {
     programs = new Map();
     cache.set(backend, programs);
   }
-  const key = JSON.stringify([model.description, batchSize, adam.beta1, adam.beta2, adam.eps]);
+  const key = JSON.stringify([model.description, batchSize, adam.beta1, adam.beta2, adam.eps, k]);
   let program = programs.get(key);
   if (program === undefined) {
-    program = GpuCompiledAutoencoder.create(backend, model.plan, batchSize, adam);
+    program = GpuCompiledAutoencoder.create(backend, model.plan, batchSize, adam, k);
     programs.set(key, program);
     program.catch(() => programs.delete(key));
   }

@@ -382,6 +382,33 @@ function twoPart(first: number, second: number, a: string, b: string): string {
 }
 
 /**
+ * The clustering head at inference: Student's t soft assignments (alpha 1)
+ * of each record's code to k centroids (params after the model's
+ * parameters, [k, codeSize]), q_j = (1 + |z - mu_j|^2)^-1 normalised over j,
+ * written to grads [batch, k] (free while encoding). One invocation per record.
+ */
+export function assignShader(codeSize: number, k: number, batch: number, parameterCount: number, codes: number): string {
+  return entry(
+    batch,
+    `  let b = id;
+  if (b >= step.count) { return; }
+  let z = ${codes}u + b * ${codeSize}u;
+  var total = 0.0;
+  for (var j = 0u; j < ${k}u; j++) {
+    var squares = 0.0;
+    for (var m = 0u; m < ${codeSize}u; m++) {
+      let d = acts[z + m] - params[${parameterCount}u + j * ${codeSize}u + m];
+      squares += d * d;
+    }
+    let t = 1.0 / (1.0 + squares);
+    grads[b * ${k}u + j] = t;
+    total += t;
+  }
+  for (var j = 0u; j < ${k}u; j++) { grads[b * ${k}u + j] = grads[b * ${k}u + j] / total; }`,
+  );
+}
+
+/**
  * Sums each parameter's partials over the records in order, keeps the sum
  * (optimiser[2P + p]), and takes Adam's step (Keras defaults, as
  * src/optim's adamUpdate). One more invocation sums the records' squared
