@@ -20,6 +20,7 @@ import type { TileLayer } from '../layers.js';
  * [batch, parameters], and the update kernel adds the rows in record order.
  * The sums therefore have the same order on every device and every run.
  */
+
 /** Invocations per workgroup of every kernel. */
 export const WORKGROUP = 64;
 
@@ -246,8 +247,9 @@ export function backwardInvocations(layer: TileLayer, l: number, batch: number):
 
 /**
  * The backward pass of layer l in one dispatch: invocations [0, input) each
- * gather one element of the input's gradient; invocations [input, input +
- * weights) each sum one parameter's gradient over one split of the batch.
+ * gather the input's gradient at one element (at one position, every
+ * channel, for a convolution); invocations [input, input + weights) each sum
+ * one parameter's gradient over one record.
  * The two read the same tensors and write different ones, so they need no
  * barrier between them. The gradient written for the input is already that
  * of the pre-activation when the input is a convolution's output (storeGradient).
