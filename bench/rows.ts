@@ -1,10 +1,10 @@
 import { Bench } from 'tinybench';
-import { Rng, apply, noGrad, sizeOf, tensor, type Backend, type Shape, type Tensor } from '../src/engine.js';
+import { Rng, apply, noGrad, sizeOf, tensor, type Backend, type Shape, type Tensor, type WebGpuBackend } from '../src/engine.js';
 import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from '../src/kernels/conv.js';
 import { planModel } from '../src/model/description.js';
 import { parameterShapes } from '../src/model/layers.js';
 import { networkA } from '../src/model/networks.js';
-import { inference, trainingStep, type Workload } from './step.js';
+import { compiledGpuInference, compiledGpuSteps, inference, trainingStep, type Workload } from './step.js';
 
 export type BenchOptions = ConstructorParameters<typeof Bench>[0];
 
@@ -18,6 +18,8 @@ export interface Row {
   gflops: number;
   /** Only for tasks that process a batch of records. */
   recordsPerSecond?: number;
+  /** Only for training steps on WebGPU. */
+  dispatchesPerStep?: number;
 }
 
 interface Conv {
@@ -154,6 +156,78 @@ export async function stepRows(
   return rows;
 }
 
+/** FLOPs of network A's convolutions in one training step at `batch` (forward, input gradient but for the first layer, weight gradient). */
+function stepFlops(batch: number): number {
+  const forward = networkAConvs.map((conv) => convFlops(conv, batch));
+  return 3 * forward.reduce((a, b) => a + b, 0) - forward[0]!;
+}
+
+/** Median of `samples` timings (ms) of `run`, after one untimed warm-up run. */
+async function medianMs(samples: number, run: () => Promise<void>): Promise<number> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(samples / 2)]!;
+}
+
+/**
+ * Network A training steps on WebGPU, op by op (autograd, one dispatch per
+ * op, counted on the backend) and through the compiled program (src/jit/webgpu),
+ * at each batch size. A compiled sample runs enough steps to fill about 2,048
+ * records, as one stretch of an epoch, and the row gives the time per step.
+ */
+export async function gpuStepRows(gpu: WebGpuBackend, batches: readonly number[], samples: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const batch of batches) {
+    const opByOp = trainingStep(batch, gpu, false);
+    const before = gpu.dispatched;
+    opByOp.run();
+    const dispatches = gpu.dispatched - before;
+    const opMs = await medianMs(samples, async () => {
+      opByOp.run();
+      await gpu.sync();
+    });
+    opByOp.dispose();
+    const steps = Math.max(1, Math.ceil(2048 / batch));
+    const compiled = await compiledGpuSteps(batch, gpu, steps);
+    const compiledMs =
+      (await medianMs(samples, async () => {
+        compiled.run();
+        await gpu.sync();
+      })) / steps;
+    compiled.dispose();
+    for (const [label, ms, perStep] of [
+      ['op by op', opMs, dispatches],
+      ['compiled', compiledMs, compiled.dispatchesPerStep],
+    ] as const)
+      rows.push({
+        name: `network A training step, batch ${batch} (${label})`,
+        backend: gpu.name,
+        medianMs: ms,
+        gflops: stepFlops(batch) / (ms * 1e6),
+        recordsPerSecond: batch / (ms / 1e3),
+        dispatchesPerStep: perStep,
+      });
+  }
+  return rows;
+}
+
+/** Network A's encoder over `batch` resident records through the compiled WebGPU program, codes read back. */
+export async function gpuInferenceRows(gpu: WebGpuBackend, batch: number, samples: number): Promise<Row[]> {
+  const work = await compiledGpuInference(batch, gpu);
+  const ms = await medianMs(samples, work.run);
+  work.dispose();
+  const flops = networkAConvs.slice(0, 3).reduce((a, conv) => a + convFlops(conv, batch), 0);
+  return [
+    { name: `network A encoder, batch ${batch} (compiled)`, backend: gpu.name, medianMs: ms, gflops: flops / (ms * 1e6), recordsPerSecond: batch / (ms / 1e3) },
+  ];
+}
+
 export function printRows(title: string, rows: readonly Row[]): void {
   console.log(`\n${title}`);
   console.table(
@@ -163,6 +237,7 @@ export function printRows(title: string, rows: readonly Row[]): void {
       'median ms': r.medianMs.toFixed(3),
       ...(r.recordsPerSecond !== undefined && { 'records/s': r.recordsPerSecond.toFixed(0) }),
       'GFLOP/s': r.gflops.toFixed(2),
+      ...(r.dispatchesPerStep !== undefined && { 'dispatches/step': r.dispatchesPerStep }),
     })),
   );
 }

@@ -1,4 +1,20 @@
-import { Adam, Rng, backward, compiledFor, cpu, cpuData, model, mse, noGrad, optimiserStep, tidy, uniform, type Backend } from '../src/engine.js';
+import {
+  Adam,
+  Rng,
+  backward,
+  compiledFor,
+  cpu,
+  cpuData,
+  model,
+  mse,
+  noGrad,
+  optimiserStep,
+  tidy,
+  uniform,
+  type Backend,
+  type WebGpuBackend,
+} from '../src/engine.js';
+import { GpuCompiledAutoencoder } from '../src/jit/webgpu/compiled.js';
 
 /** A benchmarked piece of work: `run` does it once, `dispose` frees what it holds; timing starts once `started` resolves (the compiled kernels' threads are up). */
 export interface Workload {
@@ -73,5 +89,50 @@ export function inference(batchSize: number, backend: Backend = cpu, compiled = 
       }),
     dispose,
     started: nothingToStart,
+  };
+}
+
+/**
+ * `steps` pre-training steps of network A at `batchSize` through the compiled
+ * WebGPU program (src/jit/webgpu), as `pretrain` runs an epoch there: the
+ * records resident on the device, one command buffer per 64 steps, nothing
+ * read back. `run` only issues the work; the caller waits on the backend.
+ */
+export async function compiledGpuSteps(batchSize: number, gpu: WebGpuBackend, steps: number): Promise<Workload & { dispatchesPerStep: number }> {
+  const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
+  const optimizer = new Adam(autoencoder.parameters());
+  const n = batchSize * steps;
+  const x = uniform([n, ...autoencoder.inputShape], new Rng(inputSeed), 0, 1, { backend: gpu });
+  const program = await GpuCompiledAutoencoder.create(gpu, autoencoder.plan, batchSize, optimizer);
+  program.useRecords(x);
+  program.loadParameters(autoencoder.parameters(), optimizer);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  return {
+    run: () => program.train(order, optimizer),
+    dispose: () => {
+      program.dispose();
+      optimizer.dispose();
+      autoencoder.dispose();
+      x.dispose();
+    },
+    started: nothingToStart,
+    dispatchesPerStep: program.dispatchesPerStep,
+  };
+}
+
+/** Network A's encoder on `batchSize` resident records through the compiled WebGPU program; `run` reads the codes back. */
+export async function compiledGpuInference(batchSize: number, gpu: WebGpuBackend): Promise<{ run(): Promise<void>; dispose(): void }> {
+  const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
+  const x = uniform([batchSize, ...autoencoder.inputShape], new Rng(inputSeed), 0, 1, { backend: gpu });
+  const program = await GpuCompiledAutoencoder.create(gpu, autoencoder.plan, batchSize, { beta1: 0.9, beta2: 0.999, eps: 1e-7 });
+  program.useRecords(x);
+  program.loadParameters(autoencoder.parameters());
+  return {
+    run: async () => void (await program.encode(0, batchSize)),
+    dispose: () => {
+      program.dispose();
+      autoencoder.dispose();
+      x.dispose();
+    },
   };
 }

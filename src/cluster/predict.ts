@@ -5,6 +5,7 @@ import { tensor } from '../tensor/create.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import { compiledFor } from '../jit/compiled.js';
+import { gpuCompiledFor, KERAS_ADAM } from '../jit/webgpu/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { argmaxRows, type ClusteringLayer } from './clustering.js';
 import { recordCount } from './training.js';
@@ -57,6 +58,30 @@ async function forEachBatch(
       const q = clustering === null ? null : new Float32Array(count * clustering.k);
       compiled.encode(data, start, count, codes, q);
       visit(start, codes, q);
+    }
+    return n;
+  }
+  // On WebGPU, the compiled encoder and clustering head: each batch's codes and soft assignments in a few dispatches.
+  const onGpu = await gpuCompiledFor(model, batchSize, KERAS_ADAM, clustering && { k: clustering.k, alpha: clustering.alpha });
+  if (onGpu !== null) {
+    onGpu.loadParameters(model.parameters());
+    if (clustering !== null) onGpu.loadCentroids(clustering.centroids);
+    if (onDevice) onGpu.useRecords(inputs);
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      // A host array goes up one batch at a time, so large sets need not fit on the device.
+      const batch = onDevice ? null : tensor(inputs.subarray(start * size, (start + count) * size), [count, ...model.inputShape], { backend: model.backend });
+      if (batch !== null) onGpu.useRecords(batch);
+      const first = batch === null ? start : 0;
+      try {
+        if (clustering === null) visit(start, await onGpu.encode(first, count), null);
+        else {
+          const { codes, q } = await onGpu.assign(first, count);
+          visit(start, codes, q);
+        }
+      } finally {
+        batch?.dispose();
+      }
     }
     return n;
   }

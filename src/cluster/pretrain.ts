@@ -6,6 +6,7 @@ import { Adam } from '../optim/optimizer.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compiledFor, hostTensor, optimiserStep, type CompiledAutoencoder } from '../jit/compiled.js';
+import { gpuCompiledFor, type GpuCompiledAutoencoder } from '../jit/webgpu/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { captureCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTarget, type PretrainProgress } from './checkpoint.js';
 import {
@@ -87,6 +88,9 @@ export async function pretrain(model: Autoencoder, inputs: Float32Array | Tensor
   const started = performance.now();
   let firstEpoch = 0;
   try {
+    // On WebGPU, the compiled step: whole epochs on the device, the records resident there, losses read back once per epoch.
+    const onDevice = await gpuCompiledFor(model, batchSize, optimizer);
+    onDevice?.useRecords(records);
     if (options.resume) {
       restoreAdam(optimizer, names, options.resume.optimizer);
       firstEpoch = options.resume.progress.epochsDone;
@@ -105,62 +109,85 @@ export async function pretrain(model: Autoencoder, inputs: Float32Array | Tensor
     let epochSum = 0;
     let epochCount = 0;
 
-    const drain = async (): Promise<void> => {
-      const read = await reader.read();
-      for (const { meta, values } of read) {
-        const loss = values[0]!;
-        if (!Number.isFinite(loss)) {
-          model.setWeights(lastGood.weights);
-          // The file, if any, is brought to the last good state too (it may lag behind when `every` > 1).
-          if (options.checkpoint) await saveCheckpoint(options.checkpoint.path, lastGood);
-          throw new NonFiniteLossError('pretrain', 'reconstruction', loss, meta.iteration, meta.epoch, {
-            epoch: lastGoodEpoch,
-            iteration: lastGoodEpoch * batchesPerEpoch,
-            ...(options.checkpoint && { checkpointPath: options.checkpoint.path }),
-          });
-        }
-        epochSum += loss * meta.count;
-        epochCount += meta.count;
-      }
-      const last = read[read.length - 1];
-      if (last && options.onProgress) {
-        const elapsed = secondsSince(started);
-        const done = last.meta.iteration - firstEpoch * batchesPerEpoch;
-        options.onProgress({
-          stage: 'pretrain',
-          epoch: last.meta.epoch,
-          epochs,
-          iteration: last.meta.iteration,
-          totalIterations: epochs * batchesPerEpoch,
-          loss: last.values[0]!,
-          iterationsPerSecond: done / elapsed,
-          recordsPerSecond: (done * batchSize) / elapsed,
-          elapsedSeconds: elapsed,
+    /** Adds a batch's loss to the epoch's; a non-finite one restores the last good state and throws. */
+    const account = async (meta: { epoch: number; iteration: number; count: number }, loss: number): Promise<void> => {
+      if (!Number.isFinite(loss)) {
+        model.setWeights(lastGood.weights);
+        // The file, if any, is brought to the last good state too (it may lag behind when `every` > 1).
+        if (options.checkpoint) await saveCheckpoint(options.checkpoint.path, lastGood);
+        throw new NonFiniteLossError('pretrain', 'reconstruction', loss, meta.iteration, meta.epoch, {
+          epoch: lastGoodEpoch,
+          iteration: lastGoodEpoch * batchesPerEpoch,
+          ...(options.checkpoint && { checkpointPath: options.checkpoint.path }),
         });
       }
+      epochSum += loss * meta.count;
+      epochCount += meta.count;
+    };
+
+    const report = (meta: { epoch: number; iteration: number }, loss: number): void => {
+      if (!options.onProgress) return;
+      const elapsed = secondsSince(started);
+      const done = meta.iteration - firstEpoch * batchesPerEpoch;
+      options.onProgress({
+        stage: 'pretrain',
+        epoch: meta.epoch,
+        epochs,
+        iteration: meta.iteration,
+        totalIterations: epochs * batchesPerEpoch,
+        loss,
+        iterationsPerSecond: done / elapsed,
+        recordsPerSecond: (done * batchSize) / elapsed,
+        elapsedSeconds: elapsed,
+      });
+    };
+
+    const drain = async (): Promise<void> => {
+      const read = await reader.read();
+      for (const { meta, values } of read) await account(meta, values[0]!);
+      const last = read[read.length - 1];
+      if (last) report(last.meta, last.values[0]!);
+    };
+
+    /** One epoch through the compiled WebGPU step: parameters and moments in, every batch, parameters and moments out, then one read of the losses. */
+    const deviceEpoch = async (program: GpuCompiledAutoencoder, epoch: number, order: Int32Array): Promise<void> => {
+      program.loadParameters(model.parameters(), optimizer);
+      program.train(order, optimizer);
+      program.storeParameters(model.parameters(), optimizer);
+      const squaredErrors = await program.losses();
+      let meta = { epoch: epoch + 1, iteration: 0, count: 0 };
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        const count = Math.min(batchSize, n - b * batchSize);
+        meta = { epoch: epoch + 1, iteration: epoch * batchesPerEpoch + b + 1, count };
+        await account(meta, squaredErrors[b]! / (count * model.recordSize));
+      }
+      report(meta, squaredErrors[batchesPerEpoch - 1]! / (meta.count * model.recordSize));
     };
 
     for (let epoch = firstEpoch; epoch < epochs; epoch++) {
       const order = shuffle ? shuffledOrder(seed, epoch, n) : null;
       epochSum = 0;
       epochCount = 0;
-      for (let b = 0; b < batchesPerEpoch; b++) {
-        const start = b * batchSize;
-        const count = Math.min(batchSize, n - start);
-        const loss = compiled
-          ? compiledStep(compiled, (order ?? identity).subarray(start, start + count))
-          : tidy(() => {
-              const x = order ? gatherRows(records, order.subarray(start, start + count)) : sliceRows(records, start, count);
-              const reconstructionLoss = mse(model.reconstruct(x), x);
-              backward(reconstructionLoss);
-              optimizer.update();
-              optimizer.zeroGrad();
-              return reconstructionLoss;
-            });
-        reader.push({ epoch: epoch + 1, iteration: epoch * batchesPerEpoch + b + 1, count }, loss);
-        if (reader.size >= readInterval) await drain();
+      if (onDevice !== null) await deviceEpoch(onDevice, epoch, order ?? identity);
+      else {
+        for (let b = 0; b < batchesPerEpoch; b++) {
+          const start = b * batchSize;
+          const count = Math.min(batchSize, n - start);
+          const loss = compiled
+            ? compiledStep(compiled, (order ?? identity).subarray(start, start + count))
+            : tidy(() => {
+                const x = order ? gatherRows(records, order.subarray(start, start + count)) : sliceRows(records, start, count);
+                const reconstructionLoss = mse(model.reconstruct(x), x);
+                backward(reconstructionLoss);
+                optimizer.update();
+                optimizer.zeroGrad();
+                return reconstructionLoss;
+              });
+          reader.push({ epoch: epoch + 1, iteration: epoch * batchesPerEpoch + b + 1, count }, loss);
+          if (reader.size >= readInterval) await drain();
+        }
+        await drain();
       }
-      await drain();
       const epochLoss = epochSum / epochCount;
       epochLosses.push(epochLoss);
       options.onEpoch?.({ epoch: epoch + 1, loss: epochLoss, elapsedSeconds: secondsSince(started) });

@@ -113,6 +113,7 @@ export class WebGpuBackend implements Backend {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
+  private dispatchedTotal = 0;
   private flushScheduled = false;
   private readonly maxDispatches: number;
   /** Error scopes not yet popped; `read` waits for them so errors surface there at the latest. */
@@ -159,6 +160,26 @@ export class WebGpuBackend implements Backend {
   static async open(probe: FoundAdapter, options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
     const device = await probe.adapter.requestDevice({ requiredLimits: adapterLimits(probe.adapter), label: 'seiscluster' });
     return new WebGpuBackend(probe.gpu, device, probe.info, options);
+  }
+
+  /**
+   * The device, for programs that encode their own passes over this
+   * backend's tensors (src/jit/webgpu). They call `flush` first, so that
+   * queue order is program order.
+   */
+  get gpuDevice(): GPUDevice {
+    this.check();
+    return this.device;
+  }
+
+  /** Dispatches encoded through `run` since the backend opened (benchmarks count them per training step). */
+  get dispatched(): number {
+    return this.dispatchedTotal;
+  }
+
+  /** The device buffer that holds a tensor's storage (its first storage.size floats). */
+  bufferOf(storage: Storage): GPUBuffer {
+    return liveBuffer(storage);
   }
 
   allocate(size: number, dtype: DType): Storage {
@@ -270,6 +291,7 @@ export class WebGpuBackend implements Backend {
     } finally {
       this.watch(this.device.popErrorScope(), op.name);
     }
+    this.dispatchedTotal++;
     if (++this.dispatches >= this.maxDispatches) this.flush();
   }
 

@@ -1,0 +1,438 @@
+import type { Activation } from '../../model/description.js';
+import type { TileLayer } from '../layers.js';
+
+/**
+ * WGSL for a whole training step of a sequential autoencoder, one compute
+ * shader per layer and direction: the WebGPU counterpart of the WASM
+ * compiler's kernels (../layers.ts). Shapes are constants in the text, so
+ * every loop bound is known to the shader compiler; what changes from step
+ * to step (where the batch starts in the order, how many records it has, the
+ * loss scale, Adam's step size) is a uniform.
+ *
+ * Tensors are record-major f32 arrays [batch, c, h, w] (1-D layers as height
+ * 1) at fixed offsets of two buffers: `acts` holds the batch's records and
+ * every layer's output, `grads` the gradients of those outputs. Records past
+ * the batch's count (the last, short batch) are skipped by every kernel that
+ * feeds the weight gradients, so they never count.
+ *
+ * Weight gradients are never summed with atomics: each record's gradient is
+ * summed over its positions in order into its own row of `partials`
+ * [batch, parameters], and the update kernel adds the rows in record order.
+ * The sums therefore have the same order on every device and every run.
+ */
+
+/** Invocations per workgroup of every kernel. */
+export const WORKGROUP = 64;
+
+/** Where the tensors of one step lie, in f32 elements. */
+export interface StepLayout {
+  /** acts: offset of layer l's input per l (actOffsets[0] the records, actOffsets[L] the reconstruction). */
+  readonly actOffsets: readonly number[];
+  /** grads: offset of the gradient of acts[l] (gradOffsets[0] unused). */
+  readonly gradOffsets: readonly number[];
+  readonly actsSize: number;
+  readonly gradsSize: number;
+  /** Elements per record of acts[l]. */
+  readonly sizes: readonly number[];
+}
+
+/** The uniform of one step: keep in step with `writeStep` in compiled.ts. */
+const HEADER = /* wgsl */ `
+struct Step {
+  // First position of this batch in 'order', and its number of records.
+  start: u32,
+  count: u32,
+  // d(mean squared error)/d(reconstruction) = mseScale * (y - x): 2 / (count * recordSize).
+  mseScale: f32,
+  // Adam's bias-corrected step size for this step.
+  alpha: f32,
+  // Where this step's sum of squared errors goes in 'sums' (after one slot per record).
+  lossSlot: u32,
+}
+@group(0) @binding(0) var<uniform> step: Step;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+// Adam's m, then v, then the last step's gradient: three runs of the parameter count.
+@group(0) @binding(2) var<storage, read_write> optimiser: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
+@group(0) @binding(4) var<storage, read> records: array<f32>;
+@group(0) @binding(5) var<storage, read> order: array<u32>;
+@group(0) @binding(6) var<storage, read_write> acts: array<f32>;
+@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
+// One squared error per record of the batch, then one sum per step.
+@group(0) @binding(8) var<storage, read_write> sums: array<f32>;
+`;
+
+/** Entry point over `total` invocations; dispatches are 2-D when one dimension cannot hold them (see `workgroups`). */
+function entry(total: number, body: string): string {
+  return /* wgsl */ `${HEADER}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let id = (wg.y * groups.x + wg.x) * ${WORKGROUP}u + lane;
+  if (id >= ${total}u) { return; }
+${body}
+}
+`;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, k) => k);
+}
+
+function f32(v: number): string {
+  const s = String(v);
+  return s.includes('.') || s.includes('e') ? s : `${s}.0`;
+}
+
+/** y = act(x) as a WGSL expression; tanh's argument is clamped because some implementations overflow exp in it. */
+function activate(a: Activation, x: string): string {
+  switch (a) {
+    case 'linear':
+      return x;
+    case 'tanh':
+      return `tanh(clamp(${x}, -15.0, 15.0))`;
+    case 'relu':
+      return `max(${x}, 0.0)`;
+    case 'sigmoid':
+      return `(1.0 / (1.0 + exp(-(${x}))))`;
+  }
+}
+
+/** act'(x) from y = act(x), as the CPU kernels take it. */
+function derivative(a: Activation, y: string): string {
+  switch (a) {
+    case 'linear':
+      return '1.0';
+    case 'tanh':
+      return `(1.0 - ${y} * ${y})`;
+    case 'relu':
+      return `select(0.0, 1.0, ${y} > 0.0)`;
+    case 'sigmoid':
+      return `(${y} * (1.0 - ${y}))`;
+  }
+}
+
+/**
+ * Stores the gradient of acts[l] at element `index` (relative to its start).
+ * When acts[l] is the output of a convolution with an activation, what is
+ * stored is already the gradient of its pre-activation (value x act'(y)), so
+ * the convolution's backward pass reads it as it is, once per use.
+ */
+function storeGradient(layout: StepLayout, l: number, producer: TileLayer | null, index: string, value: string): string {
+  const target = `grads[${layout.gradOffsets[l]}u + ${index}]`;
+  if (producer === null || producer.kind !== 'conv' || producer.activation === 'linear') return `${target} = ${value};`;
+  return `${target} = (${value}) * ${derivative(producer.activation, `acts[${layout.actOffsets[l]}u + ${index}]`)};`;
+}
+
+/** Lines that split `id` into (b, c, i, j) of a [batch, c, h, w] tensor. */
+function coordinates(c: number, h: number, w: number): string {
+  const size = c * h * w;
+  return `  let b = id / ${size}u;
+  if (b >= step.count) { return; }
+  let e = id % ${size}u;
+  let ch = e / ${h * w}u;
+  let i = (e / ${w}u) % ${h}u;
+  let j = e % ${w}u;`;
+}
+
+/** Copies the batch's records from the resident set, in the order's sequence. */
+export function gatherShader(recordSize: number, batch: number, layout: StepLayout): string {
+  return entry(
+    batch * recordSize,
+    `  let b = id / ${recordSize}u;
+  if (b >= step.count) { return; }
+  let e = id % ${recordSize}u;
+  acts[${layout.actOffsets[0]}u + id] = records[order[step.start + b] * ${recordSize}u + e];`,
+  );
+}
+
+/** Invocations of layer l's forward shader: one per output position of a convolution (all channels at once), else one per output element. */
+export function forwardInvocations(layer: TileLayer, batch: number): number {
+  const { c, h, w } = layer.output;
+  return layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
+}
+
+/** The forward pass of layer l over the batch: one invocation per output element. */
+export function forwardShader(layer: TileLayer, l: number, batch: number, layout: StepLayout): string {
+  const { c, h, w } = layer.output;
+  const x = layout.actOffsets[l]!;
+  const y = layout.actOffsets[l + 1]!;
+  const inSize = layout.sizes[l]!;
+  const at = `${x}u + b * ${inSize}u`;
+  const head = coordinates(c, h, w);
+  const store = (value: string): string => `  acts[${y}u + id] = ${value};`;
+  switch (layer.kind) {
+    case 'conv': {
+      // One invocation per output position computes every output channel: each input value is loaded once for all of them.
+      const { input: p, kh, kw, pt, pl } = layer;
+      const lines: string[] = [];
+      for (let ci = 0; ci < p.c; ci++)
+        for (let r = 0; r < kh; r++)
+          for (let t = 0; t < kw; t++) {
+            const taps = range(c).map((o) => `    acc${o} += params[${layer.weight + ((o * p.c + ci) * kh + r) * kw + t}u] * v;`);
+            lines.push(`  {
+    let ii = i32(i) + ${r - pt};
+    let jj = i32(j) + ${t - pl};
+    let v = select(0.0, acts[base + ${ci * p.h * p.w}u + u32(clamp(ii, 0, ${p.h - 1}) * ${p.w} + clamp(jj, 0, ${p.w - 1}))], ii >= 0 && ii < ${p.h} && jj >= 0 && jj < ${p.w});
+${taps.join('\n')}
+  }`);
+          }
+      return entry(
+        batch * h * w,
+        `  let b = id / ${h * w}u;
+  if (b >= step.count) { return; }
+  let e = id % ${h * w}u;
+  let i = e / ${w}u;
+  let j = e % ${w}u;
+  let base = ${at};
+${range(c)
+  .map((o) => `  var acc${o} = params[${layer.bias + o}u];`)
+  .join('\n')}
+${lines.join('\n')}
+${range(c)
+  .map((o) => `  acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + e] = ${activate(layer.activation, `acc${o}`)};`)
+  .join('\n')}`,
+      );
+    }
+    case 'pool': {
+      const p = layer.input;
+      // Keras 'same' pooling: the last window of a row or column may be cut short. Ties keep the first maximum (strict >), as the CPU.
+      return entry(
+        batch * c * h * w,
+        `${head}
+  let base = ${at} + ch * ${p.h * p.w}u;
+  var best = acts[base + i * ${layer.ph * p.w}u + j * ${layer.pw}u];
+  for (var a = i * ${layer.ph}u; a < min(i * ${layer.ph}u + ${layer.ph}u, ${p.h}u); a++) {
+    for (var d = j * ${layer.pw}u; d < min(j * ${layer.pw}u + ${layer.pw}u, ${p.w}u); d++) {
+      let v = acts[base + a * ${p.w}u + d];
+      if (v > best) { best = v; }
+    }
+  }
+${store('best')}`,
+      );
+    }
+    case 'upsample': {
+      const p = layer.input;
+      return entry(batch * c * h * w, `${head}\n${store(`acts[${at} + (ch * ${p.h}u + i / ${layer.fh}u) * ${p.w}u + j / ${layer.fw}u]`)}`);
+    }
+    case 'activation':
+      return entry(batch * c * h * w, `${head}\n${store(activate(layer.activation, `acts[${x}u + id]`))}`);
+  }
+}
+
+/** The gradient of the mean squared error at the reconstruction, and each record's squared error. One invocation per record. */
+export function lossShader(recordSize: number, batch: number, layout: StepLayout, last: TileLayer): string {
+  const x = layout.actOffsets[0]!;
+  const y = layout.actOffsets.at(-1)!;
+  return entry(
+    batch,
+    `  let b = id;
+  if (b >= step.count) { return; }
+  var squares = 0.0;
+  for (var e = b * ${recordSize}u; e < (b + 1u) * ${recordSize}u; e++) {
+    let d = acts[${y}u + e] - acts[${x}u + e];
+    squares += d * d;
+    ${storeGradient(layout, layout.actOffsets.length - 1, last, 'e', 'step.mseScale * d')}
+  }
+  sums[b] = squares;`,
+  );
+}
+
+/** Invocations of layer l's backward shader: input gradient elements (none for the first layer), then the weight-gradient partial sums. */
+export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
+  const { c, h, w } = layer.input;
+  // A convolution's input gradient: one invocation per input position (every input channel); its weights: one per record and parameter.
+  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
+  return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * (c * layer.kh * layer.kw + 1) : 0 };
+}
+
+/**
+ * The backward pass of layer l in one dispatch: invocations [0, input) each
+ * gather the input's gradient at one element (at one position, every
+ * channel, for a convolution); invocations [input, input + weights) each sum
+ * one parameter's gradient over one record.
+ * The two read the same tensors and write different ones, so they need no
+ * barrier between them. The gradient written for the input is already that
+ * of the pre-activation when the input is a convolution's output (storeGradient).
+ */
+export function backwardShader(layer: TileLayer, producer: TileLayer | null, l: number, batch: number, parameterCount: number, layout: StepLayout): string {
+  const { input: inputCount, weights } = backwardInvocations(layer, l, batch);
+  const x = layout.actOffsets[l]!;
+  const y = layout.actOffsets[l + 1]!;
+  const gy = layout.gradOffsets[l + 1]!;
+  const { c, h, w } = layer.input;
+  const o = layer.output;
+  const outAt = `b * ${o.c * o.h * o.w}u`;
+  const inAt = `b * ${c * h * w}u`;
+  const head = `${coordinates(c, h, w)}
+  let out = ${outAt};`;
+  switch (layer.kind) {
+    case 'conv': {
+      const { kh, kw, pt, pl } = layer;
+      // The gradient of the pre-activation, as the kernel that wrote it left it (storeGradient).
+      const pre = `fn preActivationGrad(k: u32) -> f32 {
+  return grads[${gy}u + k];
+}
+`;
+      // Gradient of the pre-activation at output (o, oi, oj) of record b, zero outside the output plane.
+      const gradAt = (oc: number, di: number, dj: number, i: string, j: string): string =>
+        `select(0.0, preActivationGrad(${outAt} + ${oc * o.h * o.w}u + u32(clamp(${i} + ${di}, 0, ${o.h - 1}) * ${o.w} + clamp(${j} + ${dj}, 0, ${o.w - 1}))), ` +
+        `${i} + ${di} >= 0 && ${i} + ${di} < ${o.h} && ${j} + ${dj} >= 0 && ${j} + ${dj} < ${o.w})`;
+      const inputTaps: string[] = [];
+      for (let oc = 0; oc < o.c; oc++)
+        for (let r = 0; r < kh; r++)
+          for (let t = 0; t < kw; t++) {
+            const sums = range(c).map((ci) => `    acc${ci} += params[${layer.weight + ((oc * c + ci) * kh + r) * kw + t}u] * g;`);
+            inputTaps.push(`  {
+    let g = ${gradAt(oc, pt - r, pl - t, 'i', 'j')};
+${sums.join('\n')}
+  }`);
+          }
+      // gx[ci, i, j] = sum over (o, r, t) of w[o, ci, r, t] gpre[o, i + pt - r, j + pl - t]: every input channel of one position.
+      const inputGrad = `  let b = id / ${h * w}u;
+  if (b >= step.count) { return; }
+  let e = id % ${h * w}u;
+  let i = i32(e / ${w}u);
+  let j = i32(e % ${w}u);
+${range(c)
+  .map((ci) => `  var acc${ci} = 0.0;`)
+  .join('\n')}
+${inputTaps.join('\n')}
+${range(c)
+  .map((ci) => `  ${storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + e`, `acc${ci}`)}`)
+  .join('\n')}`;
+      const kernelSize = c * kh * kw;
+      const perRecord = o.c * (kernelSize + 1);
+      // One parameter of the layer over one record: kernel elements [out, in, kh, kw] first, then the biases (as in params).
+      const weightGrad = `  let b = id / ${perRecord}u;
+  if (b >= step.count) { return; }
+  let p = id % ${perRecord}u;
+  var acc = 0.0;
+  if (p >= ${o.c * kernelSize}u) {
+    let base = ${outAt} + (p - ${o.c * kernelSize}u) * ${o.h * o.w}u;
+    for (var k = 0u; k < ${o.h * o.w}u; k++) { acc += preActivationGrad(base + k); }
+  } else {
+    let o = p / ${kernelSize}u;
+    let ci = (p / ${kh * kw}u) % ${c}u;
+    let r = (p / ${kw}u) % ${kh}u;
+    let t = p % ${kw}u;
+    // Output rows and columns whose tap (r, t) falls inside the input.
+    let i0 = u32(max(0, ${pt} - i32(r)));
+    let i1 = u32(min(${o.h}, ${h + pt} - i32(r)));
+    let j0 = u32(max(0, ${pl} - i32(t)));
+    let j1 = u32(min(${o.w}, ${w + pl} - i32(t)));
+    let gBase = ${outAt} + o * ${o.h * o.w}u;
+    let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
+    for (var i = i0; i < i1; i++) {
+      let xi = i + r - ${pt}u;
+      for (var j = j0; j < j1; j++) {
+        acc += preActivationGrad(gBase + i * ${o.w}u + j) * acts[xBase + xi * ${w}u + j + t - ${pl}u];
+      }
+    }
+  }
+  partials[b * ${parameterCount}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
+      return pre + twoPart(inputCount, weights, inputGrad, weightGrad);
+    }
+    case 'pool': {
+      const { ph, pw } = layer;
+      // The window's gradient goes to its first maximum in row-major order, as the forward pass picked it.
+      return entry(
+        inputCount,
+        `${head}
+  let wi = i / ${ph}u;
+  let wj = j / ${pw}u;
+  let yk = out + (ch * ${o.h}u + wi) * ${o.w}u + wj;
+  let best = acts[${y}u + yk];
+  let base = ${x}u + ${inAt} + ch * ${h * w}u;
+  var firstMax = ${h * w}u;
+  for (var a = wi * ${ph}u; a < min(wi * ${ph}u + ${ph}u, ${h}u); a++) {
+    for (var d = wj * ${pw}u; d < min(wj * ${pw}u + ${pw}u, ${w}u); d++) {
+      if (firstMax == ${h * w}u && acts[base + a * ${w}u + d] == best) { firstMax = a * ${w}u + d; }
+    }
+  }
+  ${storeGradient(layout, l, producer, 'id', `select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j)`)}`,
+      );
+    }
+    case 'upsample': {
+      const { fh, fw } = layer;
+      return entry(
+        inputCount,
+        `${head}
+  var acc = 0.0;
+  for (var a = 0u; a < ${fh}u; a++) {
+    for (var d = 0u; d < ${fw}u; d++) {
+      acc += grads[${gy}u + out + (ch * ${o.h}u + i * ${fh}u + a) * ${o.w}u + j * ${fw}u + d];
+    }
+  }
+  ${storeGradient(layout, l, producer, 'id', 'acc')}`,
+      );
+    }
+    case 'activation':
+      return entry(
+        inputCount,
+        `${head}
+  let yv = acts[${y}u + id];
+  ${storeGradient(layout, l, producer, 'id', `grads[${gy}u + id] * ${derivative(layer.activation, 'yv')}`)}`,
+      );
+  }
+}
+
+/** One entry point over two ranges of invocations, each its own function of its index within the range. */
+function twoPart(first: number, second: number, a: string, b: string): string {
+  const parts = `fn inputGradient(id: u32) {\n${a}\n}\nfn weightGradient(id: u32) {\n${b}\n}\n`;
+  if (first === 0) return parts + entry(second, '  weightGradient(id);');
+  return parts + entry(first + second, `  if (id < ${first}u) { inputGradient(id); } else { weightGradient(id - ${first}u); }`);
+}
+
+/**
+ * The clustering head at inference: Student's t soft assignments (alpha 1)
+ * of each record's code to k centroids (params after the model's
+ * parameters, [k, codeSize]), q_j = (1 + |z - mu_j|^2)^-1 normalised over j,
+ * written to grads [batch, k] (free while encoding). One invocation per record.
+ */
+export function assignShader(codeSize: number, k: number, batch: number, parameterCount: number, codes: number): string {
+  return entry(
+    batch,
+    `  let b = id;
+  if (b >= step.count) { return; }
+  let z = ${codes}u + b * ${codeSize}u;
+  var total = 0.0;
+  for (var j = 0u; j < ${k}u; j++) {
+    var squares = 0.0;
+    for (var m = 0u; m < ${codeSize}u; m++) {
+      let d = acts[z + m] - params[${parameterCount}u + j * ${codeSize}u + m];
+      squares += d * d;
+    }
+    let t = 1.0 / (1.0 + squares);
+    grads[b * ${k}u + j] = t;
+    total += t;
+  }
+  for (var j = 0u; j < ${k}u; j++) { grads[b * ${k}u + j] = grads[b * ${k}u + j] / total; }`,
+  );
+}
+
+/**
+ * Sums each parameter's partials over the records in order, keeps the sum
+ * (optimiser[2P + p]), and takes Adam's step (Keras defaults, as
+ * src/optim's adamUpdate). One more invocation sums the records' squared
+ * errors into this step's loss slot.
+ */
+export function updateShader(parameterCount: number, batch: number, adam: { beta1: number; beta2: number; eps: number }): string {
+  const P = parameterCount;
+  return entry(
+    P + 1,
+    `  if (id == ${P}u) {
+    var total = 0.0;
+    for (var b = 0u; b < step.count; b++) { total += sums[b]; }
+    sums[${batch}u + step.lossSlot] = total;
+    return;
+  }
+  var g = 0.0;
+  for (var b = 0u; b < step.count; b++) { g += partials[b * ${P}u + id]; }
+  optimiser[${2 * P}u + id] = g;
+  let m = ${f32(adam.beta1)} * optimiser[id] + ${f32(1 - adam.beta1)} * g;
+  let v = ${f32(adam.beta2)} * optimiser[${P}u + id] + ${f32(1 - adam.beta2)} * g * g;
+  optimiser[id] = m;
+  optimiser[${P}u + id] = v;
+  params[id] = params[id] - step.alpha * m / (sqrt(v) + ${f32(adam.eps)});`,
+  );
+}

@@ -1,0 +1,236 @@
+import { expect, it } from 'vitest';
+import { Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
+import { ClusteringLayer } from '../../src/cluster/clustering.js';
+import { encodeRecords, predict } from '../../src/cluster/predict.js';
+import { pretrain } from '../../src/cluster/pretrain.js';
+import { GpuCompiledAutoencoder, GpuProgramTooLargeError, gpuCompiledFor } from '../../src/jit/webgpu/compiled.js';
+import { Autoencoder } from '../../src/model/autoencoder.js';
+import type { ModelDescription } from '../../src/model/description.js';
+import { networkA, networkB } from '../../src/model/networks.js';
+import { describeWebGpu, expectClose } from './helpers.js';
+
+const KERAS_ADAM = { beta1: 0.9, beta2: 0.999, eps: 1e-7 };
+
+/** 1-D, odd channel counts and lengths: pooling by 3 with a partial last window (23 = 7 x 3 + 2), a 'valid' convolution, relu and sigmoid. */
+function oddDescription(): ModelDescription {
+  return {
+    input: [3, 23],
+    encoder: [
+      { type: 'conv1d', filters: 5, kernel: 5, activation: 'tanh' }, // 5 x 23
+      { type: 'maxPool1d', pool: 3 }, // 5 x 8
+      { type: 'conv1d', filters: 3, kernel: 4, padding: 'valid', activation: 'relu' }, // 3 x 5
+      { type: 'activation', activation: 'sigmoid' },
+    ],
+    decoder: [
+      { type: 'upsample1d', factor: 5 }, // 3 x 25
+      { type: 'conv1d', filters: 3, kernel: 3, padding: 'valid' }, // 3 x 23
+    ],
+  };
+}
+
+/** 2-D, odd heights: a non-square kernel, pooling by [3, 2] with partial windows on 7 x 9, upsampling by [3, 2] and a 'valid' crop. */
+function oddPlanes(): ModelDescription {
+  return {
+    input: [1, 7, 9],
+    encoder: [
+      { type: 'conv2d', filters: 3, kernel: [2, 3], activation: 'tanh' }, // 3 x 7 x 9
+      { type: 'maxPool2d', pool: [3, 2] }, // 3 x 3 x 5
+    ],
+    decoder: [
+      { type: 'upsample2d', factor: [3, 2] }, // 3 x 9 x 10
+      { type: 'conv2d', filters: 1, kernel: [3, 2], padding: 'valid', activation: 'linear' }, // 1 x 7 x 9
+    ],
+  };
+}
+
+function uniformRecords(n: number, size: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n * size }, () => 2 * rng.uniform() - 1);
+}
+
+/** A float32 model on the GPU with random biases (zeros would hide a bias read from the wrong place) and its float64 CPU twin. */
+async function twins(gpu: WebGpuBackend, description: ModelDescription, seed: number): Promise<{ onGpu: Autoencoder; m64: Autoencoder }> {
+  const reference = new Autoencoder(description, { seed });
+  const rng = new Rng(seed + 100);
+  const weights = await reference.weights();
+  for (const [name, values] of weights) if (name.endsWith('.bias')) for (let i = 0; i < values.length; i++) values[i] = 0.4 * rng.uniform() - 0.2;
+  reference.dispose();
+  const onGpu = new Autoencoder(description, { backend: gpu });
+  onGpu.setWeights(weights);
+  const m64 = new Autoencoder(description, { seed, dtype: 'float64' });
+  m64.setWeights(weights);
+  return { onGpu, m64 };
+}
+
+/** The autograd path in float64: MSE of the reconstruction of `rows` and the parameter gradients, concatenated in parameter order. */
+function reference(m64: Autoencoder, records: Float32Array, rows: readonly number[]): { loss: number; gradient: Float64Array } {
+  const size = m64.recordSize;
+  const values = new Float64Array(rows.length * size);
+  rows.forEach((r, i) => values.set(records.subarray(r * size, (r + 1) * size), i * size));
+  zeroGrad(m64.parameters());
+  const loss = tidy(() => {
+    const x = tensor(values, [rows.length, ...m64.inputShape], { dtype: 'float64' });
+    const l = mse(m64.reconstruct(x), x);
+    backward(l);
+    return cpuData(l.storage)[0]!;
+  });
+  const gradient = new Float64Array(m64.plan.parameterCount);
+  let at = 0;
+  for (const p of m64.parameters()) {
+    gradient.set(cpuData(p.grad!.storage), at);
+    at += p.size;
+  }
+  zeroGrad(m64.parameters());
+  return { loss, gradient };
+}
+
+/** max |got - want| <= rtol max |want| per parameter tensor, naming the worst element. */
+function expectGradientClose(got: Float32Array, want: Float64Array, params: readonly { name: string; tensor: Tensor }[], rtol: number): void {
+  let at = 0;
+  for (const { name, tensor: t } of params) {
+    let scale = 0;
+    let worst = 0;
+    let where = -1;
+    for (let i = at; i < at + t.size; i++) {
+      scale = Math.max(scale, Math.abs(want[i]!));
+      const d = Math.abs(got[i]! - want[i]!);
+      if (!(d <= worst)) {
+        worst = d;
+        where = i - at;
+      }
+    }
+    expect(scale, `${name}: the reference gradient is all zeros`).toBeGreaterThan(0);
+    expect(worst, `${name}[${where}]: ${got[at + where]} vs ${want[at + where]} (max |ref| ${scale})`).toBeLessThanOrEqual(rtol * scale + 1e-7);
+    at += t.size;
+  }
+}
+
+/** For each batch: one compiled step with a zero learning rate (the parameters stay put), its gradient and loss against float64 autograd. */
+async function expectGradientsMatch(gpu: WebGpuBackend, description: ModelDescription, batchSize: number, batches: readonly number[][], n = 12): Promise<void> {
+  const { onGpu, m64 } = await twins(gpu, description, 3);
+  const records = uniformRecords(n, onGpu.recordSize, 7);
+  const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
+  const compiled = await GpuCompiledAutoencoder.create(gpu, onGpu.plan, batchSize, KERAS_ADAM);
+  try {
+    compiled.useRecords(resident);
+    compiled.loadParameters(onGpu.parameters());
+    for (const rows of batches) {
+      compiled.train(Int32Array.from(rows), { lr: 0, beta1: KERAS_ADAM.beta1, beta2: KERAS_ADAM.beta2, step: 0 });
+      const [squaredError] = await compiled.losses();
+      const got = await compiled.lastGradient();
+      const want = reference(m64, records, rows);
+      expectGradientClose(got, want.gradient, onGpu.namedParameters(), 1e-4);
+      const loss = squaredError! / (rows.length * onGpu.recordSize);
+      expect(Math.abs(loss - want.loss), `batch of ${rows.length}: loss ${loss} vs ${want.loss}`).toBeLessThanOrEqual(1e-5 * want.loss);
+    }
+  } finally {
+    compiled.dispose();
+    resident.dispose();
+    onGpu.dispose();
+    m64.dispose();
+  }
+}
+
+describeWebGpu('compiled WebGPU training step', (gpu) => {
+  it('matches float64 gradients of network A (a full batch and a short last batch)', async () => {
+    await expectGradientsMatch(gpu, networkA(), 8, [
+      [3, 0, 7, 11, 5, 2, 9, 1],
+      [10, 4, 6],
+    ]);
+  });
+
+  it('matches float64 gradients of network B', async () => {
+    await expectGradientsMatch(gpu, networkB(), 6, [[5, 1, 8, 0, 11, 3]]);
+  });
+
+  it('matches float64 gradients of a description with odd channel counts, odd lengths, partial pooling windows and valid crops', async () => {
+    await expectGradientsMatch(gpu, oddDescription(), 5, [
+      [4, 9, 2, 7, 0],
+      [1, 3],
+    ]);
+    await expectGradientsMatch(gpu, oddPlanes(), 5, [[6, 0, 10, 3, 8]]);
+  });
+
+  it('pretrain on a WebGPU backend takes the compiled step and follows the CPU run epoch by epoch', async () => {
+    const n = 10;
+    const records = uniformRecords(n, 32, 5);
+    const settings = { epochs: 3, batchSize: 4, seed: 2, lr: 0.01 };
+    const onCpu = new Autoencoder(networkB(), { seed: 1, backend: cpu });
+    const onGpu = new Autoencoder(networkB(), { backend: gpu });
+    onGpu.setWeights(await onCpu.weights());
+    const want = await pretrain(onCpu, records, settings);
+    const got = await pretrain(onGpu, records, settings);
+    expectClose('epoch losses', got.epochLosses, want.epochLosses, { rtol: 1e-4, atol: 1e-7 });
+    const wantWeights = await onCpu.weights();
+    for (const [name, values] of await onGpu.weights()) expectClose(name, values, wantWeights.get(name)!, { rtol: 1e-3, atol: 1e-5 });
+    onCpu.dispose();
+    onGpu.dispose();
+  });
+
+  it('two pre-training runs with the same seed give the same bits', async () => {
+    const records = uniformRecords(37, 32, 6);
+    const run = async (): Promise<{ losses: number[]; weights: Float32Array[] }> => {
+      const model = new Autoencoder(networkB(), { seed: 4, backend: gpu });
+      const { epochLosses } = await pretrain(model, records, { epochs: 2, batchSize: 8, seed: 9 });
+      const weights = [...(await model.weights()).values()].map((w) => Float32Array.from(w));
+      model.dispose();
+      return { losses: epochLosses, weights };
+    };
+    const first = await run();
+    const second = await run();
+    expect(second.losses).toEqual(first.losses);
+    expect(second.weights).toEqual(first.weights);
+  });
+
+  it('encodes network A records in batches with a short last one, as float64 autograd does', async () => {
+    const { onGpu, m64 } = await twins(gpu, networkA(), 5);
+    const n = 13;
+    const records = uniformRecords(n, onGpu.recordSize, 8);
+    let want = new Float64Array(0);
+    tidy(() =>
+      noGrad(() => {
+        want = Float64Array.from(cpuData(m64.encode(tensor(Float64Array.from(records), [n, ...m64.inputShape], { dtype: 'float64' })).storage));
+      }),
+    );
+    const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
+    expectClose('codes of resident records', await encodeRecords(onGpu, resident, { batchSize: 5 }), want, { rtol: 1e-5, atol: 1e-6 });
+    expectClose('codes of a host array', await encodeRecords(onGpu, records, { batchSize: 4 }), want, { rtol: 1e-5, atol: 1e-6 });
+    resident.dispose();
+    onGpu.dispose();
+    m64.dispose();
+  });
+
+  it('a batch whose buffers the device cannot bind runs op by op, and a record outside the resident set is refused', async () => {
+    const onGpu = new Autoencoder(networkA(), { backend: gpu });
+    await expect(GpuCompiledAutoencoder.create(gpu, onGpu.plan, 1 << 20, KERAS_ADAM)).rejects.toThrow(GpuProgramTooLargeError);
+    expect(await gpuCompiledFor(onGpu, 1 << 20)).toBeNull();
+    const compiled = await gpuCompiledFor(onGpu, 4);
+    const resident = tensor(new Float32Array(3 * onGpu.recordSize), [3, ...onGpu.inputShape], { backend: gpu });
+    compiled!.useRecords(resident);
+    expect(() => compiled!.train(Int32Array.from([0, 3]), { lr: 0, beta1: 0.9, beta2: 0.999, step: 0 })).toThrow(
+      /record 3 .* not one of the 3 resident records/,
+    );
+    resident.dispose();
+    onGpu.dispose();
+  });
+
+  it("soft assignments of network A's codes to three centroids (Student's t, alpha 1) match the CPU's", async () => {
+    const { onGpu, m64 } = await twins(gpu, networkA(), 6);
+    const n = 11;
+    const records = uniformRecords(n, onGpu.recordSize, 9);
+    const codes = await encodeRecords(m64, records);
+    // Centroids at three of the codes, moved a little, so every q is far from 0 and 1.
+    const centroids = Float32Array.from([0, 4, 8].flatMap((r) => Array.from(codes.subarray(r * 12, r * 12 + 12), (v, m) => v + 0.01 * (m - 6))));
+    const onCpu = new ClusteringLayer(centroids, 3, 12, { backend: cpu, dtype: 'float64' });
+    const onDevice = new ClusteringLayer(centroids, 3, 12, { backend: gpu });
+    const want = await predict(m64, onCpu, records, { batchSize: 4 });
+    const got = await predict(onGpu, onDevice, records, { batchSize: 4 });
+    expectClose('codes', got.codes, want.codes, { rtol: 1e-5, atol: 1e-6 });
+    expectClose('soft assignments', got.q, want.q, { rtol: 1e-4, atol: 1e-6 });
+    expect(Array.from(got.clusters)).toEqual(Array.from(want.clusters));
+    onCpu.dispose();
+    onDevice.dispose();
+    onGpu.dispose();
+    m64.dispose();
+  });
+});
