@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { syntheticTaskA } from '../src/data/synthetic.js';
 import { cluster, model, WebGpuBackend } from '../src/index.js';
+import { medianMs } from './rows.js';
 import { compiledGpuInference, compiledGpuSteps } from './step.js';
 
 /**
@@ -34,19 +35,6 @@ function parseFlags(argv: readonly string[]): Flags {
     else throw new Error(`bench:gpu: unknown argument ${a} (known: --out FILE, --allow-software, --small)`);
   }
   return { out, allowSoftware, small: small || allowSoftware };
-}
-
-/** Median wall time (ms) of `samples` runs after one warm-up run. */
-async function medianMs(samples: number, run: () => Promise<void>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(samples / 2)]!;
 }
 
 async function main(): Promise<void> {

@@ -163,7 +163,7 @@ function stepFlops(batch: number): number {
 }
 
 /** Median of `samples` timings (ms) of `run`, after one untimed warm-up run. */
-async function medianMs(samples: number, run: () => Promise<void>): Promise<number> {
+export async function medianMs(samples: number, run: () => Promise<void>): Promise<number> {
   await run();
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
