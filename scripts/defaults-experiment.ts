@@ -54,6 +54,8 @@ interface Candidate extends PreparationOverrides {
   readonly targetBalance?: number;
   /** Pre-training epochs (`train --epochs`); absent: train's default. */
   readonly epochs?: number;
+  /** Whole-run restarts (`train --restarts`); absent: train's default. */
+  readonly restarts?: number;
 }
 
 const band = (lowHz: number, highHz = 20) => ({ bandpass: { lowHz, highHz, order: 4, zeroPhase: true } });
@@ -83,11 +85,15 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'dB 60, seg 64, 0.5 Hz, 30 s', preset: 'paper', preprocess: band(0.5), spectrogram: { ...dbWide, preP: 300, windowSamples: 3000, hop: 63 } },
   { name: 'default', preset: 'default' },
   { name: 'default, max', preset: 'default', spectrogram: { normalize: 'max' } },
+  { name: 'default, 1 run', preset: 'default', restarts: 1 },
+  { name: 'default, 5 runs', preset: 'default', restarts: 5 },
   { name: 'default, 100 epochs', preset: 'default', epochs: 100 },
   { name: 'default, 100 epochs, balance 1', preset: 'default', epochs: 100, targetBalance: 1 },
   { name: 'default, 100 epochs, balance 0', preset: 'default', epochs: 100, targetBalance: 0 },
   { name: 'B default', preset: 'default' },
   { name: 'B default, balance 1', preset: 'default', targetBalance: 1 },
+  { name: 'B default, 1 run', preset: 'default', restarts: 1 },
+  { name: 'B default, 5 runs', preset: 'default', restarts: 5 },
   { name: 'B default, 300 epochs', preset: 'default', epochs: 300 },
   { name: 'B paper', preset: 'paper' },
   { name: 'B rms', preset: 'paper', pWindow: { normalize: 'rms' } },
@@ -284,6 +290,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
           seed,
           ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
           ...(candidate.epochs !== undefined && { epochs: candidate.epochs }),
+          ...(candidate.restarts !== undefined && { restarts: candidate.restarts }),
         };
         const result = await runPipeline(part, settings);
         const acc = (stage: string): number => Number(result.rows.find((r) => r.stage === stage)?.acc ?? Number.NaN);

@@ -9,7 +9,7 @@ import { kMeans, type KMeansOptions } from './kmeans.js';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo } from './metrics.js';
 import { encodeRecords } from './predict.js';
 import { pretrain, type PretrainOptions, type PretrainResult } from './pretrain.js';
-import { chooseByConsensus, restartSeed, type RestartChoice } from './selection.js';
+import { chooseRestart, restartSeed, type RestartChoice, type RestartRule } from './selection.js';
 import { recordCount, secondsSince, type JsonObject } from './training.js';
 
 /** ACC, NMI and ARI of clusters against classes. */
@@ -63,10 +63,12 @@ export interface ExperimentOptions {
   readonly preprocessing?: JsonObject;
   /**
    * Whole runs (pre-training, k-means, fine-tuning) from different seeds, of
-   * which the one whose final clustering agrees most with the others is kept
-   * (selection.ts; no labels involved). Default 1: the run alone.
+   * one is kept by `restartChoice` (selection.ts; no labels involved).
+   * Default 1: the run alone.
    */
   readonly restarts?: number;
+  /** How the kept restart is chosen (selection.ts). Default 'silhouette': the highest mean silhouette of its clusters on the inputs. */
+  readonly restartChoice?: RestartRule;
   /** Called when a stage starts, for logs. */
   readonly onStage?: (stage: StageName) => void;
   /** Called when a restart starts (0, 1, ...), before its stages. */
@@ -82,13 +84,13 @@ export interface ExperimentResult {
   readonly model: Autoencoder;
   readonly clustering: ClusteringLayer;
   readonly seconds: number;
-  /** With restarts: their seeds, their agreement and the one kept (whose stages, model and clustering these are). */
+  /** With restarts: their seeds, the rule, each one's score under it and the one kept (whose stages, model and clustering these are). */
   readonly restarts?: RestartChoice & { readonly seeds: readonly number[] };
 }
 
 /**
  * The method, run `restarts` times from seeds derived from `seed`, keeping
- * the run whose clustering the others agree with most (see `restarts`).
+ * the run `restartChoice` picks (see `restarts`).
  * With one restart this is exactly `runExperiment`'s single run. The kept
  * run's model and clustering go to the checkpoint at the end; the others are
  * freed.
@@ -110,10 +112,12 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       // Each restart writes no checkpoint of its own: only the kept one is saved, below.
       runs.push(await runOnce({ ...options, seed: s, checkpointPath: undefined }));
     }
-    const choice = chooseByConsensus(runs.map((run) => run.fineTune.prediction.clusters));
+    const clusterings = runs.map((run) => run.fineTune.prediction.clusters);
+    const k = options.k ?? 2;
+    const choice = chooseRestart(options.restartChoice ?? 'silhouette', options.inputs, options.inputs.length / clusterings[0]!.length, k, clusterings, seed);
     const kept = runs[choice.chosen]!;
     if (options.checkpointPath !== undefined) {
-      const settings = { seed, k: options.k ?? 2, alpha: options.alpha ?? 1, restarts, restartSeeds: seeds, chosen: choice.chosen };
+      const settings = { seed, k, alpha: options.alpha ?? 1, restarts, restartSeeds: seeds, restartChoice: choice.rule, chosen: choice.chosen };
       const checkpoint = await captureCheckpoint({
         model: kept.model,
         clustering: kept.clustering,

@@ -43,6 +43,7 @@ import { jacobiEigen } from '../common/eigen.js';
 import { Rng } from '../tensor/random.js';
 import { assignToCentroids, kMeans } from './kmeans.js';
 import { adjustedRandIndex } from './metrics.js';
+import { meanSilhouette, silhouetteSample, type SilhouetteSample } from './silhouette.js';
 
 /** The scores of one k. */
 export interface KScore {
@@ -86,9 +87,8 @@ export interface CodeSpace {
   readonly referenceInit: number;
   readonly stabilityRuns: number;
   readonly stabilitySubsample: number;
-  /** Records of the silhouette sample, and their pairwise Euclidean distances (m x m). */
-  readonly sample: Int32Array;
-  readonly sampleDistances: Float64Array;
+  /** The records the silhouette is computed on, and their pairwise distances. */
+  readonly silhouette: SilhouetteSample;
   /** B uniform reference sets in the codes' principal-axes box, n x d each. */
   readonly references: readonly Float64Array[];
 }
@@ -121,8 +121,7 @@ export function codeSpace(codes: Float32Array | Float64Array, n: number, d: numb
     referenceInit: options.referenceInit ?? 5,
     stabilityRuns: options.stabilityRuns ?? 10,
     stabilitySubsample: options.stabilitySubsample ?? 0.8,
-    sample,
-    sampleDistances: pairwiseDistances(x, d, sample),
+    silhouette: silhouetteSample(x, d, sample),
     references,
   };
 }
@@ -141,52 +140,13 @@ export function scoreK(space: CodeSpace, k: number): ScoredK {
     score: {
       k,
       inertia: fit.inertia,
-      silhouette: meanSilhouette(space, fit.labels, k),
+      silhouette: meanSilhouette(space.silhouette, fit.labels, k),
       gap: mean - logW,
       gapSe: sd * Math.sqrt(1 + 1 / B),
       stability: stability(space, k),
     },
     labels: fit.labels,
   };
-}
-
-/* ------------------------------------------------------------- silhouette */
-
-function pairwiseDistances(x: Float64Array, d: number, sample: Int32Array): Float64Array {
-  const m = sample.length;
-  const out = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    const a = sample[i]! * d;
-    for (let j = i + 1; j < m; j++) {
-      const b = sample[j]! * d;
-      let s = 0;
-      for (let c = 0; c < d; c++) s += (x[a + c]! - x[b + c]!) ** 2;
-      out[i * m + j] = out[j * m + i] = Math.sqrt(s);
-    }
-  }
-  return out;
-}
-
-/** Mean silhouette over the sample; a record alone in its cluster scores 0 (Rousseeuw's convention, scikit-learn's). */
-function meanSilhouette(space: CodeSpace, labels: Int32Array, k: number): number {
-  const { sample, sampleDistances: dist } = space;
-  const m = sample.length;
-  const cluster = Int32Array.from(sample, (i) => labels[i]!);
-  const sizes = new Float64Array(k);
-  for (const c of cluster) sizes[c]++;
-  const sums = new Float64Array(k);
-  let total = 0;
-  for (let i = 0; i < m; i++) {
-    sums.fill(0);
-    for (let j = 0; j < m; j++) sums[cluster[j]!] += dist[i * m + j]!;
-    const own = cluster[i]!;
-    if (sizes[own]! < 2) continue;
-    const a = sums[own]! / (sizes[own]! - 1);
-    let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== own && sizes[c]! > 0) b = Math.min(b, sums[c]! / sizes[c]!);
-    if (Number.isFinite(b)) total += (b - a) / Math.max(a, b);
-  }
-  return total / m;
 }
 
 /* ------------------------------------------------------------ gap statistic */

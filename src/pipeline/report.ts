@@ -5,6 +5,7 @@
  * and the data's provenance.
  */
 import type { ExperimentResult } from '../cluster/experiment.js';
+import { MIN_CLUSTER_SHARE } from '../cluster/selection.js';
 import type { GroupingScore } from '../cluster/grouping.js';
 import type { Figure } from '../report/figures.js';
 import type { JsonValue, Report, ResultRow, Section } from '../report/html.js';
@@ -195,6 +196,7 @@ export function buildReport(
     k: s.k,
     'pre-training': `${s.epochs} epochs, batch ${s.batchSize}, Adam lr 1e-3`,
     'k-means': `k-means++, ${s.nInit} restarts`,
+    ...(result.restarts && { 'whole-run restarts': describeRestarts(result.restarts) }),
     'fine-tuning': `batch ${s.fineTuneBatchSize}, update interval ${s.updateInterval}, tol ${s.tol}, max ${s.maxIter} iterations, ${s.shuffleFineTune ? 'shuffled' : 'in order'}, target balance ${s.targetBalance}`,
     loss: s.loss.form === 'paper' ? `(1 - ${s.loss.lambda ?? 0.1}) MSE + ${s.loss.lambda ?? 0.1} KL` : `${s.loss.gamma ?? 0.1} KL + MSE`,
     'record order': s.permute ? 'a seeded random permutation, once before training' : 'as given',
@@ -210,6 +212,18 @@ export function buildReport(
     results: rows,
     sections,
   };
+}
+
+/** E.g. "3, seeds 0, 7919, 15838; kept 7919 (silhouette on the inputs 0.412; the others 0.301, 0.405)", and the runs passed over. */
+export function describeRestarts(r: NonNullable<ExperimentResult['restarts']>): string {
+  const score = (i: number): string => r.scores[i]!.toFixed(3);
+  const others = r.scores.map((_, i) => i).filter((i) => i !== r.chosen);
+  const what = r.rule === 'silhouette' ? 'silhouette on the inputs' : 'mean ARI with the others';
+  const passed =
+    r.passedOver.length === 0
+      ? ''
+      : `; passed over for a cluster under ${100 * MIN_CLUSTER_SHARE} % of the records: ${r.passedOver.map((i) => r.seeds[i]).join(', ')}`;
+  return `${r.seeds.length}, seeds ${r.seeds.join(', ')}; kept ${r.seeds[r.chosen]} (${what} ${score(r.chosen)}; the others ${others.map(score).join(', ')}${passed})`;
 }
 
 /** Two records per class (or cluster) beside their codes after fine-tuning. */

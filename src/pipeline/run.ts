@@ -86,7 +86,10 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
     pretrain: pretrainOptions(s, stages),
     kMeans: { nInit: s.nInit },
     restarts: s.restarts,
-    onRestart: () => snapshotsByRestart.push([]),
+    onRestart: (r, of) => {
+      snapshotsByRestart.push([]);
+      if (of > 1) onProgress?.({ kind: 'message', text: `${data.name}: whole run ${r + 1} of ${of}` });
+    },
     fineTune: {
       ...fineTuneOptions(s, stages),
       onUpdate: (record: UpdateRecord, prediction: Prediction) => {

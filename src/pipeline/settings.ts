@@ -1,5 +1,6 @@
 /** What a run of the method is told: the method's settings, and where it runs and writes. */
 import type { LossForm } from '../cluster/loss.js';
+import type { RestartRule } from '../cluster/selection.js';
 import type { ModelDescription } from '../model/description.js';
 import type { Backend } from '../tensor/backend.js';
 
@@ -15,8 +16,10 @@ export interface MethodSettings {
   readonly updateInterval: number;
   readonly tol: number;
   readonly nInit: number;
-  /** Whole training runs from derived seeds; the one the others agree with most is kept (src/cluster/selection.ts). */
-  readonly restarts: number;
+  /** Whole training runs from derived seeds, one kept by `restartChoice` (src/cluster/selection.ts); null: `methodDefaults` of the data. */
+  readonly restarts: number | null;
+  /** How the kept restart is chosen: silhouette on the inputs, or consensus among the restarts. */
+  readonly restartChoice: RestartRule;
   readonly loss: LossForm;
   /** Exponent of the cluster frequency in the target distribution; null: `methodDefaults` of the data. */
   readonly targetBalance: number | null;
@@ -44,7 +47,8 @@ export const DEFAULT_METHOD_SETTINGS: MethodSettings = Object.freeze({
   updateInterval: 150,
   tol: 0.001,
   nInit: 20,
-  restarts: 1,
+  restarts: null,
+  restartChoice: 'silhouette',
   loss: Object.freeze({ form: 'notebook', gamma: 0.1 }),
   targetBalance: null,
   shuffleFineTune: false,

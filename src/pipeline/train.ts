@@ -1,4 +1,5 @@
 /** `train`: the method on a prepared set, into a run folder (checkpoint, fine-tuning log, report). */
+import type { ExperimentResult } from '../cluster/experiment.js';
 import { groupingWarnings, type GroupingScore } from '../cluster/grouping.js';
 import { DataError } from '../common/errors.js';
 import { join } from '../common/path.js';
@@ -48,6 +49,8 @@ export interface TrainResult {
   readonly classNames: readonly string[];
   /** With `chooseK`: the scores of every k and which k was chosen, and why. */
   readonly kChoice?: KChoice;
+  /** With whole-run restarts: their seeds, the rule, each one's score and the one kept. */
+  readonly restarts?: NonNullable<ExperimentResult['restarts']>;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -81,5 +84,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     files: result.files,
     classNames: data.classNames ?? [],
     ...(result.kChoice && { kChoice: result.kChoice }),
+    ...(result.experiment.restarts && { restarts: result.experiment.restarts }),
   };
 }

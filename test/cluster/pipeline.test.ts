@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/cluster/experiment.js';
+import { chooseBySilhouette } from '../../src/cluster/selection.js';
 import { syntheticTaskA } from '../../src/data/synthetic.js';
 import { networkA } from '../../src/model/networks.js';
 import { tinyData, tinyDescription } from './fixtures.js';
@@ -34,6 +35,34 @@ describe('the full pipeline (pre-training, k-means on codes, fine-tuning)', () =
     const a = await run(11);
     expect(await run(11)).toEqual(a);
     expect(await run(12)).not.toEqual(a);
+  });
+
+  it("whole-run restarts keep the run whose clusters have the highest silhouette on the inputs, which is that seed's run alone", async () => {
+    const { inputs, labels } = tinyData(60, 3);
+    const options = {
+      description: tinyDescription(),
+      inputs,
+      labels,
+      pretrain: { epochs: 2, batchSize: 16 },
+      kMeans: { nInit: 3 },
+      fineTune: { batchSize: 16, updateInterval: 4, maxIter: 12, tol: 0 },
+    };
+    const r = await runExperiment({ ...options, seed: 5, restarts: 3 });
+    const kept = r.restarts!;
+    expect(kept.rule).toBe('silhouette');
+    expect(kept.seeds).toEqual([5, 5 + 7919, 5 + 2 * 7919]);
+    const clusterings: Int32Array[] = [];
+    for (const seed of kept.seeds) {
+      const one = await runExperiment({ ...options, seed });
+      clusterings.push(one.fineTune.prediction.clusters);
+      one.model.dispose();
+      one.clustering.dispose();
+    }
+    expect(kept).toMatchObject(chooseBySilhouette(inputs, inputs.length / 60, 2, clusterings));
+    expect(kept.scores[kept.chosen]).toBe(Math.max(...kept.scores));
+    expect(r.fineTune.prediction.clusters).toEqual(clusterings[kept.chosen]);
+    r.model.dispose();
+    r.clustering.dispose();
   });
 
   it('on a reduced synthetic task A set, fine-tuning ends at or above the k-means-on-codes ACC it started from', async () => {

@@ -1,4 +1,5 @@
 import { DEFAULT_K_RANGE } from '../../pipeline/k-choice.js';
+import { describeRestarts } from '../../pipeline/report.js';
 import { train as pipelineTrain } from '../../pipeline/train.js';
 import { commonOptions, str, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args.js';
 import { note, openBackend, output } from '../context.js';
@@ -53,6 +54,7 @@ export async function train(args: ParsedArgs): Promise<void> {
     onProgress: renderProgress(),
   });
   note(`wrote ${result.files.map(printable).join(', ')}`);
+  if (result.restarts) note(`whole-run restarts: ${describeRestarts(result.restarts)}`);
   for (const w of result.warnings) note(`warning: ${w}`);
   const json = {
     backend: result.backend,
@@ -61,6 +63,14 @@ export async function train(args: ParsedArgs): Promise<void> {
     ...(result.grouping && { grouping: result.grouping }),
     warnings: result.warnings,
     files: result.files,
+    ...(result.restarts && {
+      restarts: {
+        rule: result.restarts.rule,
+        seeds: result.restarts.seeds,
+        scores: result.restarts.scores,
+        kept: result.restarts.seeds[result.restarts.chosen],
+      },
+    }),
     ...(result.kChoice && {
       kChoice: { recommended: result.kChoice.k, rule: result.kChoice.rule, reason: result.kChoice.reason, scores: result.kChoice.scores },
     }),
