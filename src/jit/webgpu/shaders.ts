@@ -1,4 +1,5 @@
 import type { Activation } from '../../model/description.js';
+import { KLD_EPS } from '../../kernels/loss.js';
 import type { TileLayer } from '../layers.js';
 
 /**
@@ -34,6 +35,9 @@ export interface StepLayout {
   readonly gradsSize: number;
   /** Elements per record of acts[l]. */
   readonly sizes: readonly number[];
+  /** grads: where the clustering head keeps the batch's target rows [batch, k], then the KL gradient of its codes [batch, codeSize] (past the layers' gradients; unused without a head). */
+  readonly targetOffset: number;
+  readonly codeGradOffset: number;
 }
 
 /** The uniform of one step: keep in step with `writeStep` in compiled.ts. */
@@ -46,8 +50,10 @@ struct Step {
   mseScale: f32,
   // Adam's bias-corrected step size for this step.
   alpha: f32,
-  // Where this step's sum of squared errors goes in 'sums' (after one slot per record).
+  // This step's sums of squared errors and of KL terms go to 'sums' [2 batch + 2 lossSlot] and [2 batch + 2 lossSlot + 1].
   lossSlot: u32,
+  // d(weighted KL)/d(q) = -klScale * p / q: the KL weight over the batch's count (fine-tuning only).
+  klScale: f32,
 }
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
@@ -58,7 +64,7 @@ struct Step {
 @group(0) @binding(5) var<storage, read> order: array<u32>;
 @group(0) @binding(6) var<storage, read_write> acts: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grads: array<f32>;
-// One squared error per record of the batch, then one sum per step.
+// One squared error per record of the batch, one KL sum per record, then two sums per step.
 @group(0) @binding(8) var<storage, read_write> sums: array<f32>;
 `;
 
@@ -117,8 +123,10 @@ function derivative(a: Activation, y: string): string {
  * stored is already the gradient of its pre-activation (value x act'(y)), so
  * the convolution's backward pass reads it as it is, once per use.
  */
-function storeGradient(layout: StepLayout, l: number, producer: TileLayer | null, index: string, value: string): string {
+function storeGradient(layout: StepLayout, l: number, producer: TileLayer | null, index: string, gradient: string, codeGrad = false): string {
   const target = `grads[${layout.gradOffsets[l]}u + ${index}]`;
+  // The code's gradient also has the clustering head's part, added before the activation's derivative.
+  const value = codeGrad ? `(${gradient}) + grads[${layout.codeGradOffset}u + ${index}]` : gradient;
   if (producer === null || producer.kind !== 'conv' || producer.activation === 'linear') return `${target} = ${value};`;
   return `${target} = (${value}) * ${derivative(producer.activation, `acts[${layout.actOffsets[l]}u + ${index}]`)};`;
 }
@@ -252,9 +260,19 @@ export function backwardInvocations(layer: TileLayer, l: number, batch: number):
  * one parameter's gradient over one record.
  * The two read the same tensors and write different ones, so they need no
  * barrier between them. The gradient written for the input is already that
- * of the pre-activation when the input is a convolution's output (storeGradient).
+ * of the pre-activation when the input is a convolution's output (storeGradient);
+ * with `codeGrad` (the first decoder layer when fine-tuning) it includes the
+ * clustering head's gradient of the code. `stride`: parameters per row of `partials`.
  */
-export function backwardShader(layer: TileLayer, producer: TileLayer | null, l: number, batch: number, parameterCount: number, layout: StepLayout): string {
+export function backwardShader(
+  layer: TileLayer,
+  producer: TileLayer | null,
+  l: number,
+  batch: number,
+  stride: number,
+  layout: StepLayout,
+  codeGrad = false,
+): string {
   const { input: inputCount, weights } = backwardInvocations(layer, l, batch);
   const x = layout.actOffsets[l]!;
   const y = layout.actOffsets[l + 1]!;
@@ -298,7 +316,7 @@ ${range(c)
   .join('\n')}
 ${inputTaps.join('\n')}
 ${range(c)
-  .map((ci) => `  ${storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + e`, `acc${ci}`)}`)
+  .map((ci) => `  ${storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + e`, `acc${ci}`, codeGrad)}`)
   .join('\n')}`;
       const kernelSize = c * kh * kw;
       const perRecord = o.c * (kernelSize + 1);
@@ -329,7 +347,7 @@ ${range(c)
       }
     }
   }
-  partials[b * ${parameterCount}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
+  partials[b * ${stride}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
       return pre + twoPart(inputCount, weights, inputGrad, weightGrad);
     }
     case 'pool': {
@@ -349,7 +367,7 @@ ${range(c)
       if (firstMax == ${h * w}u && acts[base + a * ${w}u + d] == best) { firstMax = a * ${w}u + d; }
     }
   }
-  ${storeGradient(layout, l, producer, 'id', `select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j)`)}`,
+  ${storeGradient(layout, l, producer, 'id', `select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j)`, codeGrad)}`,
       );
     }
     case 'upsample': {
@@ -363,7 +381,7 @@ ${range(c)
       acc += grads[${gy}u + out + (ch * ${o.h}u + i * ${fh}u + a) * ${o.w}u + j * ${fw}u + d];
     }
   }
-  ${storeGradient(layout, l, producer, 'id', 'acc')}`,
+  ${storeGradient(layout, l, producer, 'id', 'acc', codeGrad)}`,
       );
     }
     case 'activation':
@@ -371,7 +389,7 @@ ${range(c)
         inputCount,
         `${head}
   let yv = acts[${y}u + id];
-  ${storeGradient(layout, l, producer, 'id', `grads[${gy}u + id] * ${derivative(layer.activation, 'yv')}`)}`,
+  ${storeGradient(layout, l, producer, 'id', `grads[${gy}u + id] * ${derivative(layer.activation, 'yv')}`, codeGrad)}`,
       );
   }
 }
@@ -411,28 +429,94 @@ export function assignShader(codeSize: number, k: number, batch: number, paramet
 }
 
 /**
- * Sums each parameter's partials over the records in order, keeps the sum
- * (optimiser[2P + p]), and takes Adam's step (Keras defaults, as
- * src/optim's adamUpdate). One more invocation sums the records' squared
- * errors into this step's loss slot.
+ * The clustering head of a fine-tuning step, after the forward pass: per
+ * record, Student's t soft assignments q of its code (as `assignShader`),
+ * its KL(P || Q) term (Keras kld's clipping) into sums[batch + b], and the
+ * gradient of klScale x KL as the CPU's compiled step takes it
+ * (src/jit/program.ts): dq_j = -klScale p_j / q_j (0 where q is clipped),
+ * through the normalisation and the kernel to the code (grads at
+ * codeGradOffset, which the first decoder layer's backward pass adds) and
+ * to the centroids (partials after the model's parameters). Every sum runs
+ * over j, then m, in order. One invocation per record.
  */
-export function updateShader(parameterCount: number, batch: number, adam: { beta1: number; beta2: number; eps: number }): string {
-  const P = parameterCount;
+export function headShader(codeSize: number, k: number, batch: number, parameterCount: number, stride: number, layout: StepLayout, codes: number): string {
+  const D = codeSize;
+  const mu = (j: string, m: string): string => `params[${parameterCount}u + ${j} * ${D}u + ${m}]`;
   return entry(
-    P + 1,
-    `  if (id == ${P}u) {
+    batch,
+    `  let b = id;
+  if (b >= step.count) { return; }
+  let z = ${codes}u + b * ${D}u;
+  var s: array<f32, ${k}>;
+  var total = 0.0;
+  for (var j = 0u; j < ${k}u; j++) {
+    var squares = 0.0;
+    for (var m = 0u; m < ${D}u; m++) {
+      let d = acts[z + m] - ${mu('j', 'm')};
+      squares += d * d;
+    }
+    s[j] = 1.0 / (1.0 + squares);
+    total += s[j];
+  }
+  var g: array<f32, ${k}>;
+  var dot = 0.0;
+  var kl = 0.0;
+  for (var j = 0u; j < ${k}u; j++) {
+    let q = s[j] / total;
+    let p = clamp(grads[${layout.targetOffset}u + b * ${k}u + j], ${f32(KLD_EPS)}, 1.0);
+    kl += p * log(p / clamp(q, ${f32(KLD_EPS)}, 1.0));
+    g[j] = select(0.0, -step.klScale * p / q, q >= ${f32(KLD_EPS)});
+    dot += g[j] * q;
+  }
+  sums[${batch}u + b] = kl;
+  // t_j = d loss / d |z - mu_j|^2, times 2.
+  var t: array<f32, ${k}>;
+  for (var j = 0u; j < ${k}u; j++) { t[j] = -2.0 * s[j] * s[j] * (g[j] - dot) / total; }
+  for (var m = 0u; m < ${D}u; m++) {
+    var acc = 0.0;
+    for (var j = 0u; j < ${k}u; j++) {
+      let term = t[j] * (acts[z + m] - ${mu('j', 'm')});
+      partials[b * ${stride}u + ${parameterCount}u + j * ${D}u + m] = -term;
+      acc += term;
+    }
+    grads[${layout.codeGradOffset}u + b * ${D}u + m] = acc;
+  }`,
+  );
+}
+
+/**
+ * Sums the partials of the first `count` parameters over the records in
+ * order (rows of `stride`), keeps each sum (optimiser[2 stride + p]), and
+ * takes Adam's step (Keras defaults, as src/optim's adamUpdate); m and v
+ * are optimiser[p] and optimiser[stride + p]. One more invocation sums the
+ * records' squared errors (and, with `kl`, their KL terms) into this step's
+ * loss slots.
+ */
+export function updateShader(count: number, stride: number, batch: number, adam: { beta1: number; beta2: number; eps: number }, kl: boolean): string {
+  return entry(
+    count + 1,
+    `  if (id == ${count}u) {
     var total = 0.0;
-    for (var b = 0u; b < step.count; b++) { total += sums[b]; }
-    sums[${batch}u + step.lossSlot] = total;
+    var kl = 0.0;
+    for (var b = 0u; b < step.count; b++) {
+      total += sums[b];${
+        kl
+          ? `
+      kl += sums[${batch}u + b];`
+          : ''
+      }
+    }
+    sums[${2 * batch}u + 2u * step.lossSlot] = total;
+    sums[${2 * batch}u + 2u * step.lossSlot + 1u] = kl;
     return;
   }
   var g = 0.0;
-  for (var b = 0u; b < step.count; b++) { g += partials[b * ${P}u + id]; }
-  optimiser[${2 * P}u + id] = g;
+  for (var b = 0u; b < step.count; b++) { g += partials[b * ${stride}u + id]; }
+  optimiser[${2 * stride}u + id] = g;
   let m = ${f32(adam.beta1)} * optimiser[id] + ${f32(1 - adam.beta1)} * g;
-  let v = ${f32(adam.beta2)} * optimiser[${P}u + id] + ${f32(1 - adam.beta2)} * g * g;
+  let v = ${f32(adam.beta2)} * optimiser[${stride}u + id] + ${f32(1 - adam.beta2)} * g * g;
   optimiser[id] = m;
-  optimiser[${P}u + id] = v;
+  optimiser[${stride}u + id] = v;
   params[id] = params[id] - step.alpha * m / (sqrt(v) + ${f32(adam.eps)});`,
   );
 }
