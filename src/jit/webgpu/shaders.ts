@@ -248,16 +248,17 @@ export function lossShader(recordSize: number, batch: number, layout: StepLayout
 /** Invocations of layer l's backward shader: input gradient elements (none for the first layer), then the weight-gradient partial sums. */
 export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
   const { c, h, w } = layer.input;
-  // A convolution's input gradient: one invocation per input position (every input channel); its weights: one per record and parameter.
+  // A convolution's input gradient: one invocation per input position (every input channel); its weights: one per record and (output, input) channel pair.
   const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
-  return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * (c * layer.kh * layer.kw + 1) : 0 };
+  return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * c : 0 };
 }
 
 /**
  * The backward pass of layer l in one dispatch: invocations [0, input) each
  * gather the input's gradient at one element (at one position, every
  * channel, for a convolution); invocations [input, input + weights) each sum
- * one parameter's gradient over one record.
+ * a convolution's parameter gradients over one record, one invocation per
+ * (output channel, input channel) pair.
  * The two read the same tensors and write different ones, so they need no
  * barrier between them. The gradient written for the input is already that
  * of the pre-activation when the input is a convolution's output (storeGradient);
@@ -318,36 +319,51 @@ ${inputTaps.join('\n')}
 ${range(c)
   .map((ci) => `  ${storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + e`, `acc${ci}`, codeGrad)}`)
   .join('\n')}`;
-      const kernelSize = c * kh * kw;
-      const perRecord = o.c * (kernelSize + 1);
-      // One parameter of the layer over one record: kernel elements [out, in, kh, kw] first, then the biases (as in params).
-      const weightGrad = `  let b = id / ${perRecord}u;
+      // One (output channel, input channel) pair of one record: its kh x kw kernel gradients (and with input channel 0 the bias's) summed
+      // over the output positions in row-major order. The inputs under the kernel slide along a row in registers: each position loads
+      // one gradient and kh inputs for kh x kw products.
+      const taps = range(kh).flatMap((r) => range(kw).map((t) => ({ r, t })));
+      const window = (r: number, t: number): string => `x${r}_${t}`;
+      const inputAt = (r: number, col: string): string =>
+        `select(0.0, acts[row${r} + u32(clamp(${col}, 0, ${w - 1}))], ok${r} && ${col} >= 0 && ${col} < ${w})`;
+      const weightGrad = `  let b = id / ${o.c * c}u;
   if (b >= step.count) { return; }
-  let p = id % ${perRecord}u;
-  var acc = 0.0;
-  if (p >= ${o.c * kernelSize}u) {
-    let base = ${outAt} + (p - ${o.c * kernelSize}u) * ${o.h * o.w}u;
-    for (var k = 0u; k < ${o.h * o.w}u; k++) { acc += preActivationGrad(base + k); }
-  } else {
-    let o = p / ${kernelSize}u;
-    let ci = (p / ${kh * kw}u) % ${c}u;
-    let r = (p / ${kw}u) % ${kh}u;
-    let t = p % ${kw}u;
-    // Output rows and columns whose tap (r, t) falls inside the input.
-    let i0 = u32(max(0, ${pt} - i32(r)));
-    let i1 = u32(min(${o.h}, ${h + pt} - i32(r)));
-    let j0 = u32(max(0, ${pl} - i32(t)));
-    let j1 = u32(min(${o.w}, ${w + pl} - i32(t)));
-    let gBase = ${outAt} + o * ${o.h * o.w}u;
-    let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
-    for (var i = i0; i < i1; i++) {
-      let xi = i + r - ${pt}u;
-      for (var j = j0; j < j1; j++) {
-        acc += preActivationGrad(gBase + i * ${o.w}u + j) * acts[xBase + xi * ${w}u + j + t - ${pl}u];
-      }
+  let oc = (id / ${c}u) % ${o.c}u;
+  let ci = id % ${c}u;
+  let gBase = ${outAt} + oc * ${o.h * o.w}u;
+  let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
+${taps.map(({ r, t }) => `  var acc${r}_${t} = 0.0;`).join('\n')}
+  var biasAcc = 0.0;
+  for (var i = 0; i < ${o.h}; i++) {
+${range(kh)
+  .map(
+    (r) => `    let ok${r} = i + ${r - pt} >= 0 && i + ${r - pt} < ${h};
+    let row${r} = xBase + u32(clamp(i + ${r - pt}, 0, ${h - 1}) * ${w});`,
+  )
+  .join('\n')}
+${taps
+  .filter(({ t }) => t < kw - 1)
+  .map(({ r, t }) => `    var ${window(r, t)} = ${inputAt(r, `${t - pl}`)};`)
+  .join('\n')}
+${range(kh)
+  .map((r) => `    var ${window(r, kw - 1)} = 0.0;`)
+  .join('\n')}
+    for (var j = 0; j < ${o.w}; j++) {
+${range(kh)
+  .map((r) => `      ${window(r, kw - 1)} = ${inputAt(r, `j + ${kw - 1 - pl}`)};`)
+  .join('\n')}
+      let g = preActivationGrad(gBase + u32(i * ${o.w} + j));
+      biasAcc += g;
+${taps.map(({ r, t }) => `      acc${r}_${t} += g * ${window(r, t)};`).join('\n')}
+${taps
+  .filter(({ t }) => t < kw - 1)
+  .map(({ r, t }) => `      ${window(r, t)} = ${window(r, t + 1)};`)
+  .join('\n')}
     }
   }
-  partials[b * ${stride}u + ${layer.weight}u + select(p, p - ${o.c * kernelSize}u + ${layer.bias - layer.weight}u, p >= ${o.c * kernelSize}u)] = acc;`;
+  let row = b * ${stride}u + ${layer.weight}u + (oc * ${c}u + ci) * ${kh * kw}u;
+${taps.map(({ r, t }) => `  partials[row + ${r * kw + t}u] = acc${r}_${t};`).join('\n')}
+  if (ci == 0u) { partials[b * ${stride}u + ${layer.bias}u + oc] = biasAcc; }`;
       return pre + twoPart(inputCount, weights, inputGrad, weightGrad);
     }
     case 'pool': {
