@@ -142,6 +142,91 @@ function coordinates(c: number, h: number, w: number): string {
   let j = e % ${w}u;`;
 }
 
+/** Positions of a row that one invocation of a convolution (forward, or the input's gradient) runs along. */
+const SEGMENT = 16;
+/**
+ * Source values a sliding window keeps in registers at most: SwiftShader's
+ * compile time grows steeply past about this many (a 36-value window took
+ * seconds per shader), so larger windows are split over the sources.
+ */
+const WINDOW = 18;
+
+/** A convolution over planes as `slidingConv` runs it: out[o](i, j) = start(o) + sum over (s, r, t) of weight(o, s, r, t) src[s](i + rowOffset(r), j + columnOffset(t)), zero outside the source. */
+interface SlidingConv {
+  readonly sources: number;
+  readonly source: { readonly h: number; readonly w: number };
+  /** Index (WGSL u32) of source plane s's first element; `b` is the record. */
+  readonly sourceBase: (s: number) => string;
+  /** WGSL reading the source at an index. */
+  readonly read: (index: string) => string;
+  readonly outputs: number;
+  readonly output: { readonly h: number; readonly w: number };
+  readonly kh: number;
+  readonly kw: number;
+  readonly rowOffset: (r: number) => number;
+  readonly columnOffset: (t: number) => number;
+  /** Index in params of the weight joining source s to output o at tap (r, t). */
+  readonly weight: (o: number, s: number, r: number, t: number) => number;
+  readonly start: (o: number) => string;
+  /** WGSL of output o's element at position `e` (u32, within the plane), which holds the running sum between groups of sources. */
+  readonly at: (o: number, e: string) => string;
+  /** WGSL storing the finished sum `acc` for output o at position `e`. */
+  readonly store: (o: number, e: string, acc: string) => string;
+}
+
+/**
+ * The body of a convolution kernel whose invocation runs SEGMENT positions
+ * of one output row, every output channel: the weights are loaded once,
+ * and the source values under the kernel slide along the row in registers,
+ * so each position loads one new column (sources x kh values) instead of
+ * the whole window, and each weight once per invocation. The sources go in
+ * groups whose window fits WINDOW values, one pass along the segment each,
+ * the running sums kept in the output in between. Every output sums over
+ * (s, r, t) in order, from start(o).
+ */
+function slidingConv(k: SlidingConv): string {
+  const { h: H, w: W } = k.source;
+  const { h: OH, w: OW } = k.output;
+  const segments = Math.ceil(OW / SEGMENT);
+  const offsets = range(k.kw).map(k.columnOffset);
+  const low = Math.min(...offsets);
+  const high = Math.max(...offsets);
+  const width = high - low + 1;
+  const perGroup = Math.max(1, Math.floor(WINDOW / (k.kh * width)));
+  const groups = range(Math.ceil(k.sources / perGroup)).map((g) => range(Math.min(perGroup, k.sources - g * perGroup)).map((s) => g * perGroup + s));
+  const value = (s: number, r: number, d: number): string => `v${s}_${r}_${d}`;
+  const load = (s: number, r: number, col: string): string =>
+    `select(0.0, ${k.read(`row${s}_${r} + u32(clamp(${col}, 0, ${W - 1}))`)}, ok${s}_${r} && ${col} >= 0 && ${col} < ${W})`;
+  const lines: string[] = [];
+  lines.push(`  let b = id / ${OH * segments}u;
+  if (b >= step.count) { return; }
+  let i = i32((id / ${segments}u) % ${OH}u);
+  let j0 = i32(id % ${segments}u) * ${SEGMENT};`);
+  groups.forEach((sources, g) => {
+    const rows = sources.flatMap((s) => range(k.kh).map((r) => ({ s, r })));
+    lines.push('  {');
+    for (let o = 0; o < k.outputs; o++)
+      for (const { s, r } of rows) for (let t = 0; t < k.kw; t++) lines.push(`  let w${o}_${s}_${r}_${t} = params[${k.weight(o, s, r, t)}u];`);
+    for (const { s, r } of rows) {
+      const dr = k.rowOffset(r);
+      lines.push(`  let ok${s}_${r} = i + ${dr} >= 0 && i + ${dr} < ${H};
+  let row${s}_${r} = ${k.sourceBase(s)} + u32(clamp(i + ${dr}, 0, ${H - 1}) * ${W});`);
+      for (let d = 0; d < width - 1; d++) lines.push(`  var ${value(s, r, d)} = ${load(s, r, `j0 + ${low + d}`)};`);
+      lines.push(`  var ${value(s, r, width - 1)} = 0.0;`);
+    }
+    lines.push(`  for (var j = j0; j < min(j0 + ${SEGMENT}, ${OW}); j++) {
+    let e = u32(i * ${OW} + j);`);
+    for (const { s, r } of rows) lines.push(`    ${value(s, r, width - 1)} = ${load(s, r, `j + ${high}`)};`);
+    for (let o = 0; o < k.outputs; o++) lines.push(`    var acc${o} = ${g === 0 ? k.start(o) : k.at(o, 'e')};`);
+    for (const { s, r } of rows)
+      for (let t = 0; t < k.kw; t++) for (let o = 0; o < k.outputs; o++) lines.push(`    acc${o} += w${o}_${s}_${r}_${t} * ${value(s, r, offsets[t]! - low)};`);
+    for (let o = 0; o < k.outputs; o++) lines.push(`    ${g === groups.length - 1 ? k.store(o, 'e', `acc${o}`) : `${k.at(o, 'e')} = acc${o};`}`);
+    for (const { s, r } of rows) for (let d = 0; d < width - 1; d++) lines.push(`    ${value(s, r, d)} = ${value(s, r, d + 1)};`);
+    lines.push('  }', '  }');
+  });
+  return lines.join('\n');
+}
+
 /** Copies the batch's records from the resident set, in the order's sequence. */
 export function gatherShader(recordSize: number, batch: number, layout: StepLayout): string {
   return entry(
@@ -153,10 +238,10 @@ export function gatherShader(recordSize: number, batch: number, layout: StepLayo
   );
 }
 
-/** Invocations of layer l's forward shader: one per output position of a convolution (all channels at once), else one per output element. */
+/** Invocations of layer l's forward shader: one per row segment of a convolution's output (all channels at once), else one per output element. */
 export function forwardInvocations(layer: TileLayer, batch: number): number {
   const { c, h, w } = layer.output;
-  return layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
+  return layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : batch * c * h * w;
 }
 
 /** The forward pass of layer l over the batch: one invocation per output element. */
@@ -170,35 +255,25 @@ export function forwardShader(layer: TileLayer, l: number, batch: number, layout
   const store = (value: string): string => `  acts[${y}u + id] = ${value};`;
   switch (layer.kind) {
     case 'conv': {
-      // One invocation per output position computes every output channel: each input value is loaded once for all of them.
       const { input: p, kh, kw, pt, pl } = layer;
-      const lines: string[] = [];
-      for (let ci = 0; ci < p.c; ci++)
-        for (let r = 0; r < kh; r++)
-          for (let t = 0; t < kw; t++) {
-            const taps = range(c).map((o) => `    acc${o} += params[${layer.weight + ((o * p.c + ci) * kh + r) * kw + t}u] * v;`);
-            lines.push(`  {
-    let ii = i32(i) + ${r - pt};
-    let jj = i32(j) + ${t - pl};
-    let v = select(0.0, acts[base + ${ci * p.h * p.w}u + u32(clamp(ii, 0, ${p.h - 1}) * ${p.w} + clamp(jj, 0, ${p.w - 1}))], ii >= 0 && ii < ${p.h} && jj >= 0 && jj < ${p.w});
-${taps.join('\n')}
-  }`);
-          }
       return entry(
-        batch * h * w,
-        `  let b = id / ${h * w}u;
-  if (b >= step.count) { return; }
-  let e = id % ${h * w}u;
-  let i = e / ${w}u;
-  let j = e % ${w}u;
-  let base = ${at};
-${range(c)
-  .map((o) => `  var acc${o} = params[${layer.bias + o}u];`)
-  .join('\n')}
-${lines.join('\n')}
-${range(c)
-  .map((o) => `  acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + e] = ${activate(layer.activation, `acc${o}`)};`)
-  .join('\n')}`,
+        forwardInvocations(layer, batch),
+        slidingConv({
+          sources: p.c,
+          source: { h: p.h, w: p.w },
+          sourceBase: (ci) => `${at} + ${ci * p.h * p.w}u`,
+          read: (index) => `acts[${index}]`,
+          outputs: c,
+          output: { h, w },
+          kh,
+          kw,
+          rowOffset: (r) => r - pt,
+          columnOffset: (t) => t - pl,
+          weight: (o, ci, r, t) => layer.weight + ((o * p.c + ci) * kh + r) * kw + t,
+          start: (o) => `params[${layer.bias + o}u]`,
+          at: (o, e) => `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}]`,
+          store: (o, e, acc) => `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}] = ${activate(layer.activation, acc)};`,
+        }),
       );
     }
     case 'pool': {
@@ -248,8 +323,8 @@ export function lossShader(recordSize: number, batch: number, layout: StepLayout
 /** Invocations of layer l's backward shader: input gradient elements (none for the first layer), then the weight-gradient partial sums. */
 export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
   const { c, h, w } = layer.input;
-  // A convolution's input gradient: one invocation per input position (every input channel); its weights: one per record and (output, input) channel pair.
-  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * w : batch * c * h * w;
+  // A convolution's input gradient: one invocation per row segment of the input (every input channel); its weights: one per record and (output, input) channel pair.
+  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : batch * c * h * w;
   return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * c : 0 };
 }
 
@@ -292,33 +367,23 @@ export function backwardShader(
   return grads[${gy}u + k];
 }
 `;
-      // Gradient of the pre-activation at output (o, oi, oj) of record b, zero outside the output plane.
-      const gradAt = (oc: number, di: number, dj: number, i: string, j: string): string =>
-        `select(0.0, preActivationGrad(${outAt} + ${oc * o.h * o.w}u + u32(clamp(${i} + ${di}, 0, ${o.h - 1}) * ${o.w} + clamp(${j} + ${dj}, 0, ${o.w - 1}))), ` +
-        `${i} + ${di} >= 0 && ${i} + ${di} < ${o.h} && ${j} + ${dj} >= 0 && ${j} + ${dj} < ${o.w})`;
-      const inputTaps: string[] = [];
-      for (let oc = 0; oc < o.c; oc++)
-        for (let r = 0; r < kh; r++)
-          for (let t = 0; t < kw; t++) {
-            const sums = range(c).map((ci) => `    acc${ci} += params[${layer.weight + ((oc * c + ci) * kh + r) * kw + t}u] * g;`);
-            inputTaps.push(`  {
-    let g = ${gradAt(oc, pt - r, pl - t, 'i', 'j')};
-${sums.join('\n')}
-  }`);
-          }
       // gx[ci, i, j] = sum over (o, r, t) of w[o, ci, r, t] gpre[o, i + pt - r, j + pl - t]: every input channel of one position.
-      const inputGrad = `  let b = id / ${h * w}u;
-  if (b >= step.count) { return; }
-  let e = id % ${h * w}u;
-  let i = i32(e / ${w}u);
-  let j = i32(e % ${w}u);
-${range(c)
-  .map((ci) => `  var acc${ci} = 0.0;`)
-  .join('\n')}
-${inputTaps.join('\n')}
-${range(c)
-  .map((ci) => `  ${storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + e`, `acc${ci}`, codeGrad)}`)
-  .join('\n')}`;
+      const inputGrad = slidingConv({
+        sources: o.c,
+        source: { h: o.h, w: o.w },
+        sourceBase: (oc) => `${outAt} + ${oc * o.h * o.w}u`,
+        read: (index) => `preActivationGrad(${index})`,
+        outputs: c,
+        output: { h, w },
+        kh,
+        kw,
+        rowOffset: (r) => pt - r,
+        columnOffset: (t) => pl - t,
+        weight: (ci, oc, r, t) => layer.weight + ((oc * c + ci) * kh + r) * kw + t,
+        start: () => '0.0',
+        at: (ci, e) => `grads[${layout.gradOffsets[l]}u + b * ${c * h * w}u + ${ci * h * w}u + ${e}]`,
+        store: (ci, e, acc) => storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + ${e}`, acc, codeGrad),
+      });
       // One (output channel, input channel) pair of one record: its kh x kw kernel gradients (and with input channel 0 the bias's) summed
       // over the output positions in row-major order. The inputs under the kernel slide along a row in registers: each position loads
       // one gradient and kh inputs for kh x kw products.
