@@ -238,9 +238,10 @@ export function gatherShader(recordSize: number, batch: number, layout: StepLayo
   );
 }
 
-/** Invocations of layer l's forward shader: one per row segment of a convolution's output (all channels at once), else one per output element. */
+/** Invocations of layer l's forward shader: one per row segment of a convolution's output (all channels at once), one per input element of an upsampling, else one per output element. */
 export function forwardInvocations(layer: TileLayer, batch: number): number {
   const { c, h, w } = layer.output;
+  if (layer.kind === 'upsample') return batch * c * layer.input.h * layer.input.w;
   return layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : batch * c * h * w;
 }
 
@@ -294,8 +295,16 @@ ${store('best')}`,
       );
     }
     case 'upsample': {
-      const p = layer.input;
-      return entry(batch * c * h * w, `${head}\n${store(`acts[${at} + (ch * ${p.h}u + i / ${layer.fh}u) * ${p.w}u + j / ${layer.fw}u]`)}`);
+      // One invocation per input element writes its fh x fw copies.
+      const { input: p, fh, fw } = layer;
+      const copies = range(fh).flatMap((a) => range(fw).map((d) => `  acts[base + ${a * w + d}u] = v;`));
+      return entry(
+        forwardInvocations(layer, batch),
+        `${coordinates(p.c, p.h, p.w)}
+  let v = acts[${x}u + id];
+  let base = ${y}u + b * ${c * h * w}u + (ch * ${h}u + i * ${fh}u) * ${w}u + j * ${fw}u;
+${copies.join('\n')}`,
+      );
     }
     case 'activation':
       return entry(batch * c * h * w, `${head}\n${store(activate(layer.activation, `acts[${x}u + id]`))}`);
@@ -323,8 +332,10 @@ export function lossShader(recordSize: number, batch: number, layout: StepLayout
 /** Invocations of layer l's backward shader: input gradient elements (none for the first layer), then the weight-gradient partial sums. */
 export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
   const { c, h, w } = layer.input;
-  // A convolution's input gradient: one invocation per row segment of the input (every input channel); its weights: one per record and (output, input) channel pair.
-  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : batch * c * h * w;
+  // A convolution's input gradient: one invocation per row segment of the input (every input channel); its weights: one per record and
+  // (output, input) channel pair. A pooling layer's: one per window.
+  const o = layer.output;
+  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : layer.kind === 'pool' ? batch * o.c * o.h * o.w : batch * c * h * w;
   return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * c : 0 };
 }
 
@@ -434,21 +445,22 @@ ${taps.map(({ r, t }) => `  partials[row + ${r * kw + t}u] = acc${r}_${t};`).joi
     case 'pool': {
       const { ph, pw } = layer;
       // The window's gradient goes to its first maximum in row-major order, as the forward pass picked it.
+      // One invocation per window writes the gradient of each of its inputs: the window's loads are shared.
       return entry(
         inputCount,
-        `${head}
-  let wi = i / ${ph}u;
-  let wj = j / ${pw}u;
-  let yk = out + (ch * ${o.h}u + wi) * ${o.w}u + wj;
-  let best = acts[${y}u + yk];
-  let base = ${x}u + ${inAt} + ch * ${h * w}u;
-  var firstMax = ${h * w}u;
-  for (var a = wi * ${ph}u; a < min(wi * ${ph}u + ${ph}u, ${h}u); a++) {
-    for (var d = wj * ${pw}u; d < min(wj * ${pw}u + ${pw}u, ${w}u); d++) {
-      if (firstMax == ${h * w}u && acts[base + a * ${w}u + d] == best) { firstMax = a * ${w}u + d; }
+        `${coordinates(o.c, o.h, o.w)}
+  let g = grads[${gy}u + id];
+  let best = acts[${y}u + id];
+  let plane = ${inAt} + ch * ${h * w}u;
+  var found = false;
+  for (var a = i * ${ph}u; a < min(i * ${ph}u + ${ph}u, ${h}u); a++) {
+    for (var d = j * ${pw}u; d < min(j * ${pw}u + ${pw}u, ${w}u); d++) {
+      let k = plane + a * ${w}u + d;
+      let first = !found && acts[${x}u + k] == best;
+      found = found || first;
+      ${storeGradient(layout, l, producer, 'k', 'select(0.0, g, first)', codeGrad)}
     }
-  }
-  ${storeGradient(layout, l, producer, 'id', `select(0.0, grads[${gy}u + yk], firstMax == i * ${w}u + j)`, codeGrad)}`,
+  }`,
       );
     }
     case 'upsample': {
