@@ -18,8 +18,15 @@ import type { TileLayer } from '../layers.js';
  *
  * Weight gradients are never summed with atomics: each record's gradient is
  * summed over its positions in order into its own row of `partials`
- * [batch, parameters], and the update kernel adds the rows in record order.
- * The sums therefore have the same order on every device and every run.
+ * [batch, parameters (and centroids)], and the update kernel adds the rows
+ * in record order. The sums therefore have the same order on every device
+ * and every run.
+ *
+ * On SwiftShader storage-buffer loads, not arithmetic, bound these kernels,
+ * so the heavy ones share loads: a convolution's invocation runs a row
+ * segment with its weights in registers and its inputs sliding along
+ * (`slidingConv`), a weight gradient's one (record, channel pair), a
+ * max-pool gradient's one window.
  */
 
 /** Invocations per workgroup of every kernel. */
@@ -245,7 +252,7 @@ export function forwardInvocations(layer: TileLayer, batch: number): number {
   return layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : batch * c * h * w;
 }
 
-/** The forward pass of layer l over the batch: one invocation per output element. */
+/** The forward pass of layer l over the batch, invocations as `forwardInvocations` says. */
 export function forwardShader(layer: TileLayer, l: number, batch: number, layout: StepLayout): string {
   const { c, h, w } = layer.output;
   const x = layout.actOffsets[l]!;
@@ -341,8 +348,8 @@ export function backwardInvocations(layer: TileLayer, l: number, batch: number):
 
 /**
  * The backward pass of layer l in one dispatch: invocations [0, input) each
- * gather the input's gradient at one element (at one position, every
- * channel, for a convolution); invocations [input, input + weights) each sum
+ * write the input's gradient at one element (a row segment, every channel,
+ * for a convolution; a window for pooling); invocations [input, input + weights) each sum
  * a convolution's parameter gradients over one record, one invocation per
  * (output channel, input channel) pair.
  * The two read the same tensors and write different ones, so they need no
