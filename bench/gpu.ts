@@ -3,12 +3,13 @@ import os from 'node:os';
 import { syntheticTaskA } from '../src/data/synthetic.js';
 import { cluster, model, WebGpuBackend } from '../src/index.js';
 import { medianMs } from './rows.js';
-import { compiledGpuInference, compiledGpuSteps } from './step.js';
+import { compiledGpuFinetuneSteps, compiledGpuInference, compiledGpuSteps } from './step.js';
 
 /**
  * `npm run bench:gpu` (through scripts/bench-gpu.sh, which provides the
- * Vulkan loader): the compiled WebGPU step of network A at batch 128, 1,024
- * and 8,192, the compiled encoder, and the paper's task-A schedule end to end
+ * Vulkan loader): the compiled WebGPU training and fine-tuning steps of
+ * network A at batch 128, 1,024 and 8,192, the compiled encoder, and the
+ * paper's task-A schedule end to end
  * (pretrain, k-means, fine-tune; one seed) on the machine's GPU, written as
  * JSON to the file named by --out (stdout without it). A software adapter
  * (SwiftShader, llvmpipe) is refused unless --allow-software, which also
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     const samples = flags.small ? 2 : 10;
     const batches = flags.small ? [16, 64] : [128, 1024, 8192];
     const steps = [];
+    const finetuneSteps = [];
     for (const batch of batches) {
       // Each sample runs enough steps to fill 16,384 records (1,024 when small), as a stretch of an epoch.
       const count = Math.max(1, Math.ceil((flags.small ? 1024 : 16384) / batch));
@@ -62,6 +64,16 @@ async function main(): Promise<void> {
       steps.push({ batch, msPerStep: ms, recordsPerSecond: batch / (ms / 1000), dispatchesPerStep: work.dispatchesPerStep });
       work.dispose();
       console.error(`compiled step, batch ${batch}: ${ms.toFixed(3)} ms`);
+      // The fine-tuning step (3 clusters) goes one command buffer per step, as fineTune runs it.
+      const finetune = await compiledGpuFinetuneSteps(batch, gpu, count);
+      const finetuneMs =
+        (await medianMs(samples, async () => {
+          finetune.run();
+          await gpu.sync();
+        })) / count;
+      finetuneSteps.push({ batch, msPerStep: finetuneMs, recordsPerSecond: batch / (finetuneMs / 1000), dispatchesPerStep: finetune.dispatchesPerStep });
+      finetune.dispose();
+      console.error(`compiled fine-tuning step, batch ${batch}: ${finetuneMs.toFixed(3)} ms`);
     }
     const inferenceBatch = flags.small ? 256 : 8192;
     const encoder = await compiledGpuInference(inferenceBatch, gpu);
@@ -98,6 +110,7 @@ async function main(): Promise<void> {
       small: flags.small,
       machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version },
       compiledStep: steps,
+      compiledFinetuneStep: finetuneSteps,
       inference: { batch: inferenceBatch, ms: inferenceMs, recordsPerSecond: inferenceBatch / (inferenceMs / 1000) },
       taskA: schedule,
     };

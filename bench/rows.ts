@@ -4,7 +4,7 @@ import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from '../src/kernels/
 import { planModel } from '../src/model/description.js';
 import { parameterShapes } from '../src/model/layers.js';
 import { networkA } from '../src/model/networks.js';
-import { compiledGpuInference, compiledGpuSteps, inference, trainingStep, type Workload } from './step.js';
+import { compiledGpuFinetuneSteps, compiledGpuInference, compiledGpuSteps, finetuneGpuStep, inference, trainingStep, type Workload } from './step.js';
 
 export type BenchOptions = ConstructorParameters<typeof Bench>[0];
 
@@ -215,6 +215,44 @@ export async function gpuStepRows(gpu: WebGpuBackend, batches: readonly number[]
       });
   }
   return rows;
+}
+
+/**
+ * Network A fine-tuning steps (3 clusters, 0.1 KL + MSE) on WebGPU, op by op
+ * through autograd and through the compiled program, at batch `batch`; the
+ * compiled sample runs enough steps to fill about 2,048 records.
+ */
+export async function gpuFinetuneRows(gpu: WebGpuBackend, batch: number, samples: number): Promise<Row[]> {
+  const opByOp = finetuneGpuStep(batch, gpu);
+  const before = gpu.dispatched;
+  opByOp.run();
+  const dispatches = gpu.dispatched - before;
+  const opMs = await medianMs(samples, async () => {
+    opByOp.run();
+    await gpu.sync();
+  });
+  opByOp.dispose();
+  const steps = Math.max(1, Math.ceil(2048 / batch));
+  const compiled = await compiledGpuFinetuneSteps(batch, gpu, steps);
+  const compiledMs =
+    (await medianMs(samples, async () => {
+      compiled.run();
+      await gpu.sync();
+    })) / steps;
+  compiled.dispose();
+  return (
+    [
+      ['op by op', opMs, dispatches],
+      ['compiled', compiledMs, compiled.dispatchesPerStep],
+    ] as const
+  ).map(([label, ms, perStep]) => ({
+    name: `network A fine-tuning step, 3 clusters, batch ${batch} (${label})`,
+    backend: gpu.name,
+    medianMs: ms,
+    gflops: stepFlops(batch) / (ms * 1e6),
+    recordsPerSecond: batch / (ms / 1e3),
+    dispatchesPerStep: perStep,
+  }));
 }
 
 /** Network A's encoder over `batch` resident records through the compiled WebGPU program, codes read back. */

@@ -1,20 +1,25 @@
 import {
   Adam,
   Rng,
+  add,
   backward,
+  cluster,
+  kld,
   compiledFor,
   cpu,
   cpuData,
   model,
   mse,
+  mul,
   noGrad,
   optimiserStep,
+  tensor,
   tidy,
   uniform,
   type Backend,
   type WebGpuBackend,
 } from '../src/engine.js';
-import { GpuCompiledAutoencoder } from '../src/jit/webgpu/compiled.js';
+import { GpuCompiledAutoencoder, KERAS_ADAM } from '../src/jit/webgpu/compiled.js';
 
 /** A benchmarked piece of work: `run` does it once, `dispose` frees what it holds; timing starts once `started` resolves (the compiled kernels' threads are up). */
 export interface Workload {
@@ -134,5 +139,98 @@ export async function compiledGpuInference(batchSize: number, gpu: WebGpuBackend
       autoencoder.dispose();
       x.dispose();
     },
+  };
+}
+
+/** Clusters of the fine-tuning benchmarks, and the notebook's loss weights. */
+const FINETUNE_K = 3;
+const FINETUNE_WEIGHTS = { kl: 0.1, reconstruction: 1 };
+
+/** A target distribution for `n` records: rows of positive values summing to 1, from a fixed seed. */
+function targetRows(n: number): Float32Array {
+  const rng = new Rng(inputSeed + 1);
+  const p = Float32Array.from({ length: n * FINETUNE_K }, () => 0.1 + rng.uniform());
+  for (let i = 0; i < n; i++) {
+    const row = p.subarray(i * FINETUNE_K, (i + 1) * FINETUNE_K);
+    const s = row.reduce((a, v) => a + v, 0);
+    row.forEach((v, j) => (row[j] = v / s));
+  }
+  return p;
+}
+
+/**
+ * One fine-tuning step of network A with a clustering head of 3 clusters on
+ * WebGPU, op by op through autograd as `fineTune` ran it before its compiled
+ * step: 0.1 KL(P || Q) + MSE, backward, Adam over the parameters and the
+ * centroids. `run` only issues the work.
+ */
+export function finetuneGpuStep(batchSize: number, gpu: WebGpuBackend): Workload {
+  const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
+  const x = uniform([batchSize, ...autoencoder.inputShape], new Rng(inputSeed), 0, 1, { backend: gpu });
+  const head = new cluster.ClusteringLayer(
+    Float32Array.from({ length: FINETUNE_K * autoencoder.codeSize }, (_, i) => Math.sin(i)),
+    FINETUNE_K,
+    autoencoder.codeSize,
+    { backend: gpu },
+  );
+  const p = tensor(targetRows(batchSize), [batchSize, FINETUNE_K], { backend: gpu });
+  const optimizer = new Adam([...autoencoder.parameters(), head.centroids]);
+  return {
+    run: () =>
+      tidy(() => {
+        const z = autoencoder.encode(x);
+        const loss = add(mul(kld(p, head.softAssign(z)), FINETUNE_WEIGHTS.kl), mul(mse(autoencoder.decode(z), x), FINETUNE_WEIGHTS.reconstruction));
+        backward(loss);
+        optimizer.update();
+        optimizer.zeroGrad();
+      }),
+    dispose: () => {
+      optimizer.dispose();
+      head.dispose();
+      p.dispose();
+      autoencoder.dispose();
+      x.dispose();
+    },
+    started: nothingToStart,
+  };
+}
+
+/**
+ * `steps` fine-tuning steps of network A (3 clusters) at `batchSize` through
+ * the compiled WebGPU program, as `fineTune` runs them: one command buffer
+ * per step, the batch's rows of P uploaded with it, nothing read back.
+ */
+export async function compiledGpuFinetuneSteps(batchSize: number, gpu: WebGpuBackend, steps: number): Promise<Workload & { dispatchesPerStep: number }> {
+  const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
+  const n = batchSize * steps;
+  const x = uniform([n, ...autoencoder.inputShape], new Rng(inputSeed), 0, 1, { backend: gpu });
+  const head = new cluster.ClusteringLayer(
+    Float32Array.from({ length: FINETUNE_K * autoencoder.codeSize }, (_, i) => Math.sin(i)),
+    FINETUNE_K,
+    autoencoder.codeSize,
+    { backend: gpu },
+  );
+  const optimizer = new Adam([...autoencoder.parameters(), head.centroids]);
+  const program = await GpuCompiledAutoencoder.create(gpu, autoencoder.plan, batchSize, KERAS_ADAM, FINETUNE_K);
+  program.useRecords(x);
+  program.loadParameters([...autoencoder.parameters(), head.centroids], optimizer);
+  const target = targetRows(n);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  return {
+    run: () => {
+      for (let s = 0; s < steps; s++) {
+        const rows = order.subarray(s * batchSize, (s + 1) * batchSize);
+        program.finetuneStep(rows, target.subarray(s * batchSize * FINETUNE_K, (s + 1) * batchSize * FINETUNE_K), optimizer, FINETUNE_WEIGHTS, s);
+      }
+    },
+    dispose: () => {
+      program.dispose();
+      optimizer.dispose();
+      head.dispose();
+      autoencoder.dispose();
+      x.dispose();
+    },
+    started: nothingToStart,
+    dispatchesPerStep: program.dispatchesPerFinetuneStep,
   };
 }

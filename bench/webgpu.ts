@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { WebGpuBackend } from '../src/index.js';
-import { convRows, gpuInferenceRows, gpuStepRows, printRows, type BenchOptions } from './rows.js';
+import { convRows, gpuFinetuneRows, gpuInferenceRows, gpuStepRows, printRows, type BenchOptions } from './rows.js';
 
 /**
  * The WebGPU benchmark tables, at the CPU tables' shapes; skips, saying why,
@@ -26,6 +26,7 @@ export async function webgpuBenchmarks(): Promise<void> {
     // A software adapter takes seconds per op-by-op step: three samples there.
     const samples = software ? 3 : 20;
     printRows('network A training step (WebGPU backend): op by op and compiled', await gpuStepRows(gpu, [128, 1024], samples));
+    printRows('network A fine-tuning step (WebGPU backend): op by op and compiled', await gpuFinetuneRows(gpu, 128, samples));
     printRows('network A inference (WebGPU backend)', await gpuInferenceRows(gpu, 1024, samples));
   } finally {
     gpu.destroy();

@@ -9,6 +9,7 @@ import { tensor } from '../tensor/create.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { compiledFor, hostTensor, optimiserStep, type CompiledAutoencoder } from '../jit/compiled.js';
+import { gpuCompiledFor, KERAS_ADAM, type GpuCompiledAutoencoder } from '../jit/webgpu/compiled.js';
 import type { Autoencoder } from '../model/autoencoder.js';
 import { captureCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointTarget, type FineTuneProgress } from './checkpoint.js';
 import { targetDistribution, type ClusteringLayer } from './clustering.js';
@@ -170,15 +171,18 @@ export async function fineTune(
 ): Promise<FineTuneResult> {
   const plan = planOf(options, model, clustering);
   // The CPU's compiled kernels when the model allows, else op by op through autograd (before anything is allocated: it may throw).
-  const compiled = compiledFor(model, plan.batchSize, { k: clustering.k, alpha: clustering.alpha });
+  const head = { k: clustering.k, alpha: clustering.alpha };
+  const compiled = compiledFor(model, plan.batchSize, head);
   await compiled?.started();
+  // On WebGPU, the compiled step with the head: parameters, centroids and Adam's moments stay on the device between loss reads.
+  const onDevice = await gpuCompiledFor(model, plan.batchSize, KERAS_ADAM, head);
   const { records, owned } = recordsTensor(inputs, model.inputShape, model.backend, model.dtype, 'fineTune');
   const n = records.shape[0]!;
   if (options.labels !== undefined && options.labels.length !== n) throw new Error(`fineTune: ${options.labels.length} evaluation labels for ${n} records`);
   if (options.initialLabels !== undefined && options.initialLabels.length !== n)
     throw new Error(`fineTune: ${options.initialLabels.length} initial labels for ${n} records`);
 
-  const loop = new FineTuneLoop(model, clustering, records, compiled, plan, options);
+  const loop = new FineTuneLoop(model, clustering, records, compiled, onDevice, plan, options);
   try {
     if (options.resume) loop.resumeFrom(options.resume);
     // A resumed run starts at an update already recorded: only P is rebuilt (same weights, same P).
@@ -242,19 +246,27 @@ class FineTuneLoop {
   private readonly reader = new LossReader<number>();
   private readonly identity: Int32Array;
   private readonly batchTarget: Float32Array;
+  /** P on the host, for the compiled WebGPU step to upload each batch's rows. */
+  private hostTarget: Float32Array | null = null;
+  /** The compiled WebGPU steps whose losses are not read yet, by loss slot: iteration and records. */
+  private deviceSteps: { iteration: number; count: number }[] = [];
+  /** Whether the device program holds the live parameters, centroids and moments (the tensors then lag behind). */
+  private loaded = false;
 
   constructor(
     private readonly model: Autoencoder,
     private readonly clustering: ClusteringLayer,
     private readonly records: Tensor,
     private readonly compiled: CompiledAutoencoder | null,
+    private readonly onDevice: GpuCompiledAutoencoder | null,
     private readonly plan: Plan,
     private readonly options: FineTuneOptions,
   ) {
     this.n = records.shape[0]!;
     this.k = clustering.k;
     this.names = [...model.namedParameters().map((p) => p.name), 'clustering.centroids'];
-    this.optimizer = new Adam([...model.parameters(), clustering.centroids], { lr: plan.lr });
+    // KERAS_ADAM's settings, which the compiled WebGPU step has baked in.
+    this.optimizer = new Adam([...model.parameters(), clustering.centroids], { lr: plan.lr, ...KERAS_ADAM });
     this.identity = Int32Array.from({ length: this.n }, (_, i) => i);
     this.batchTarget = new Float32Array(plan.batchSize * this.k);
     this.previousLabels = options.initialLabels ?? null;
@@ -327,17 +339,57 @@ class FineTuneLoop {
   /** One batch step on the combined loss (KL against P, and reconstruction), updating encoder, decoder and centroids. */
   async trainBatch(): Promise<void> {
     const { start, count, nextIndex, endsPass } = batchRange(this.batchIndex, this.n, this.plan.batchSize);
-    const parts = this.compiled
-      ? this.compiledStep(this.compiled, (this.order ?? this.identity).subarray(start, start + count))
-      : this.autogradStep(start, count);
-    this.iteration++;
-    this.reader.push(this.iteration, parts);
+    const rows = (this.order ?? this.identity).subarray(start, start + count);
+    if (this.onDevice) {
+      this.deviceStep(this.onDevice, rows);
+      this.iteration++;
+      this.deviceSteps.push({ iteration: this.iteration, count });
+    } else {
+      const parts = this.compiled ? this.compiledStep(this.compiled, rows) : this.autogradStep(start, count);
+      this.iteration++;
+      this.reader.push(this.iteration, parts);
+    }
     this.batchIndex = nextIndex;
     if (endsPass) {
       this.pass++;
       if (this.plan.shuffle) this.order = shuffledOrder(this.plan.seed, this.pass, this.n);
     }
-    if (this.reader.size >= this.plan.readInterval) await this.drainLosses();
+    if (this.reader.size + this.deviceSteps.length >= this.plan.readInterval) await this.drainLosses();
+  }
+
+  /** The step through the compiled WebGPU kernels: the live state goes to the device first if it is not there, then the batch's rows of P. */
+  private deviceStep(program: GpuCompiledAutoencoder, rows: Int32Array): void {
+    const { k, batchTarget } = this;
+    if (!this.loaded) {
+      program.useRecords(this.records);
+      program.loadParameters([...this.model.parameters(), this.clustering.centroids], this.optimizer);
+      this.loaded = true;
+    }
+    const p = this.hostTarget!;
+    for (let i = 0; i < rows.length; i++) batchTarget.set(p.subarray(rows[i]! * k, (rows[i]! + 1) * k), i * k);
+    program.finetuneStep(rows, batchTarget.subarray(0, rows.length * k), this.optimizer, this.plan.weights, this.deviceSteps.length);
+  }
+
+  /** Brings the live parameters, centroids and moments back from the compiled WebGPU program to the tensors, if they are there. */
+  private syncFromDevice(): void {
+    if (!this.loaded) return;
+    this.onDevice!.storeParameters([...this.model.parameters(), this.clustering.centroids], this.optimizer);
+    this.loaded = false;
+  }
+
+  /** The loss parts of the compiled WebGPU steps since the last read; the live state comes back to the tensors first. */
+  private async readDevice(program: GpuCompiledAutoencoder): Promise<{ meta: number; values: number[] }[]> {
+    this.syncFromDevice();
+    const steps = this.deviceSteps;
+    this.deviceSteps = [];
+    if (steps.length === 0) return [];
+    const { squaredError, kl } = await program.losses();
+    const { weights } = this.plan;
+    return steps.map(({ iteration, count }, slot) => {
+      const klMean = kl[slot]! / count;
+      const reconstruction = squaredError[slot]! / (count * this.model.recordSize);
+      return { meta: iteration, values: [weights.kl * klMean + weights.reconstruction * reconstruction, klMean, reconstruction] };
+    });
   }
 
   /** The step through autograd: the loss as a graph, backward, Adam; the loss parts stay on the device until read. */
@@ -386,7 +438,10 @@ class FineTuneLoop {
   private setTarget(prediction: Prediction): void {
     this.target?.dispose();
     const { n, k, model } = this;
-    this.target = tensor(targetDistribution(prediction.q, n, k, this.plan.targetBalance), [n, k], { backend: model.backend, dtype: model.dtype });
+    const p = targetDistribution(prediction.q, n, k, this.plan.targetBalance);
+    // The compiled WebGPU step uploads each batch's rows of P as it goes; the other steps take them from a tensor.
+    if (this.onDevice) this.hostTarget = Float32Array.from(p);
+    else this.target = tensor(p, [n, k], { backend: model.backend, dtype: model.dtype });
   }
 
   /** The record of an update: delta-label against the last record, the mean loss parts since, and with labels ACC, NMI and ARI. */
@@ -416,7 +471,7 @@ class FineTuneLoop {
 
   /** Reads the batches' loss parts from the device, checks them and adds them up; reports progress. */
   private async drainLosses(): Promise<void> {
-    const read = await this.reader.read();
+    const read = this.onDevice ? await this.readDevice(this.onDevice) : await this.reader.read();
     for (const { meta: at, values } of read) {
       const [total, kl, reconstruction] = values as [number, number, number];
       if (!Number.isFinite(kl)) await this.rollBack('kl', kl, at);
@@ -444,6 +499,7 @@ class FineTuneLoop {
 
   /** The live state as a checkpoint (device readback). */
   async capture(): Promise<Checkpoint> {
+    this.syncFromDevice();
     const checkpoint = this.options.checkpoint;
     return captureCheckpoint({
       model: this.model,

@@ -154,7 +154,7 @@ export async function pretrain(model: Autoencoder, inputs: Float32Array | Tensor
       program.loadParameters(model.parameters(), optimizer);
       program.train(order, optimizer);
       program.storeParameters(model.parameters(), optimizer);
-      const squaredErrors = await program.losses();
+      const squaredErrors = (await program.losses()).squaredError;
       let meta = { epoch: epoch + 1, iteration: 0, count: 0 };
       for (let b = 0; b < batchesPerEpoch; b++) {
         const count = Math.min(batchSize, n - b * batchSize);

@@ -1,9 +1,12 @@
 import { expect, it } from 'vitest';
 import { Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
-import { ClusteringLayer } from '../../src/cluster/clustering.js';
+import { ClusteringLayer, targetDistribution } from '../../src/cluster/clustering.js';
+import { fineTune } from '../../src/cluster/finetune.js';
+import { combinedLoss, type LossWeights } from '../../src/cluster/loss.js';
 import { encodeRecords, predict } from '../../src/cluster/predict.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
 import { GpuCompiledAutoencoder, GpuProgramTooLargeError, gpuCompiledFor } from '../../src/jit/webgpu/compiled.js';
+import { kld } from '../../src/kernels/loss.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import type { ModelDescription } from '../../src/model/description.js';
 import { networkA, networkB } from '../../src/model/networks.js';
@@ -116,7 +119,7 @@ async function expectGradientsMatch(gpu: WebGpuBackend, description: ModelDescri
     compiled.loadParameters(onGpu.parameters());
     for (const rows of batches) {
       compiled.train(Int32Array.from(rows), { lr: 0, beta1: KERAS_ADAM.beta1, beta2: KERAS_ADAM.beta2, step: 0 });
-      const [squaredError] = await compiled.losses();
+      const [squaredError] = (await compiled.losses()).squaredError;
       const got = await compiled.lastGradient();
       const want = reference(m64, records, rows);
       expectGradientClose(got, want.gradient, onGpu.namedParameters(), 1e-4);
@@ -126,6 +129,90 @@ async function expectGradientsMatch(gpu: WebGpuBackend, description: ModelDescri
   } finally {
     compiled.dispose();
     resident.dispose();
+    onGpu.dispose();
+    m64.dispose();
+  }
+}
+
+/** Centroids near the codes of records `at` (moved a little), so every soft assignment is far from 0 and 1. */
+async function centroidsNear(m64: Autoencoder, records: Float32Array, at: readonly number[]): Promise<Float32Array> {
+  const codes = await encodeRecords(m64, records);
+  const D = m64.codeSize;
+  return Float32Array.from(at.flatMap((r) => Array.from(codes.subarray(r * D, r * D + D), (v, m) => v + 0.05 * (m - D / 2))));
+}
+
+/** The fine-tuning loss in float64 autograd: weights.kl KL(P || Q) + weights.reconstruction MSE of `rows`, its parts and the gradient of the parameters and centroids. */
+function finetuneReference(
+  m64: Autoencoder,
+  head: ClusteringLayer,
+  records: Float32Array,
+  rows: readonly number[],
+  target: Float32Array,
+  weights: LossWeights,
+): { kl: number; mse: number; gradient: Float64Array } {
+  const size = m64.recordSize;
+  const values = new Float64Array(rows.length * size);
+  rows.forEach((r, i) => values.set(records.subarray(r * size, (r + 1) * size), i * size));
+  const params = [...m64.parameters(), head.centroids];
+  zeroGrad(params);
+  const parts = tidy(() => {
+    const x = tensor(values, [rows.length, ...m64.inputShape], { dtype: 'float64' });
+    const z = m64.encode(x);
+    const kl = kld(tensor(Float64Array.from(target), [rows.length, head.k], { dtype: 'float64' }), head.softAssign(z));
+    const reconstruction = mse(m64.decode(z), x);
+    backward(combinedLoss(kl, reconstruction, weights));
+    return { kl: cpuData(kl.storage)[0]!, mse: cpuData(reconstruction.storage)[0]! };
+  });
+  const gradient = new Float64Array(params.reduce((n, p) => n + p.size, 0));
+  let at = 0;
+  for (const p of params) {
+    gradient.set(cpuData(p.grad!.storage), at);
+    at += p.size;
+  }
+  zeroGrad(params);
+  return { ...parts, gradient };
+}
+
+/** For each batch: one compiled fine-tuning step with a zero learning rate, its gradient (centroids included) and loss parts against float64 autograd. */
+async function expectFinetuneGradientsMatch(
+  gpu: WebGpuBackend,
+  description: ModelDescription,
+  batchSize: number,
+  k: number,
+  batches: readonly number[][],
+): Promise<void> {
+  const n = 12;
+  const { onGpu, m64 } = await twins(gpu, description, 3);
+  const records = uniformRecords(n, onGpu.recordSize, 7);
+  const centroids = await centroidsNear(m64, records, [0, 4, 8, 10].slice(0, k));
+  const head64 = new ClusteringLayer(centroids, k, m64.codeSize, { backend: cpu, dtype: 'float64' });
+  const headGpu = new ClusteringLayer(centroids, k, m64.codeSize, { backend: gpu });
+  // P as fine-tuning builds it, from the soft assignments of every record.
+  const { q } = await predict(m64, head64, records);
+  const p = targetDistribution(q, n, k);
+  const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
+  const compiled = await GpuCompiledAutoencoder.create(gpu, onGpu.plan, batchSize, KERAS_ADAM, k);
+  const weights = { kl: 0.3, reconstruction: 0.7 };
+  try {
+    compiled.useRecords(resident);
+    compiled.loadParameters([...onGpu.parameters(), headGpu.centroids]);
+    for (const rows of batches) {
+      const target = Float32Array.from(rows.flatMap((r) => Array.from(p.subarray(r * k, (r + 1) * k))));
+      compiled.finetuneStep(Int32Array.from(rows), target, { lr: 0, beta1: KERAS_ADAM.beta1, beta2: KERAS_ADAM.beta2, step: 0 }, weights, 0);
+      const sums = await compiled.losses();
+      const got = await compiled.lastGradient();
+      const want = finetuneReference(m64, head64, records, rows, target, weights);
+      expectGradientClose(got, want.gradient, [...onGpu.namedParameters(), { name: 'centroids', tensor: headGpu.centroids }], 1e-4);
+      const mseGot = sums.squaredError[0]! / (rows.length * onGpu.recordSize);
+      const klGot = sums.kl[0]! / rows.length;
+      expect(Math.abs(mseGot - want.mse), `batch of ${rows.length}: mse ${mseGot} vs ${want.mse}`).toBeLessThanOrEqual(1e-5 * want.mse);
+      expect(Math.abs(klGot - want.kl), `batch of ${rows.length}: kl ${klGot} vs ${want.kl}`).toBeLessThanOrEqual(1e-4 * want.kl + 1e-7);
+    }
+  } finally {
+    compiled.dispose();
+    resident.dispose();
+    head64.dispose();
+    headGpu.dispose();
     onGpu.dispose();
     m64.dispose();
   }
@@ -232,5 +319,53 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
     onDevice.dispose();
     onGpu.dispose();
     m64.dispose();
+  });
+
+  it('matches float64 gradients of the fine-tuning loss of network A (a full batch and a short last batch)', async () => {
+    await expectFinetuneGradientsMatch(gpu, networkA(), 8, 3, [
+      [3, 0, 7, 11, 5, 2, 9, 1],
+      [10, 4, 6],
+    ]);
+  });
+
+  it('matches float64 gradients of the fine-tuning loss of network B', async () => {
+    await expectFinetuneGradientsMatch(gpu, networkB(), 6, 4, [[5, 1, 8, 0, 11, 3]]);
+  });
+
+  it('fineTune on a WebGPU backend takes the compiled step, follows the CPU run and repeats its bits', async () => {
+    const n = 14;
+    const records = uniformRecords(n, 32, 11);
+    const onCpu = new Autoencoder(networkB(), { seed: 2, backend: cpu });
+    const weights = await onCpu.weights();
+    const centroids = await centroidsNear(onCpu, records, [1, 6, 12]);
+    const settings = { batchSize: 4, maxIter: 9, updateInterval: 4, lossReadInterval: 3, tol: 0, lr: 0.01, shuffle: true, seed: 5 };
+    const run = async (
+      backend: typeof cpu | WebGpuBackend,
+    ): Promise<{ losses: number[]; q: Float32Array; weights: Map<string, Float32Array>; centroids: Float32Array }> => {
+      const model = new Autoencoder(networkB(), { backend });
+      model.setWeights(weights);
+      const head = new ClusteringLayer(centroids, 3, model.codeSize, { backend });
+      const result = await fineTune(model, head, records, settings);
+      const out = {
+        losses: result.history.flatMap((r) => (r.loss === null ? [] : [r.loss.total, r.loss.kl, r.loss.reconstruction])),
+        q: Float32Array.from(result.prediction.q),
+        weights: new Map([...(await model.weights())].map(([name, v]) => [name, Float32Array.from(v)])),
+        centroids: Float32Array.from(await head.centroidValues()),
+      };
+      model.dispose();
+      head.dispose();
+      return out;
+    };
+    const want = await run(cpu);
+    const got = await run(gpu);
+    expect(got.losses.length).toBe(9);
+    expectClose('loss parts at the updates', got.losses, want.losses, { rtol: 1e-4, atol: 1e-7 });
+    expectClose('final soft assignments', got.q, want.q, { rtol: 1e-3, atol: 1e-5 });
+    expectClose('centroids', got.centroids, want.centroids, { rtol: 1e-3, atol: 1e-5 });
+    for (const [name, values] of got.weights) expectClose(name, values, want.weights.get(name)!, { rtol: 1e-3, atol: 1e-5 });
+    const again = await run(gpu);
+    expect(again.losses).toEqual(got.losses);
+    expect(again.centroids).toEqual(got.centroids);
+    onCpu.dispose();
   });
 });

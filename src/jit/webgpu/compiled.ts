@@ -7,6 +7,7 @@ import { tileLayers } from '../program.js';
 import {
   assignShader,
   backwardInvocations,
+  headShader,
   backwardShader,
   forwardInvocations,
   forwardShader,
@@ -18,14 +19,15 @@ import {
 } from './shaders.js';
 
 /**
- * The WebGPU backend's fast path for pre-training and encoding a sequential
- * autoencoder: the whole step (gather, forward, loss, backward, Adam)
- * compiled to one WGSL shader per layer and direction (shaders.ts), with
- * every buffer allocated once and the record set resident on the device.
- * A training call encodes many steps per command buffer and reads nothing
- * back; the losses come back when the caller asks (once per epoch in
- * `pretrain`). Weight gradients are summed in a fixed order, so two runs
- * give the same bits.
+ * The WebGPU backend's fast path for pre-training, fine-tuning and encoding
+ * a sequential autoencoder: the whole step (gather, forward, loss, the
+ * clustering head when fine-tuning, backward, Adam) compiled to one WGSL
+ * shader per layer and direction (shaders.ts), with every buffer allocated
+ * once and the record set resident on the device. A training call encodes
+ * many steps per command buffer and reads nothing back; the losses come
+ * back when the caller asks (once per epoch in `pretrain`, every few
+ * batches in `fineTune`). Weight gradients are summed in a fixed order, so
+ * two runs give the same bits.
  */
 
 /** Adam's settings baked into the update shader; the learning rate and step count travel per step. */
@@ -56,10 +58,11 @@ export interface AdamState extends AdamSettings, AdamClock {
 const STEPS_PER_SUBMIT = 64;
 /** Bytes between two steps' uniforms: WebGPU's largest minUniformBufferOffsetAlignment. */
 const UNIFORM_STRIDE = 256;
-/** Bytes of the Step struct (five 32-bit fields, padded). */
+/** Bytes of the Step struct (six 32-bit fields, padded). */
 const UNIFORM_SIZE = 32;
 
-function layoutOf(layers: readonly TileLayer[], batch: number): StepLayout {
+/** The step's tensors; a clustering head of k clusters over codes of codeSize adds its target rows and code gradient after the layers' gradients. */
+function layoutOf(layers: readonly TileLayer[], batch: number, k: number, codeSize: number): StepLayout {
   const shapes = [layers[0]!.input, ...layers.map((l) => l.output)];
   const sizes = shapes.map((s) => s.c * s.h * s.w);
   const actOffsets: number[] = [];
@@ -72,7 +75,10 @@ function layoutOf(layers: readonly TileLayer[], batch: number): StepLayout {
     gradOffsets.push(grads);
     if (l > 0) grads += batch * size;
   });
-  return { actOffsets, gradOffsets, actsSize: acts, gradsSize: Math.max(grads, 1), sizes };
+  const targetOffset = grads;
+  const codeGradOffset = targetOffset + (k > 0 ? batch * k : 0);
+  const gradsSize = codeGradOffset + (k > 0 ? batch * codeSize : 0);
+  return { actOffsets, gradOffsets, actsSize: acts, gradsSize: Math.max(gradsSize, 1), sizes, targetOffset, codeGradOffset };
 }
 
 /** The batch asked for needs a buffer larger than the device binds; such batches run op by op. */
@@ -86,6 +92,14 @@ export class GpuProgramTooLargeError extends Error {
 interface Dispatch {
   readonly pipeline: GPUComputePipeline;
   readonly invocations: number;
+}
+
+interface Pipelines {
+  readonly train: readonly Dispatch[];
+  readonly finetune: readonly Dispatch[];
+  readonly encode: readonly Dispatch[];
+  readonly assign: Dispatch | null;
+  readonly bindLayout: GPUBindGroupLayout;
 }
 
 /** Buffers the bind group is made of; replaced ones (a larger order or loss area, another record set) make a new bind group. */
@@ -104,11 +118,17 @@ export class GpuCompiledAutoencoder {
   readonly parameterCount: number;
   /** Dispatches of one training step (every one a layer's whole pass, the gather, the loss or the update). */
   readonly dispatchesPerStep: number;
+  /** Dispatches of one fine-tuning step (the training step's and the clustering head's); 0 without a head. */
+  readonly dispatchesPerFinetuneStep: number;
   private readonly device: GPUDevice;
   private readonly layout: StepLayout;
   private readonly bindLayout: GPUBindGroupLayout;
   private readonly train_: readonly Dispatch[];
+  /** The fine-tuning step: the training step with the clustering head; empty without a head. */
+  private readonly finetune_: readonly Dispatch[];
   private readonly encode_: readonly Dispatch[];
+  /** Trained values per row of partials and per run of the optimiser buffer: the model's parameters, then the centroids. */
+  private readonly stride: number;
   /** The clustering head's soft assignments after the encoder; null without a head. */
   private readonly assign_: Dispatch | null;
   /** Clusters of the head; 0 without one. */
@@ -121,7 +141,7 @@ export class GpuCompiledAutoencoder {
   private readonly uniforms: GPUBuffer;
   private readonly uniformBytes = new ArrayBuffer(STEPS_PER_SUBMIT * UNIFORM_STRIDE);
   private readonly bound: Bound;
-  /** Steps of the last `train` call, whose squared errors `losses` reads. */
+  /** Loss slots written by the last `train` call or up to the last `finetuneStep`, which `losses` reads. */
   private lastSteps = 0;
   private readonly errors: Promise<GPUError | null>[] = [];
   private disposed = false;
@@ -130,29 +150,31 @@ export class GpuCompiledAutoencoder {
     private readonly backend: WebGpuBackend,
     plan: ModelPlan,
     batchSize: number,
-    pipelines: { train: readonly Dispatch[]; encode: readonly Dispatch[]; assign: Dispatch | null; bindLayout: GPUBindGroupLayout },
+    pipelines: Pipelines,
     k: number,
   ) {
     const layers = tileLayers(plan);
     this.device = backend.gpuDevice;
     this.batchSize = batchSize;
-    this.layout = layoutOf(layers, batchSize);
+    this.layout = layoutOf(layers, batchSize, k, plan.codeSize);
     this.recordSize = this.layout.sizes[0]!;
     this.codeSize = plan.codeSize;
     this.parameterCount = plan.parameterCount;
     this.train_ = pipelines.train;
+    this.finetune_ = pipelines.finetune;
     this.encode_ = pipelines.encode;
     this.assign_ = pipelines.assign;
     this.k = k;
     this.bindLayout = pipelines.bindLayout;
     this.dispatchesPerStep = this.train_.length;
+    this.dispatchesPerFinetuneStep = this.finetune_.length;
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const buffer = (floats: number, label: string, usage = storage): GPUBuffer =>
       this.device.createBuffer({ size: Math.max(4, floats * 4), usage, label: `compiled ${label}` });
-    const P = this.parameterCount;
-    this.params = buffer(P + k * this.codeSize, 'parameters');
-    this.optimiser = buffer(3 * P, 'optimiser');
-    this.partials = buffer(batchSize * P, 'partials');
+    this.stride = this.parameterCount + k * this.codeSize;
+    this.params = buffer(this.stride, 'parameters');
+    this.optimiser = buffer(3 * this.stride, 'optimiser');
+    this.partials = buffer(batchSize * this.stride, 'partials');
     this.acts = buffer(this.layout.actsSize, 'activations');
     this.grads = buffer(this.layout.gradsSize, 'gradients');
     this.uniforms = this.device.createBuffer({
@@ -160,21 +182,22 @@ export class GpuCompiledAutoencoder {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       label: 'compiled steps',
     });
-    this.bound = { records: buffer(1, 'no records'), recordsBytes: 4, order: buffer(1, 'order'), sums: buffer(batchSize + 1, 'sums'), group: null };
+    this.bound = { records: buffer(1, 'no records'), recordsBytes: 4, order: buffer(1, 'order'), sums: buffer(2 * batchSize + 2, 'sums'), group: null };
   }
 
   /**
    * Compiles the shaders of `plan` for batches of up to `batchSize` records
-   * (with a clustering head of k clusters, alpha 1, for soft assignments);
+   * (with a clustering head of k clusters, alpha 1, for soft assignments and fine-tuning);
    * rejects with the shader compiler's message on failure.
    */
   static async create(backend: WebGpuBackend, plan: ModelPlan, batchSize: number, adam: AdamSettings, k = 0): Promise<GpuCompiledAutoencoder> {
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`compiled webgpu autoencoder: batch size ${batchSize}`);
     const device = backend.gpuDevice;
     const layers = tileLayers(plan);
-    const layout = layoutOf(layers, batchSize);
+    const layout = layoutOf(layers, batchSize, k, plan.codeSize);
     const P = plan.parameterCount;
-    const largest = 4 * Math.max(layout.actsSize, layout.gradsSize, batchSize * P);
+    const stride = P + k * plan.codeSize;
+    const largest = 4 * Math.max(layout.actsSize, layout.gradsSize, batchSize * stride);
     const limit = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     if (largest > limit) throw new GpuProgramTooLargeError(`batch ${batchSize} needs a buffer of ${largest} bytes, the device binds at most ${limit}`);
     if (batchSize * k > layout.gradsSize) throw new Error(`compiled webgpu autoencoder: ${k} clusters do not fit the gradient buffer of this network`);
@@ -202,18 +225,32 @@ export class GpuCompiledAutoencoder {
     const gather = compile('gather', gatherShader(R, batchSize, layout), batchSize * R);
     const forward = layers.map((layer, l) => compile(`forward ${l}`, forwardShader(layer, l, batchSize, layout), forwardInvocations(layer, batchSize)));
     const loss = compile('loss', lossShader(R, batchSize, layout, layers.at(-1)!), batchSize);
-    const backward = layers
+    const backwardLayers = layers
       .map((layer, l) => ({ layer, l, ...backwardInvocations(layer, l, batchSize) }))
       .filter(({ input, weights }) => input + weights > 0)
-      .reverse()
-      .map(({ layer, l, input, weights }) => compile(`backward ${l}`, backwardShader(layer, layers[l - 1] ?? null, l, batchSize, P, layout), input + weights));
-    const update = compile('update', updateShader(P, batchSize, adam), P + 1);
+      .reverse();
+    const backwardOf = ({ layer, l, input, weights }: (typeof backwardLayers)[number], codeGrad: boolean): Promise<Dispatch> =>
+      compile(
+        `backward ${l}${codeGrad ? ' with the head' : ''}`,
+        backwardShader(layer, layers[l - 1] ?? null, l, batchSize, stride, layout, codeGrad),
+        input + weights,
+      );
+    const backward = backwardLayers.map((b) => backwardOf(b, false));
+    const update = compile('update', updateShader(P, stride, batchSize, adam, false), P + 1);
     const codes = layout.actOffsets[encoderLayers]!;
-    const assign = k > 0 ? compile('assign', assignShader(plan.codeSize, k, batchSize, P, codes), batchSize) : null;
-    const all = await Promise.all([gather, ...forward, loss, ...backward, update]);
-    const train = all;
-    const encode = all.slice(0, 1 + encoderLayers);
-    return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, encode, assign: await assign, bindLayout }, k);
+    const [gatherForward, lossPass, backwardPasses, updatePass] = await Promise.all([Promise.all([gather, ...forward]), loss, Promise.all(backward), update]);
+    const train = [...gatherForward, lossPass, ...backwardPasses, updatePass];
+    const encode = gatherForward.slice(0, 1 + encoderLayers);
+    if (k === 0) return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, finetune: [], encode, assign: null, bindLayout }, k);
+    // Fine-tuning: the head after the loss, the first decoder layer's backward pass adding the head's code gradient, Adam over the centroids too.
+    const [assign, head, headBackward, headUpdate] = await Promise.all([
+      compile('assign', assignShader(plan.codeSize, k, batchSize, P, codes), batchSize),
+      compile('head', headShader(plan.codeSize, k, batchSize, P, stride, layout, codes), batchSize),
+      Promise.all(backwardLayers.map((b) => (b.l === encoderLayers ? backwardOf(b, true) : null))),
+      compile('update with the head', updateShader(stride, stride, batchSize, adam, true), stride + 1),
+    ]);
+    const finetune = [...gatherForward, lossPass, head, ...backwardPasses.map((pass, i) => headBackward[i] ?? pass), headUpdate];
+    return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, finetune, encode, assign, bindLayout }, k);
   }
 
   /**
@@ -230,7 +267,11 @@ export class GpuCompiledAutoencoder {
     this.bound.group = null;
   }
 
-  /** Copies parameter values (the model's parameters in order) and, given an optimiser, its moments in, on the device. */
+  /**
+   * Copies parameter values (the model's parameters in order, then for
+   * fine-tuning the centroids) and, given an optimiser, its moments in, on
+   * the device.
+   */
   loadParameters(params: readonly Tensor[], adam: AdamState | null = null): void {
     this.copyParameters(params, adam, 'in');
   }
@@ -254,8 +295,11 @@ export class GpuCompiledAutoencoder {
     this.check();
     const encoder = this.device.createCommandEncoder({ label: `compiled parameters ${direction}` });
     const P = this.parameterCount;
+    const count = params.reduce((sum, t) => sum + t.size, 0);
+    if (count !== P && !(this.k > 0 && count === this.stride))
+      throw new Error(`compiled webgpu autoencoder: ${count} parameter values, expected ${P}${this.k > 0 ? ` or ${this.stride} with the centroids` : ''}`);
     const runs: [readonly Tensor[], GPUBuffer, number][] = [[params, this.params, 0]];
-    if (adam !== null) runs.push([adam.m, this.optimiser, 0], [adam.v, this.optimiser, P]);
+    if (adam !== null) runs.push([adam.m, this.optimiser, 0], [adam.v, this.optimiser, this.stride]);
     for (const [tensors, buffer, start] of runs) {
       let at = start;
       for (const t of tensors) {
@@ -264,7 +308,7 @@ export class GpuCompiledAutoencoder {
         else encoder.copyBufferToBuffer(buffer, at * 4, own, 0, t.size * 4);
         at += t.size;
       }
-      if (at - start !== P) throw new Error(`compiled webgpu autoencoder: ${at - start} parameter values, expected ${P}`);
+      if (at - start !== count) throw new Error(`compiled webgpu autoencoder: ${at - start} optimiser values, expected ${count}`);
     }
     this.submit(encoder);
   }
@@ -278,12 +322,7 @@ export class GpuCompiledAutoencoder {
   train(order: Int32Array, adam: AdamClock): void {
     this.check();
     const n = order.length;
-    const available = this.bound.recordsBytes / 4 / this.recordSize;
-    for (let i = 0; i < n; i++) {
-      const r = order[i]!;
-      if (!(r >= 0 && r < available))
-        throw new Error(`compiled webgpu autoencoder: record ${r} (position ${i}) is not one of the ${available} resident records`);
-    }
+    this.checkRows(order);
     const steps = Math.ceil(n / this.batchSize);
     this.writeOrder(order, steps);
     for (let first = 0; first < steps; first += STEPS_PER_SUBMIT) {
@@ -296,7 +335,7 @@ export class GpuCompiledAutoencoder {
         const t = adam.step + 1;
         adam.step = t;
         const alpha = (adam.lr * Math.sqrt(1 - adam.beta2 ** t)) / (1 - adam.beta1 ** t);
-        this.writeStep(s, { start: step * this.batchSize, count: records, mseScale: 2 / (records * this.recordSize), alpha, lossSlot: step });
+        this.writeStep(s, { start: step * this.batchSize, count: records, mseScale: 2 / (records * this.recordSize), alpha, lossSlot: step, klScale: 0 });
         this.encodeDispatches(pass, this.train_, s);
       }
       pass.end();
@@ -306,15 +345,54 @@ export class GpuCompiledAutoencoder {
     this.lastSteps = steps;
   }
 
-  /** The sums of squared reconstruction errors of the last `train` call's batches, in order (one readback). */
-  async losses(): Promise<Float64Array> {
-    const values = await this.readBuffer(this.bound.sums, this.batchSize * 4, this.lastSteps * 4);
-    return Float64Array.from(values);
+  /**
+   * One fine-tuning step (needs a head) on the resident records `rows`: the
+   * gradient of weights.kl x KL(P || Q) (Keras kld, mean over the batch) +
+   * weights.reconstruction x MSE, as the CPU's compiled finetuneStep, then
+   * Adam over the parameters and the centroids (loaded with
+   * loadParameters). `target` holds the batch's rows of P [rows, k]. The
+   * step's loss sums go to slot `lossSlot`, which `losses` reads up to;
+   * nothing is read back here.
+   */
+  finetuneStep(rows: Int32Array, target: Float32Array, adam: AdamClock, weights: { kl: number; reconstruction: number }, lossSlot: number): void {
+    this.check();
+    if (this.k === 0) throw new Error('compiled webgpu autoencoder: compiled without a clustering head');
+    const n = rows.length;
+    if (!(n >= 1 && n <= this.batchSize)) throw new Error(`compiled webgpu autoencoder: batch of ${n} records, expected 1 to ${this.batchSize}`);
+    if (target.length !== n * this.k) throw new Error(`compiled webgpu autoencoder: ${target.length} target values for ${n} records of ${this.k} clusters`);
+    if (!(Number.isInteger(lossSlot) && lossSlot >= 0)) throw new Error(`compiled webgpu autoencoder: loss slot ${lossSlot}`);
+    this.checkRows(rows);
+    this.writeOrder(rows, lossSlot + 1);
+    this.device.queue.writeBuffer(this.grads, this.layout.targetOffset * 4, target.buffer as ArrayBuffer, target.byteOffset, target.byteLength);
+    const t = adam.step + 1;
+    adam.step = t;
+    const alpha = (adam.lr * Math.sqrt(1 - adam.beta2 ** t)) / (1 - adam.beta1 ** t);
+    const mseScale = (2 * weights.reconstruction) / (n * this.recordSize);
+    this.writeStep(0, { start: 0, count: n, mseScale, alpha, lossSlot, klScale: weights.kl / n });
+    const encoder = this.device.createCommandEncoder({ label: 'compiled fine-tuning step' });
+    const pass = encoder.beginComputePass({ label: 'compiled fine-tuning step' });
+    this.encodeDispatches(pass, this.finetune_, 0);
+    pass.end();
+    this.device.queue.writeBuffer(this.uniforms, 0, this.uniformBytes, 0, UNIFORM_STRIDE);
+    this.submit(encoder);
+    this.lastSteps = lossSlot + 1;
   }
 
-  /** The gradient of the last training step (all parameters in order), for checks against autograd. */
+  /** The sums of squared reconstruction errors and of KL terms (0 when pre-training) of the last call's batches (loss slots), in order; one readback. */
+  async losses(): Promise<{ squaredError: Float64Array; kl: Float64Array }> {
+    const values = await this.readBuffer(this.bound.sums, 2 * this.batchSize * 4, 2 * this.lastSteps * 4);
+    const squaredError = new Float64Array(this.lastSteps);
+    const kl = new Float64Array(this.lastSteps);
+    for (let s = 0; s < this.lastSteps; s++) {
+      squaredError[s] = values[2 * s]!;
+      kl[s] = values[2 * s + 1]!;
+    }
+    return { squaredError, kl };
+  }
+
+  /** The gradient of the last training step (the model's parameters in order, then the centroids' when there is a head), for checks against autograd. */
   async lastGradient(): Promise<Float32Array> {
-    return this.readBuffer(this.optimiser, 2 * this.parameterCount * 4, this.parameterCount * 4);
+    return this.readBuffer(this.optimiser, 2 * this.stride * 4, this.stride * 4);
   }
 
   /** Codes [count, codeSize] of resident records [start, start + count), in batches of batchSize, read back once. */
@@ -353,7 +431,7 @@ export class GpuCompiledAutoencoder {
       for (let s = 0; s < chunk; s++) {
         const batch = first + s;
         const records = Math.min(this.batchSize, count - batch * this.batchSize);
-        this.writeStep(s, { start: batch * this.batchSize, count: records, mseScale: 0, alpha: 0, lossSlot: 0 });
+        this.writeStep(s, { start: batch * this.batchSize, count: records, mseScale: 0, alpha: 0, lossSlot: 0, klScale: 0 });
         const pass = encoder.beginComputePass({ label: 'compiled encode' });
         this.encodeDispatches(pass, dispatches, s);
         pass.end();
@@ -390,16 +468,32 @@ export class GpuCompiledAutoencoder {
     }
   }
 
-  private writeStep(slot: number, s: { start: number; count: number; mseScale: number; alpha: number; lossSlot: number }): void {
+  /** Throws unless every position of `order` is one of the resident records. */
+  private checkRows(order: Int32Array): void {
+    const available = this.bound.recordsBytes / 4 / this.recordSize;
+    for (let i = 0; i < order.length; i++) {
+      const r = order[i]!;
+      if (!(r >= 0 && r < available))
+        throw new Error(`compiled webgpu autoencoder: record ${r} (position ${i}) is not one of the ${available} resident records`);
+    }
+  }
+
+  private writeStep(slot: number, s: { start: number; count: number; mseScale: number; alpha: number; lossSlot: number; klScale: number }): void {
     const view = new DataView(this.uniformBytes, slot * UNIFORM_STRIDE, UNIFORM_SIZE);
     view.setUint32(0, s.start, true);
     view.setUint32(4, s.count, true);
     view.setFloat32(8, s.mseScale, true);
     view.setFloat32(12, s.alpha, true);
     view.setUint32(16, s.lossSlot, true);
+    view.setFloat32(20, s.klScale, true);
   }
 
-  /** Puts `order` on the device (growing its buffer, and the loss slots for `steps`, when too small); queue order keeps earlier steps' reads intact. */
+  /**
+   * Puts `order` on the device (growing its buffer, and the loss slots for
+   * `steps`, when too small); queue order keeps earlier steps' reads
+   * intact. Grown loss slots keep the sums written so far (fine-tuning
+   * fills them one step at a time), and grow by doubling.
+   */
   private writeOrder(order: Int32Array, steps: number): void {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     if (this.bound.order.size < order.byteLength) {
@@ -407,10 +501,14 @@ export class GpuCompiledAutoencoder {
       this.bound.order = this.device.createBuffer({ size: order.byteLength, usage, label: 'compiled order' });
       this.bound.group = null;
     }
-    const sumsBytes = (this.batchSize + steps) * 4;
+    const sumsBytes = 2 * (this.batchSize + steps) * 4;
     if (this.bound.sums.size < sumsBytes) {
-      this.bound.sums.destroy();
-      this.bound.sums = this.device.createBuffer({ size: sumsBytes, usage, label: 'compiled sums' });
+      const old = this.bound.sums;
+      this.bound.sums = this.device.createBuffer({ size: Math.max(sumsBytes, 2 * old.size), usage, label: 'compiled sums' });
+      const encoder = this.device.createCommandEncoder({ label: 'compiled sums grown' });
+      encoder.copyBufferToBuffer(old, 0, this.bound.sums, 0, old.size);
+      this.submit(encoder);
+      old.destroy();
       this.bound.group = null;
     }
     if (order.length > 0) this.device.queue.writeBuffer(this.bound.order, 0, order.buffer as ArrayBuffer, order.byteOffset, order.byteLength);
