@@ -59,7 +59,7 @@ describe.skipIf(noRealData)('grouped evaluation on a slice of the real distance 
     expect(single.stderr).toMatch(/groups.dataset = "1 group": leave-one-group-out needs at least 2 groups/);
   });
 
-  it('train --json keeps evaluation.acc where it was and adds the grouping per column; the report shows the groups', async () => {
+  it('train --json keeps evaluation.acc where it was and adds the grouping per column and the five whole runs; the report shows both', async () => {
     const out = join(dir, 'run');
     const r = await run('train', '--data', set, '--out', out, '--json', '--tsne-points', '48', '--tsne-iterations', '50', ...tiny);
     expect(r.code, r.stderr).toBe(0);
@@ -67,7 +67,14 @@ describe.skipIf(noRealData)('grouped evaluation on a slice of the real distance 
       evaluation: { acc: number };
       grouping: { column: string; groups: number; nmi: number; labelNmi: number; perGroup: { group: string; records: number; acc: number }[] }[];
       warnings: string[];
+      restarts: { rule: string; seeds: number[]; scores: number[]; kept: number; passedOver: number[] };
     };
+    // A set prepared with the default preset gets five whole runs, the one kept named with every run's silhouette.
+    expect(json.restarts.rule).toBe('silhouette');
+    expect(json.restarts.seeds).toEqual([0, 7919, 15838, 23757, 31676]);
+    expect(json.restarts.scores).toHaveLength(5);
+    expect(json.restarts.seeds).toContain(json.restarts.kept);
+    expect(r.stderr).toContain(`whole-run restarts: 5, seeds 0, 7919, 15838, 23757, 31676; kept ${json.restarts.kept}`);
     // An accuracy over two classes with the best cluster-to-class mapping is at least 1/2.
     expect(json.evaluation.acc).toBeGreaterThanOrEqual(0.5);
     expect(json.evaluation.acc).toBeLessThanOrEqual(1);
@@ -78,6 +85,7 @@ describe.skipIf(noRealData)('grouped evaluation on a slice of the real distance 
     for (const w of json.warnings) expect(r.stderr).toContain(`warning: ${w}`);
     const html = await readFile(join(out, 'report', 'report.html'), 'utf8');
     expect(html).toContain('Clusters by group');
+    expect(html).toContain('whole-run restarts');
     // A warning, when one fires, comes before the results table.
     if (json.warnings.length > 0) expect(html.indexOf('class="alert"')).toBeLessThan(html.indexOf('<h2>Results</h2>'));
   });

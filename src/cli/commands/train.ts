@@ -69,6 +69,7 @@ export async function train(args: ParsedArgs): Promise<void> {
         seeds: result.restarts.seeds,
         scores: result.restarts.scores,
         kept: result.restarts.seeds[result.restarts.chosen],
+        passedOver: result.restarts.passedOver.map((i) => result.restarts!.seeds[i]),
       },
     }),
     ...(result.kChoice && {
