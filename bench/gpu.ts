@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { syntheticTaskA } from '../src/data/synthetic.js';
 import { cluster, model, WebGpuBackend } from '../src/index.js';
-import { medianMs } from './rows.js';
+import { gpuMsPerStep, medianMs } from './rows.js';
 import { compiledGpuFinetuneSteps, compiledGpuInference, compiledGpuSteps } from './step.js';
 
 /**
@@ -56,21 +56,13 @@ async function main(): Promise<void> {
       // Each sample runs enough steps to fill 16,384 records (1,024 when small), as a stretch of an epoch.
       const count = Math.max(1, Math.ceil((flags.small ? 1024 : 16384) / batch));
       const work = await compiledGpuSteps(batch, gpu, count);
-      const ms =
-        (await medianMs(samples, async () => {
-          work.run();
-          await gpu.sync();
-        })) / count;
+      const ms = await gpuMsPerStep(gpu, work, count, samples);
       steps.push({ batch, msPerStep: ms, recordsPerSecond: batch / (ms / 1000), dispatchesPerStep: work.dispatchesPerStep });
       work.dispose();
       console.error(`compiled step, batch ${batch}: ${ms.toFixed(3)} ms`);
       // The fine-tuning step (3 clusters) goes one command buffer per step, as fineTune runs it.
       const finetune = await compiledGpuFinetuneSteps(batch, gpu, count);
-      const finetuneMs =
-        (await medianMs(samples, async () => {
-          finetune.run();
-          await gpu.sync();
-        })) / count;
+      const finetuneMs = await gpuMsPerStep(gpu, finetune, count, samples);
       finetuneSteps.push({ batch, msPerStep: finetuneMs, recordsPerSecond: batch / (finetuneMs / 1000), dispatchesPerStep: finetune.dispatchesPerStep });
       finetune.dispose();
       console.error(`compiled fine-tuning step, batch ${batch}: ${finetuneMs.toFixed(3)} ms`);

@@ -175,70 +175,39 @@ export async function medianMs(samples: number, run: () => Promise<void>): Promi
   return times[Math.floor(samples / 2)]!;
 }
 
-/**
- * Network A training steps on WebGPU, op by op (autograd, one dispatch per
- * op, counted on the backend) and through the compiled program (src/jit/webgpu),
- * at each batch size. A compiled sample runs enough steps to fill about 2,048
- * records, as one stretch of an epoch, and the row gives the time per step.
- */
-export async function gpuStepRows(gpu: WebGpuBackend, batches: readonly number[], samples: number): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const batch of batches) {
-    const opByOp = trainingStep(batch, gpu, false);
-    const before = gpu.dispatched;
-    opByOp.run();
-    const dispatches = gpu.dispatched - before;
-    const opMs = await medianMs(samples, async () => {
-      opByOp.run();
+/** Median milliseconds per step of a WebGPU workload whose `run` issues `steps` steps, waiting for the device each sample. */
+export async function gpuMsPerStep(gpu: WebGpuBackend, work: Workload, steps: number, samples: number): Promise<number> {
+  return (
+    (await medianMs(samples, async () => {
+      work.run();
       await gpu.sync();
-    });
-    opByOp.dispose();
-    const steps = Math.max(1, Math.ceil(2048 / batch));
-    const compiled = await compiledGpuSteps(batch, gpu, steps);
-    const compiledMs =
-      (await medianMs(samples, async () => {
-        compiled.run();
-        await gpu.sync();
-      })) / steps;
-    compiled.dispose();
-    for (const [label, ms, perStep] of [
-      ['op by op', opMs, dispatches],
-      ['compiled', compiledMs, compiled.dispatchesPerStep],
-    ] as const)
-      rows.push({
-        name: `network A training step, batch ${batch} (${label})`,
-        backend: gpu.name,
-        medianMs: ms,
-        gflops: stepFlops(batch) / (ms * 1e6),
-        recordsPerSecond: batch / (ms / 1e3),
-        dispatchesPerStep: perStep,
-      });
-  }
-  return rows;
+    })) / steps
+  );
 }
 
 /**
- * Network A fine-tuning steps (3 clusters, 0.1 KL + MSE) on WebGPU, op by op
- * through autograd and through the compiled program, at batch `batch`; the
- * compiled sample runs enough steps to fill about 2,048 records.
+ * One network A step on WebGPU, op by op (autograd, one dispatch per op,
+ * counted on the backend) and through the compiled program (src/jit/webgpu),
+ * at `batch`: two rows named `${name}, batch B (op by op|compiled)`. A
+ * compiled sample runs enough steps to fill about 2,048 records, as one
+ * stretch of an epoch, and its row gives the time per step.
  */
-export async function gpuFinetuneRows(gpu: WebGpuBackend, batch: number, samples: number): Promise<Row[]> {
-  const opByOp = finetuneGpuStep(batch, gpu);
+async function opByOpAndCompiled(
+  gpu: WebGpuBackend,
+  batch: number,
+  samples: number,
+  name: string,
+  opByOp: Workload,
+  compiledSteps: (steps: number) => Promise<Workload & { dispatchesPerStep: number }>,
+): Promise<Row[]> {
   const before = gpu.dispatched;
   opByOp.run();
   const dispatches = gpu.dispatched - before;
-  const opMs = await medianMs(samples, async () => {
-    opByOp.run();
-    await gpu.sync();
-  });
+  const opMs = await gpuMsPerStep(gpu, opByOp, 1, samples);
   opByOp.dispose();
   const steps = Math.max(1, Math.ceil(2048 / batch));
-  const compiled = await compiledGpuFinetuneSteps(batch, gpu, steps);
-  const compiledMs =
-    (await medianMs(samples, async () => {
-      compiled.run();
-      await gpu.sync();
-    })) / steps;
+  const compiled = await compiledSteps(steps);
+  const compiledMs = await gpuMsPerStep(gpu, compiled, steps, samples);
   compiled.dispose();
   return (
     [
@@ -246,13 +215,32 @@ export async function gpuFinetuneRows(gpu: WebGpuBackend, batch: number, samples
       ['compiled', compiledMs, compiled.dispatchesPerStep],
     ] as const
   ).map(([label, ms, perStep]) => ({
-    name: `network A fine-tuning step, 3 clusters, batch ${batch} (${label})`,
+    name: `${name}, batch ${batch} (${label})`,
     backend: gpu.name,
     medianMs: ms,
     gflops: stepFlops(batch) / (ms * 1e6),
     recordsPerSecond: batch / (ms / 1e3),
     dispatchesPerStep: perStep,
   }));
+}
+
+/** Network A training steps on WebGPU, op by op and compiled, at each batch size (`opByOpAndCompiled`). */
+export async function gpuStepRows(gpu: WebGpuBackend, batches: readonly number[], samples: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const batch of batches)
+    rows.push(
+      ...(await opByOpAndCompiled(gpu, batch, samples, 'network A training step', trainingStep(batch, gpu, false), (steps) =>
+        compiledGpuSteps(batch, gpu, steps),
+      )),
+    );
+  return rows;
+}
+
+/** Network A fine-tuning steps (3 clusters, 0.1 KL + MSE) on WebGPU, op by op and compiled, at batch `batch` (`opByOpAndCompiled`). */
+export function gpuFinetuneRows(gpu: WebGpuBackend, batch: number, samples: number): Promise<Row[]> {
+  return opByOpAndCompiled(gpu, batch, samples, 'network A fine-tuning step, 3 clusters', finetuneGpuStep(batch, gpu), (steps) =>
+    compiledGpuFinetuneSteps(batch, gpu, steps),
+  );
 }
 
 /** Network A's encoder over `batch` resident records through the compiled WebGPU program, codes read back. */

@@ -158,6 +158,12 @@ function targetRows(n: number): Float32Array {
   return p;
 }
 
+/** The benchmarks' clustering head: FINETUNE_K fixed centroids spread over the code space. */
+function finetuneHead(autoencoder: model.Autoencoder, gpu: WebGpuBackend): cluster.ClusteringLayer {
+  const centroids = Float32Array.from({ length: FINETUNE_K * autoencoder.codeSize }, (_, i) => Math.sin(i));
+  return new cluster.ClusteringLayer(centroids, FINETUNE_K, autoencoder.codeSize, { backend: gpu });
+}
+
 /**
  * One fine-tuning step of network A with a clustering head of 3 clusters on
  * WebGPU, op by op through autograd as `fineTune` ran it before its compiled
@@ -167,12 +173,7 @@ function targetRows(n: number): Float32Array {
 export function finetuneGpuStep(batchSize: number, gpu: WebGpuBackend): Workload {
   const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
   const x = uniform([batchSize, ...autoencoder.inputShape], new Rng(inputSeed), 0, 1, { backend: gpu });
-  const head = new cluster.ClusteringLayer(
-    Float32Array.from({ length: FINETUNE_K * autoencoder.codeSize }, (_, i) => Math.sin(i)),
-    FINETUNE_K,
-    autoencoder.codeSize,
-    { backend: gpu },
-  );
+  const head = finetuneHead(autoencoder, gpu);
   const p = tensor(targetRows(batchSize), [batchSize, FINETUNE_K], { backend: gpu });
   const optimizer = new Adam([...autoencoder.parameters(), head.centroids]);
   return {
@@ -204,12 +205,7 @@ export async function compiledGpuFinetuneSteps(batchSize: number, gpu: WebGpuBac
   const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
   const n = batchSize * steps;
   const x = uniform([n, ...autoencoder.inputShape], new Rng(inputSeed), 0, 1, { backend: gpu });
-  const head = new cluster.ClusteringLayer(
-    Float32Array.from({ length: FINETUNE_K * autoencoder.codeSize }, (_, i) => Math.sin(i)),
-    FINETUNE_K,
-    autoencoder.codeSize,
-    { backend: gpu },
-  );
+  const head = finetuneHead(autoencoder, gpu);
   const optimizer = new Adam([...autoencoder.parameters(), head.centroids]);
   const program = await GpuCompiledAutoencoder.create(gpu, autoencoder.plan, batchSize, KERAS_ADAM, FINETUNE_K);
   program.useRecords(x);
