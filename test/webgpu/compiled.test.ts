@@ -46,6 +46,28 @@ function oddPlanes(): ModelDescription {
   };
 }
 
+/**
+ * An activation before the first convolution (the records are gathered, not read through the order), a 2 x 2 pooling the
+ * convolution before it computes, and a 2 x 2 upsampling after the code that is read through and whose gradient is summed by
+ * the convolution after it; records of 88 values, not whole segments of 16.
+ */
+function activationFirst(): ModelDescription {
+  return {
+    input: [1, 4, 22],
+    encoder: [
+      { type: 'activation', activation: 'tanh' },
+      { type: 'conv2d', filters: 3, kernel: 3, activation: 'tanh' }, // 3 x 4 x 22
+      { type: 'maxPool2d', pool: 2 }, // 3 x 2 x 11
+      { type: 'conv2d', filters: 2, kernel: 3, activation: 'tanh' }, // 2 x 2 x 11
+    ],
+    decoder: [
+      { type: 'conv2d', filters: 2, kernel: 3, activation: 'tanh' }, // 2 x 2 x 11
+      { type: 'upsample2d', factor: 2 }, // 2 x 4 x 22
+      { type: 'conv2d', filters: 1, kernel: 3, activation: 'linear' }, // 1 x 4 x 22
+    ],
+  };
+}
+
 function uniformRecords(n: number, size: number, seed: number): Float32Array {
   const rng = new Rng(seed);
   return Float32Array.from({ length: n * size }, () => 2 * rng.uniform() - 1);
@@ -230,12 +252,16 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
     await expectGradientsMatch(gpu, networkB(), 6, [[5, 1, 8, 0, 11, 3]]);
   });
 
-  it('matches float64 gradients of a description with odd channel counts, odd lengths, partial pooling windows and valid crops', async () => {
+  it('matches float64 gradients of descriptions with odd channel counts, odd lengths, partial pooling windows, valid crops and an activation first', async () => {
     await expectGradientsMatch(gpu, oddDescription(), 5, [
       [4, 9, 2, 7, 0],
       [1, 3],
     ]);
     await expectGradientsMatch(gpu, oddPlanes(), 5, [[6, 0, 10, 3, 8]]);
+    await expectGradientsMatch(gpu, activationFirst(), 5, [
+      [2, 11, 5, 0, 7],
+      [9, 4],
+    ]);
   });
 
   it('pretrain on a WebGPU backend takes the compiled step and follows the CPU run epoch by epoch', async () => {

@@ -11,8 +11,13 @@ import {
   backwardShader,
   forwardInvocations,
   forwardShader,
+  fusablePool,
+  fusableUpsample,
+  fusableUpsampleGradient,
+  gatherInvocations,
   gatherShader,
   lossShader,
+  squareSumsPerRecord,
   updateShader,
   WORKGROUP,
   type StepLayout,
@@ -62,23 +67,55 @@ const UNIFORM_STRIDE = 256;
 const UNIFORM_SIZE = 32;
 
 /** The step's tensors; a clustering head of k clusters over codes of codeSize adds its target rows and code gradient after the layers' gradients. */
-function layoutOf(layers: readonly TileLayer[], batch: number, k: number, codeSize: number): StepLayout {
+function layoutOf(layers: readonly TileLayer[], batch: number, k: number, codeSize: number, codeLayer: number): StepLayout {
   const shapes = [layers[0]!.input, ...layers.map((l) => l.output)];
   const sizes = shapes.map((s) => s.c * s.h * s.w);
+  // The code (the output of layer codeLayer - 1) stays stored: the clustering head and the encoder read it.
+  const fused = layers.map((_, l) => (l !== codeLayer - 1 && fusableUpsample(layers, l)) || fusablePool(layers, l));
+  const fusedGradient = layers.map((_, l) => l !== codeLayer && fusableUpsampleGradient(layers, l));
+  const gathered = layers[0]!.kind !== 'conv';
+  const lossFused = layers.at(-1)!.kind === 'conv';
+  // Tensors nothing writes take no room in acts: the records when not gathered, a fused upsampling's output. (The reconstruction keeps
+  // its room when the last layer takes the loss: a convolution over several groups of sources keeps its running sums there.)
+  const stored = (l: number): boolean => (l > 0 || gathered) && !(fused[l - 1] === true && layers[l - 1]!.kind === 'upsample');
   const actOffsets: number[] = [];
   const gradOffsets: number[] = [];
   let acts = 0;
   let grads = 0;
   sizes.forEach((size, l) => {
     actOffsets.push(acts);
-    acts += batch * size;
+    if (stored(l)) acts += batch * size;
     gradOffsets.push(grads);
     if (l > 0) grads += batch * size;
   });
   const targetOffset = grads;
   const codeGradOffset = targetOffset + (k > 0 ? batch * k : 0);
   const gradsSize = codeGradOffset + (k > 0 ? batch * codeSize : 0);
-  return { actOffsets, gradOffsets, actsSize: acts, gradsSize: Math.max(gradsSize, 1), sizes, targetOffset, codeGradOffset };
+  return {
+    actOffsets,
+    gradOffsets,
+    actsSize: Math.max(acts, 1),
+    gradsSize: Math.max(gradsSize, 1),
+    sizes,
+    targetOffset,
+    codeGradOffset,
+    fused,
+    fusedGradient,
+    gathered,
+    lossFused,
+    ...sumsLayout(layers, batch),
+  };
+}
+
+/** Where the loss sums lie in `sums` (StepLayout): the records' squared-error partials, their KL terms, then two per step. */
+function sumsLayout(layers: readonly TileLayer[], batch: number): { squareSums: number; klSums: number; stepSums: number } {
+  const squareSums = squareSumsPerRecord(layers);
+  return { squareSums, klSums: batch * squareSums, stepSums: batch * (squareSums + 1) };
+}
+
+/** Layers of the model's encoder: the code is the output of the last one. */
+function encoderLayerCount(plan: ModelPlan): number {
+  return plan.layers.filter((l) => l.part === 'encoder').length;
 }
 
 /** The batch asked for needs a buffer larger than the device binds; such batches run op by op. */
@@ -148,7 +185,7 @@ export class GpuCompiledAutoencoder {
 
   private constructor(
     private readonly backend: WebGpuBackend,
-    plan: ModelPlan,
+    private readonly plan: ModelPlan,
     batchSize: number,
     pipelines: Pipelines,
     k: number,
@@ -156,7 +193,7 @@ export class GpuCompiledAutoencoder {
     const layers = tileLayers(plan);
     this.device = backend.gpuDevice;
     this.batchSize = batchSize;
-    this.layout = layoutOf(layers, batchSize, k, plan.codeSize);
+    this.layout = layoutOf(layers, batchSize, k, plan.codeSize, encoderLayerCount(plan));
     this.recordSize = this.layout.sizes[0]!;
     this.codeSize = plan.codeSize;
     this.parameterCount = plan.parameterCount;
@@ -182,7 +219,7 @@ export class GpuCompiledAutoencoder {
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
       label: 'compiled steps',
     });
-    this.bound = { records: buffer(1, 'no records'), recordsBytes: 4, order: buffer(1, 'order'), sums: buffer(2 * batchSize + 2, 'sums'), group: null };
+    this.bound = { records: buffer(1, 'no records'), recordsBytes: 4, order: buffer(1, 'order'), sums: buffer(this.layout.stepSums + 2, 'sums'), group: null };
   }
 
   /**
@@ -194,7 +231,8 @@ export class GpuCompiledAutoencoder {
     if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`compiled webgpu autoencoder: batch size ${batchSize}`);
     const device = backend.gpuDevice;
     const layers = tileLayers(plan);
-    const layout = layoutOf(layers, batchSize, k, plan.codeSize);
+    const encoderLayers = encoderLayerCount(plan);
+    const layout = layoutOf(layers, batchSize, k, plan.codeSize, encoderLayers);
     const P = plan.parameterCount;
     const stride = P + k * plan.codeSize;
     const largest = 4 * Math.max(layout.actsSize, layout.gradsSize, batchSize * stride);
@@ -221,35 +259,41 @@ export class GpuCompiledAutoencoder {
       }
     };
     const R = layout.sizes[0]!;
-    const encoderLayers = plan.layers.filter((l) => l.part === 'encoder').length;
-    const gather = compile('gather', gatherShader(R, batchSize, layout), batchSize * R);
-    const forward = layers.map((layer, l) => compile(`forward ${l}`, forwardShader(layer, l, batchSize, layout), forwardInvocations(layer, batchSize)));
-    const loss = compile('loss', lossShader(R, batchSize, layout, layers.at(-1)!), batchSize);
+    const gather = layout.gathered ? compile('gather', gatherShader(R, batchSize, layout), gatherInvocations(R, batchSize)) : null;
+    // A fused upsampling's forward pass is its reader's (planeRead): it has no dispatch of its own.
+    const forward = layers.map((layer, l) =>
+      layout.fused[l] ? null : compile(`forward ${l}`, forwardShader(layers, l, batchSize, layout), forwardInvocations(layer, batchSize)),
+    );
+    const loss = layout.lossFused ? null : compile('loss', lossShader(R, batchSize, layout, layers.at(-1)!), batchSize);
     const backwardLayers = layers
-      .map((layer, l) => ({ layer, l, ...backwardInvocations(layer, l, batchSize) }))
-      .filter(({ input, weights }) => input + weights > 0)
+      .map((layer, l) => ({ l, ...backwardInvocations(layer, l, batchSize) }))
+      .filter(({ l, input, weights }) => input + weights > 0 && !layout.fusedGradient[l])
       .reverse();
-    const backwardOf = ({ layer, l, input, weights }: (typeof backwardLayers)[number], codeGrad: boolean): Promise<Dispatch> =>
-      compile(
-        `backward ${l}${codeGrad ? ' with the head' : ''}`,
-        backwardShader(layer, layers[l - 1] ?? null, l, batchSize, stride, layout, codeGrad),
-        input + weights,
-      );
+    const backwardOf = ({ l, input, weights }: (typeof backwardLayers)[number], codeGrad: boolean): Promise<Dispatch> =>
+      compile(`backward ${l}${codeGrad ? ' with the head' : ''}`, backwardShader(layers, l, batchSize, stride, layout, codeGrad), input + weights);
     const backward = backwardLayers.map((b) => backwardOf(b, false));
-    const update = compile('update', updateShader(P, stride, batchSize, adam, false), P + 1);
+    const update = compile('update', updateShader(P, stride, layout, adam, false), P + 1);
     const codes = layout.actOffsets[encoderLayers]!;
-    const [gatherForward, lossPass, backwardPasses, updatePass] = await Promise.all([Promise.all([gather, ...forward]), loss, Promise.all(backward), update]);
-    const train = [...gatherForward, lossPass, ...backwardPasses, updatePass];
-    const encode = gatherForward.slice(0, 1 + encoderLayers);
+    const [gatherPass, forwardPasses, lossPass, backwardPasses, updatePass] = await Promise.all([
+      gather,
+      Promise.all(forward),
+      loss,
+      Promise.all(backward),
+      update,
+    ]);
+    const present = (passes: readonly (Dispatch | null)[]): Dispatch[] => passes.filter((d): d is Dispatch => d !== null);
+    const gatherForward = present([gatherPass, ...forwardPasses]);
+    const train = [...gatherForward, ...present([lossPass]), ...backwardPasses, updatePass];
+    const encode = present([gatherPass, ...forwardPasses.slice(0, encoderLayers)]);
     if (k === 0) return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, finetune: [], encode, assign: null, bindLayout }, k);
     // Fine-tuning: the head after the loss, the first decoder layer's backward pass adding the head's code gradient, Adam over the centroids too.
     const [assign, head, headBackward, headUpdate] = await Promise.all([
       compile('assign', assignShader(plan.codeSize, k, batchSize, P, codes), batchSize),
       compile('head', headShader(plan.codeSize, k, batchSize, P, stride, layout, codes), batchSize),
       Promise.all(backwardLayers.map((b) => (b.l === encoderLayers ? backwardOf(b, true) : null))),
-      compile('update with the head', updateShader(stride, stride, batchSize, adam, true), stride + 1),
+      compile('update with the head', updateShader(stride, stride, layout, adam, true), stride + 1),
     ]);
-    const finetune = [...gatherForward, lossPass, head, ...backwardPasses.map((pass, i) => headBackward[i] ?? pass), headUpdate];
+    const finetune = [...gatherForward, ...present([lossPass]), head, ...backwardPasses.map((pass, i) => headBackward[i] ?? pass), headUpdate];
     return new GpuCompiledAutoencoder(backend, plan, batchSize, { train, finetune, encode, assign, bindLayout }, k);
   }
 
@@ -380,7 +424,7 @@ export class GpuCompiledAutoencoder {
 
   /** The sums of squared reconstruction errors and of KL terms (0 when pre-training) of the last call's batches (loss slots), in order; one readback. */
   async losses(): Promise<{ squaredError: Float64Array; kl: Float64Array }> {
-    const values = await this.readBuffer(this.bound.sums, 2 * this.batchSize * 4, 2 * this.lastSteps * 4);
+    const values = await this.readBuffer(this.bound.sums, this.layout.stepSums * 4, 2 * this.lastSteps * 4);
     const squaredError = new Float64Array(this.lastSteps);
     const kl = new Float64Array(this.lastSteps);
     for (let s = 0; s < this.lastSteps; s++) {
@@ -423,7 +467,7 @@ export class GpuCompiledAutoencoder {
     const codeBytes = count * this.codeSize * 4;
     const bytes = codeBytes + count * k * 4;
     const out = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'compiled codes' });
-    const codesAt = this.layout.actOffsets[this.encode_.length - 1]! * 4;
+    const codesAt = this.layout.actOffsets[encoderLayerCount(this.plan)]! * 4;
     const dispatches = assign === null ? this.encode_ : [...this.encode_, assign];
     for (let first = 0; first < batches; first += STEPS_PER_SUBMIT) {
       const chunk = Math.min(STEPS_PER_SUBMIT, batches - first);
@@ -501,7 +545,7 @@ export class GpuCompiledAutoencoder {
       this.bound.order = this.device.createBuffer({ size: order.byteLength, usage, label: 'compiled order' });
       this.bound.group = null;
     }
-    const sumsBytes = 2 * (this.batchSize + steps) * 4;
+    const sumsBytes = (this.layout.stepSums + 2 * steps) * 4;
     if (this.bound.sums.size < sumsBytes) {
       const old = this.bound.sums;
       this.bound.sums = this.device.createBuffer({ size: Math.max(sumsBytes, 2 * old.size), usage, label: 'compiled sums' });

@@ -11,22 +11,30 @@ import type { TileLayer } from '../layers.js';
  * loss scale, Adam's step size) is a uniform.
  *
  * Tensors are record-major f32 arrays [batch, c, h, w] (1-D layers as height
- * 1) at fixed offsets of two buffers: `acts` holds the batch's records and
- * every layer's output, `grads` the gradients of those outputs. Records past
- * the batch's count (the last, short batch) are skipped by every kernel that
- * feeds the weight gradients, so they never count.
+ * 1) at fixed offsets of two buffers: `acts` holds every stored layer
+ * output, `grads` the gradients of those outputs. Records past the batch's
+ * count (the last, short batch) are skipped by every kernel that feeds the
+ * weight gradients, so they never count.
  *
  * Weight gradients are never summed with atomics: each record's gradient is
- * summed over its positions in order into its own row of `partials`
+ * summed over its positions in a fixed order into its own row of `partials`
  * [batch, parameters (and centroids)], and the update kernel adds the rows
  * in record order. The sums therefore have the same order on every device
  * and every run.
  *
- * On SwiftShader storage-buffer loads, not arithmetic, bound these kernels,
- * so the heavy ones share loads: a convolution's invocation runs a row
- * segment with its weights in registers and its inputs sliding along
- * (`slidingConv`), a weight gradient's one (record, channel pair), a
- * max-pool gradient's one window.
+ * On SwiftShader every storage-buffer access with per-invocation addresses
+ * is a gather or scatter, one lane at a time, and these accesses, not the
+ * arithmetic, bound the kernels. So the kernels share loads and skip
+ * tensors: a convolution's invocation runs a row segment of PAIR rows with
+ * its weights in registers and its inputs sliding along (`slidingConv`); a
+ * weight gradient's, one (record, input channel) with every output
+ * channel, PAIR rows at a time; a max-pool gradient's, a row segment of
+ * windows. A 2 x 2 max pooling is computed by the convolution before it, a
+ * nearest upsampling is read through by the convolution after it (its
+ * output is never written) and its gradient summed by that convolution's
+ * backward pass, and the first convolution reads the resident records
+ * through the order instead of a copy (`StepLayout.fused`,
+ * `fusedGradient`, `gathered`).
  */
 
 /** Invocations per workgroup of every kernel. */
@@ -45,6 +53,30 @@ export interface StepLayout {
   /** grads: where the clustering head keeps the batch's target rows [batch, k], then the KL gradient of its codes [batch, codeSize] (past the layers' gradients; unused without a head). */
   readonly targetOffset: number;
   readonly codeGradOffset: number;
+  /**
+   * Per layer: whether its forward pass is done by a neighbour's kernel: an
+   * upsampling whose output is never stored, its reader reading its input
+   * (`fusableUpsample`), or a pooling its convolution writes (`fusablePool`).
+   */
+  readonly fused: readonly boolean[];
+  /** Per layer: whether its backward pass is done by the next layer's kernel (`fusableUpsampleGradient`). */
+  readonly fusedGradient: readonly boolean[];
+  /**
+   * Whether the last layer's forward kernel also takes the loss (the last
+   * layer is a convolution): it writes the reconstruction's gradient and
+   * partial sums of squared errors, never the reconstruction itself.
+   */
+  readonly lossFused: boolean;
+  /** sums: squared-error partial sums per record at [b x squareSums + k], the records' KL terms at klSums + b, two sums per step at stepSums + 2 slot. */
+  readonly squareSums: number;
+  readonly klSums: number;
+  readonly stepSums: number;
+  /**
+   * Whether the gather copies the batch's records into acts (at
+   * actOffsets[0]); when not (the first layer is a convolution), the first
+   * layer and the loss read the resident records through the order.
+   */
+  readonly gathered: boolean;
 }
 
 /** The uniform of one step: keep in step with `writeStep` in compiled.ts. */
@@ -130,12 +162,21 @@ function derivative(a: Activation, y: string): string {
  * stored is already the gradient of its pre-activation (value x act'(y)), so
  * the convolution's backward pass reads it as it is, once per use.
  */
-function storeGradient(layout: StepLayout, l: number, producer: TileLayer | null, index: string, gradient: string, codeGrad = false): string {
+function storeGradient(
+  layout: StepLayout,
+  l: number,
+  producer: TileLayer | null,
+  index: string,
+  gradient: string,
+  codeGrad = false,
+  loaded: string | null = null,
+): string {
   const target = `grads[${layout.gradOffsets[l]}u + ${index}]`;
   // The code's gradient also has the clustering head's part, added before the activation's derivative.
   const value = codeGrad ? `(${gradient}) + grads[${layout.codeGradOffset}u + ${index}]` : gradient;
   if (producer === null || producer.kind !== 'conv' || producer.activation === 'linear') return `${target} = ${value};`;
-  return `${target} = (${value}) * ${derivative(producer.activation, `acts[${layout.actOffsets[l]}u + ${index}]`)};`;
+  // `loaded`: the value of acts[l] at `index` when the kernel already holds it, which saves a load.
+  return `${target} = (${value}) * ${derivative(producer.activation, loaded ?? `acts[${layout.actOffsets[l]}u + ${index}]`)};`;
 }
 
 /** Lines that split `id` into (b, c, i, j) of a [batch, c, h, w] tensor. */
@@ -149,14 +190,143 @@ function coordinates(c: number, h: number, w: number): string {
   let j = e % ${w}u;`;
 }
 
-/** Positions of a row that one invocation of a convolution (forward, or the input's gradient) runs along. */
+/** Positions of a row that one invocation runs along: a convolution's (forward, or the input's gradient), a pooling's or upsampling's, the gather's. */
 const SEGMENT = 16;
+
+/** Invocations over a [batch, c, h, w] tensor when each runs one row segment. */
+function segmentInvocations(batch: number, { c, h, w }: { c: number; h: number; w: number }): number {
+  return batch * c * h * Math.ceil(w / SEGMENT);
+}
+
+/**
+ * Lines that split `id` into (b, ch, i) and a row segment's first column j0
+ * of a [batch, c, h, w] tensor, and open the loop over the segment's columns
+ * j (the caller closes it).
+ */
+function segmentLoop(c: number, h: number, w: number): string {
+  const segments = Math.ceil(w / SEGMENT);
+  return `  let b = id / ${c * h * segments}u;
+  if (b >= step.count) { return; }
+  let ch = (id / ${h * segments}u) % ${c}u;
+  let i = (id / ${segments}u) % ${h}u;
+  let j0 = (id % ${segments}u) * ${SEGMENT}u;
+  for (var j = j0; j < min(j0 + ${SEGMENT}u, ${w}u); j++) {`;
+}
+
+/**
+ * The taps (r, t) of a pooling window at output (i, j) with the WGSL
+ * condition under which each lies inside the input: Keras 'same' pooling
+ * cuts the last window of a row or column short when the size is not a
+ * multiple of the window. The first tap always lies inside.
+ */
+function poolTaps(input: { h: number; w: number }, ph: number, pw: number): { r: number; t: number; inside: string }[] {
+  return range(ph).flatMap((r) =>
+    range(pw).map((t) => {
+      const conditions = [
+        ...(r > 0 && input.h % ph !== 0 ? [`i * ${ph}u + ${r}u < ${input.h}u`] : []),
+        ...(t > 0 && input.w % pw !== 0 ? [`j * ${pw}u + ${t}u < ${input.w}u`] : []),
+      ];
+      return { r, t, inside: conditions.join(' && ') };
+    }),
+  );
+}
+
+/** `body` as is, or inside `if (inside)` when the condition is not always true. */
+function guarded(inside: string, body: string): string {
+  return inside === '' ? body : `if (${inside}) { ${body} }`;
+}
+/** Output rows a convolution's weight-gradient invocation runs at once: they share kh - 1 of their input rows. */
+const PAIR = 2;
 /**
  * Source values a sliding window keeps in registers at most: SwiftShader's
  * compile time grows steeply past about this many (a 36-value window took
  * seconds per shader), so larger windows are split over the sources.
  */
-const WINDOW = 18;
+const WINDOW = 24;
+
+/**
+ * How a convolution reads its input planes [h, w] as stored: directly, or,
+ * when the input is a nearest-neighbour upsampling's output, from the
+ * upsampling's input (fused: the upsampled planes are never written).
+ * Rows and columns are clamped i32 WGSL expressions.
+ */
+interface PlaneRead {
+  /** Elements per stored plane. */
+  readonly planeSize: number;
+  /** u32 offset of row `row`'s first element within a plane. */
+  rowStart(row: string): string;
+  /** u32 offset of column `col` within a row. */
+  column(col: string): string;
+}
+
+function directRead(w: number): PlaneRead {
+  return { planeSize: 0, rowStart: (row) => `u32(${row} * ${w})`, column: (col) => `u32(${col})` };
+}
+
+/** The planes of layer l's input as a convolution reads them: through the upsampling that produced them, or as stored. */
+export function planeRead(layers: readonly TileLayer[], l: number, layout: StepLayout): PlaneRead {
+  const producer = layers[l - 1];
+  const { h, w } = layers[l]!.input;
+  if (producer?.kind === 'upsample' && layout.fused[l - 1] === true) {
+    const { input: p, fh, fw } = producer;
+    return { planeSize: p.h * p.w, rowStart: (row) => `${divide(`u32(${row})`, fh)} * ${p.w}u`, column: (col) => divide(`u32(${col})`, fw) };
+  }
+  return { ...directRead(w), planeSize: h * w };
+}
+
+/**
+ * Whether layer l can be an upsampling whose input gradient the
+ * convolution after it sums as it computes its own input gradient
+ * (`SlidingConv.block`): 2 x 2 blocks, one per PAIR rows and two columns of
+ * a row segment. The layout says which ones are (not the first decoder
+ * layer, whose input gradient takes the clustering head's part).
+ */
+export function fusableUpsampleGradient(layers: readonly TileLayer[], l: number): boolean {
+  const up = layers[l];
+  return l > 0 && up?.kind === 'upsample' && layers[l + 1]?.kind === 'conv' && up.fh === PAIR && up.fw === 2 && SEGMENT % 2 === 0;
+}
+
+/**
+ * Whether layer l is a max pooling that the convolution before it can
+ * compute as it writes its outputs (`SlidingConv.pool`): 2 x 2 windows,
+ * one per PAIR rows and two columns of a row segment, none cut short.
+ */
+export function fusablePool(layers: readonly TileLayer[], l: number): boolean {
+  const pool = layers[l];
+  return (
+    pool?.kind === 'pool' &&
+    layers[l - 1]?.kind === 'conv' &&
+    pool.ph === PAIR &&
+    pool.pw === 2 &&
+    SEGMENT % 2 === 0 &&
+    pool.input.h % 2 === 0 &&
+    pool.input.w % 2 === 0
+  );
+}
+
+/** u32 `value` / `by`: a shift when `by` is a power of two (SIMD lanes divide one at a time on some implementations). */
+function divide(value: string, by: number): string {
+  const shift = Math.log2(by);
+  return Number.isInteger(shift) ? `(${value} >> ${shift}u)` : `(${value} / ${by}u)`;
+}
+
+/**
+ * Whether layer l can be an upsampling that the next convolution reads
+ * through (`planeRead`): its forward pass then writes nothing, and the
+ * convolution's inputs come from the upsampling's input. The layout says
+ * which ones are (the code, which the head and the encoder read, stays
+ * stored).
+ */
+export function fusableUpsample(layers: readonly TileLayer[], l: number): boolean {
+  return layers[l]?.kind === 'upsample' && layers[l + 1]?.kind === 'conv';
+}
+
+/** Where layer l's input is stored: its own place, or the fused upsampling's input. */
+function storedInput(layers: readonly TileLayer[], l: number, layout: StepLayout): { array: string; base: string } {
+  if (l === 0 && !layout.gathered) return { array: 'records', base: `order[step.start + b] * ${layout.sizes[0]}u` };
+  const from = layout.fused[l - 1] === true && layers[l - 1]?.kind === 'upsample' ? l - 1 : l;
+  return { array: 'acts', base: `${layout.actOffsets[from]}u + b * ${layout.sizes[from]}u` };
+}
 
 /** A convolution over planes as `slidingConv` runs it: out[o](i, j) = start(o) + sum over (s, r, t) of weight(o, s, r, t) src[s](i + rowOffset(r), j + columnOffset(t)), zero outside the source. */
 interface SlidingConv {
@@ -164,6 +334,8 @@ interface SlidingConv {
   readonly source: { readonly h: number; readonly w: number };
   /** Index (WGSL u32) of source plane s's first element; `b` is the record. */
   readonly sourceBase: (s: number) => string;
+  /** How the source planes are laid out. */
+  readonly plane: PlaneRead;
   /** WGSL reading the source at an index. */
   readonly read: (index: string) => string;
   readonly outputs: number;
@@ -179,14 +351,48 @@ interface SlidingConv {
   readonly at: (o: number, e: string) => string;
   /** WGSL storing the finished sum `acc` for output o at position `e`. */
   readonly store: (o: number, e: string, acc: string) => string;
+  /** The output's value from the finished sum (its activation), which a fused pooling compares. */
+  readonly value?: (acc: string) => string;
+  /** WGSL run before the first group of sources and after the last (the fused loss's partial sum). */
+  readonly begin?: string;
+  readonly end?: string;
+  /**
+   * A 2 x 2 block of the outputs reduced as they are written: their max (a
+   * max pooling after the convolution, `fusablePool`; ties keep the first
+   * maximum in row-major order, as the pooling kernel) or their sum (the
+   * gradient of a nearest upsampling before it, `fusableUpsample`, in the
+   * upsampling kernel's row-major order). `store` writes output o's reduced
+   * value at block row `row` and column `col` (u32); with `each`, every
+   * output is stored as well.
+   */
+  readonly block?: {
+    readonly reduce: 'max' | 'sum';
+    readonly each: boolean;
+    readonly store: (o: number, row: string, col: string, value: string) => string;
+  };
+}
+
+/** Invocations of a `slidingConv` kernel over a batch: one per row segment of PAIR output rows. */
+function slidingInvocations(batch: number, { h, w }: { h: number; w: number }): number {
+  return batch * Math.ceil(h / PAIR) * Math.ceil(w / SEGMENT);
+}
+
+/**
+ * Partial sums of squared errors per record: one per invocation of the
+ * last convolution when it takes the loss, else the loss kernel's one.
+ */
+export function squareSumsPerRecord(layers: readonly TileLayer[]): number {
+  const last = layers.at(-1)!;
+  return last.kind === 'conv' ? slidingInvocations(1, last.output) : 1;
 }
 
 /**
  * The body of a convolution kernel whose invocation runs SEGMENT positions
- * of one output row, every output channel: the weights are loaded once,
- * and the source values under the kernel slide along the row in registers,
- * so each position loads one new column (sources x kh values) instead of
- * the whole window, and each weight once per invocation. The sources go in
+ * of PAIR neighbouring output rows, every output channel: the weights are
+ * loaded once, and the source values under the kernel slide along the rows
+ * in registers, so each position loads one new column of the rows the
+ * PAIR rows' windows cover (sources x (kh + PAIR - 1) values) instead of
+ * the whole windows, and each weight once per invocation. The sources go in
  * groups whose window fits WINDOW values, one pass along the segment each,
  * the running sums kept in the output in between. Every output sums over
  * (s, r, t) in order, from start(o).
@@ -195,65 +401,124 @@ function slidingConv(k: SlidingConv): string {
   const { h: H, w: W } = k.source;
   const { h: OH, w: OW } = k.output;
   const segments = Math.ceil(OW / SEGMENT);
+  const pairs = Math.ceil(OH / PAIR);
   const offsets = range(k.kw).map(k.columnOffset);
   const low = Math.min(...offsets);
   const high = Math.max(...offsets);
   const width = high - low + 1;
-  const perGroup = Math.max(1, Math.floor(WINDOW / (k.kh * width)));
+  // The source rows the PAIR output rows read, as offsets from the first output row.
+  const sourceRows = [...new Set(range(PAIR).flatMap((q) => range(k.kh).map((r) => q + k.rowOffset(r))))].sort((x, y) => x - y);
+  const rowOf = (q: number, r: number): number => sourceRows.indexOf(q + k.rowOffset(r));
+  const perGroup = Math.max(1, Math.floor(WINDOW / (sourceRows.length * width)));
   const groups = range(Math.ceil(k.sources / perGroup)).map((g) => range(Math.min(perGroup, k.sources - g * perGroup)).map((s) => g * perGroup + s));
-  const value = (s: number, r: number, d: number): string => `v${s}_${r}_${d}`;
-  const load = (s: number, r: number, col: string): string =>
-    `select(0.0, ${k.read(`row${s}_${r} + u32(clamp(${col}, 0, ${W - 1}))`)}, ok${s}_${r} && ${col} >= 0 && ${col} < ${W})`;
+  const value = (s: number, d: number, c: number): string => `v${s}_${d}_${c}`;
+  const load = (s: number, d: number, col: string): string =>
+    `select(0.0, ${k.read(`row${s}_${d} + ${k.plane.column(`clamp(${col}, 0, ${W - 1})`)}`)}, ok${s}_${d} && ${col} >= 0 && ${col} < ${W})`;
+  const rowsOut = range(PAIR);
   const lines: string[] = [];
-  lines.push(`  let b = id / ${OH * segments}u;
+  lines.push(`  let b = id / ${pairs * segments}u;
   if (b >= step.count) { return; }
-  let i = i32((id / ${segments}u) % ${OH}u);
+  let i = i32((id / ${segments}u) % ${pairs}u) * ${PAIR};
   let j0 = i32(id % ${segments}u) * ${SEGMENT};`);
+  if (k.begin !== undefined) lines.push(k.begin);
   groups.forEach((sources, g) => {
-    const rows = sources.flatMap((s) => range(k.kh).map((r) => ({ s, r })));
+    const last = g === groups.length - 1;
+    const windowRows = sources.flatMap((s) => sourceRows.map((dr, d) => ({ s, d, dr })));
+    const taps = sources.flatMap((s) => range(k.kh).flatMap((r) => range(k.kw).map((t) => ({ s, r, t }))));
     lines.push('  {');
-    for (let o = 0; o < k.outputs; o++)
-      for (const { s, r } of rows) for (let t = 0; t < k.kw; t++) lines.push(`  let w${o}_${s}_${r}_${t} = params[${k.weight(o, s, r, t)}u];`);
-    for (const { s, r } of rows) {
-      const dr = k.rowOffset(r);
-      lines.push(`  let ok${s}_${r} = i + ${dr} >= 0 && i + ${dr} < ${H};
-  let row${s}_${r} = ${k.sourceBase(s)} + u32(clamp(i + ${dr}, 0, ${H - 1}) * ${W});`);
-      for (let d = 0; d < width - 1; d++) lines.push(`  var ${value(s, r, d)} = ${load(s, r, `j0 + ${low + d}`)};`);
-      lines.push(`  var ${value(s, r, width - 1)} = 0.0;`);
+    for (let o = 0; o < k.outputs; o++) for (const { s, r, t } of taps) lines.push(`  let w${o}_${s}_${r}_${t} = params[${k.weight(o, s, r, t)}u];`);
+    for (const { s, d, dr } of windowRows) {
+      lines.push(`  let ok${s}_${d} = i + ${dr} >= 0 && i + ${dr} < ${H};
+  let row${s}_${d} = ${k.sourceBase(s)} + ${k.plane.rowStart(`clamp(i + ${dr}, 0, ${H - 1})`)};`);
+      for (let c = 0; c < width - 1; c++) lines.push(`  var ${value(s, d, c)} = ${load(s, d, `j0 + ${low + c}`)};`);
+      lines.push(`  var ${value(s, d, width - 1)} = 0.0;`);
     }
-    lines.push(`  for (var j = j0; j < min(j0 + ${SEGMENT}, ${OW}); j++) {
-    let e = u32(i * ${OW} + j);`);
-    for (const { s, r } of rows) lines.push(`    ${value(s, r, width - 1)} = ${load(s, r, `j + ${high}`)};`);
-    for (let o = 0; o < k.outputs; o++) lines.push(`    var acc${o} = ${g === 0 ? k.start(o) : k.at(o, 'e')};`);
-    for (const { s, r } of rows)
-      for (let t = 0; t < k.kw; t++) for (let o = 0; o < k.outputs; o++) lines.push(`    acc${o} += w${o}_${s}_${r}_${t} * ${value(s, r, offsets[t]! - low)};`);
-    for (let o = 0; o < k.outputs; o++) lines.push(`    ${g === groups.length - 1 ? k.store(o, 'e', `acc${o}`) : `${k.at(o, 'e')} = acc${o};`}`);
-    for (const { s, r } of rows) for (let d = 0; d < width - 1; d++) lines.push(`    ${value(s, r, d)} = ${value(s, r, d + 1)};`);
+    if (last && k.block !== undefined) for (let o = 0; o < k.outputs; o++) for (const q of rowsOut) lines.push(`  var prev${o}_${q} = 0.0;`);
+    lines.push(`  for (var j = j0; j < min(j0 + ${SEGMENT}, ${OW}); j++) {`);
+    for (const q of rowsOut) lines.push(`    let e${q} = u32((i + ${q}) * ${OW} + j);`);
+    for (const { s, d } of windowRows) lines.push(`    ${value(s, d, width - 1)} = ${load(s, d, `j + ${high}`)};`);
+    // A second row past the plane's last (odd heights) is computed from clamped rows and never stored.
+    const live = (q: number, line: string): string => (q === 0 || OH % PAIR === 0 ? line : `if (i + ${q} < ${OH}) { ${line} }`);
+    for (const q of rowsOut)
+      for (let o = 0; o < k.outputs; o++)
+        lines.push(`    var acc${o}_${q} = ${g === 0 ? k.start(o) : `0.0; ${live(q, `acc${o}_${q} = ${k.at(o, `e${q}`)};`)}`};`);
+    for (const { s, r, t } of taps)
+      for (const q of rowsOut)
+        for (let o = 0; o < k.outputs; o++) lines.push(`    acc${o}_${q} += w${o}_${s}_${r}_${t} * ${value(s, rowOf(q, r), offsets[t]! - low)};`);
+    const block = last ? k.block : undefined;
+    for (const q of rowsOut)
+      for (let o = 0; o < k.outputs; o++) {
+        if (!last) lines.push(`    ${live(q, `${k.at(o, `e${q}`)} = acc${o}_${q};`)}`);
+        else if (block === undefined) lines.push(`    ${live(q, k.store(o, `e${q}`, `acc${o}_${q}`))}`);
+        else {
+          lines.push(`    let y${o}_${q} = ${(k.value ?? ((acc: string) => acc))(`acc${o}_${q}`)};`);
+          if (block.each) lines.push(`    ${k.store(o, `e${q}`, `y${o}_${q}`)}`);
+        }
+      }
+    if (block !== undefined) {
+      // The block of (i, j - 1), (i, j), (i + 1, j - 1), (i + 1, j) closes at each odd column; the even column's values wait in prev.
+      const order = (o: number): string[] => [`prev${o}_0`, `y${o}_0`, `prev${o}_1`, `y${o}_1`];
+      lines.push(`    if ((j & 1) == 1) {`);
+      for (let o = 0; o < k.outputs; o++) {
+        const [first, ...rest] = order(o);
+        lines.push(
+          block.reduce === 'max'
+            ? `      var best${o} = ${first};\n${rest.map((v) => `      if (${v} > best${o}) { best${o} = ${v}; }`).join('\n')}`
+            : `      let best${o} = 0.0 + ${order(o).join(' + ')};`,
+          `      ${block.store(o, '(u32(i) >> 1u)', '(u32(j) >> 1u)', `best${o}`)}`,
+        );
+      }
+      lines.push('    }');
+      for (let o = 0; o < k.outputs; o++) for (const q of rowsOut) lines.push(`    prev${o}_${q} = y${o}_${q};`);
+    }
+    for (const { s, d } of windowRows) for (let c = 0; c < width - 1; c++) lines.push(`    ${value(s, d, c)} = ${value(s, d, c + 1)};`);
     lines.push('  }', '  }');
   });
+  if (k.end !== undefined) lines.push(k.end);
   return lines.join('\n');
 }
 
-/** Copies the batch's records from the resident set, in the order's sequence. */
+/** Invocations of the gather: one per SEGMENT values of a record. */
+export function gatherInvocations(recordSize: number, batch: number): number {
+  return batch * Math.ceil(recordSize / SEGMENT);
+}
+
+/** Copies the batch's records from the resident set, in the order's sequence, SEGMENT values per invocation. */
 export function gatherShader(recordSize: number, batch: number, layout: StepLayout): string {
+  const segments = Math.ceil(recordSize / SEGMENT);
   return entry(
-    batch * recordSize,
-    `  let b = id / ${recordSize}u;
+    gatherInvocations(recordSize, batch),
+    `  let b = id / ${segments}u;
   if (b >= step.count) { return; }
-  let e = id % ${recordSize}u;
-  acts[${layout.actOffsets[0]}u + id] = records[order[step.start + b] * ${recordSize}u + e];`,
+  let e0 = (id % ${segments}u) * ${SEGMENT}u;
+  let src = order[step.start + b] * ${recordSize}u;
+  let dst = ${layout.actOffsets[0]}u + b * ${recordSize}u;
+  for (var e = e0; e < min(e0 + ${SEGMENT}u, ${recordSize}u); e++) { acts[dst + e] = records[src + e]; }`,
   );
 }
 
-/** Invocations of layer l's forward shader: one per row segment of a convolution's output (all channels at once), one per input element of an upsampling, else one per output element. */
+/**
+ * Invocations of layer l's forward shader: one per row segment of a
+ * convolution's output (all channels at once), of a pooling's output, of an
+ * upsampling's input; one per element of an activation.
+ */
 export function forwardInvocations(layer: TileLayer, batch: number): number {
   const { c, h, w } = layer.output;
-  if (layer.kind === 'upsample') return batch * c * layer.input.h * layer.input.w;
-  return layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : batch * c * h * w;
+  switch (layer.kind) {
+    case 'conv':
+      return slidingInvocations(batch, layer.output);
+    case 'pool':
+      return segmentInvocations(batch, layer.output);
+    case 'upsample':
+      return segmentInvocations(batch, layer.input);
+    case 'activation':
+      return batch * c * h * w;
+  }
 }
 
 /** The forward pass of layer l over the batch, invocations as `forwardInvocations` says. */
-export function forwardShader(layer: TileLayer, l: number, batch: number, layout: StepLayout): string {
+export function forwardShader(layers: readonly TileLayer[], l: number, batch: number, layout: StepLayout): string {
+  const layer = layers[l]!;
   const { c, h, w } = layer.output;
   const x = layout.actOffsets[l]!;
   const y = layout.actOffsets[l + 1]!;
@@ -264,13 +529,22 @@ export function forwardShader(layer: TileLayer, l: number, batch: number, layout
   switch (layer.kind) {
     case 'conv': {
       const { input: p, kh, kw, pt, pl } = layer;
+      const plane = planeRead(layers, l, layout);
+      const stored = storedInput(layers, l, layout);
+      const next = layers[l + 1];
+      const loss = layout.lossFused && l === layers.length - 1;
+      const recordSize = layout.sizes[0]!;
+      const input = (e: string): string => `${layout.gathered ? 'acts' : 'records'}[record + ${e}]`;
+      const pooled =
+        layout.fused[l + 1] === true && next?.kind === 'pool' ? { at: layout.actOffsets[l + 2]!, size: layout.sizes[l + 2]!, ...next.output } : null;
       return entry(
         forwardInvocations(layer, batch),
         slidingConv({
           sources: p.c,
           source: { h: p.h, w: p.w },
-          sourceBase: (ci) => `${at} + ${ci * p.h * p.w}u`,
-          read: (index) => `acts[${index}]`,
+          sourceBase: (ci) => `${stored.base} + ${ci * plane.planeSize}u`,
+          plane,
+          read: (index) => `${stored.array}[${index}]`,
           outputs: c,
           output: { h, w },
           kh,
@@ -280,37 +554,53 @@ export function forwardShader(layer: TileLayer, l: number, batch: number, layout
           weight: (o, ci, r, t) => layer.weight + ((o * p.c + ci) * kh + r) * kw + t,
           start: (o) => `params[${layer.bias + o}u]`,
           at: (o, e) => `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}]`,
-          store: (o, e, acc) => `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}] = ${activate(layer.activation, acc)};`,
+          store: (o, e, value) =>
+            loss
+              ? `{ let yv = ${activate(layer.activation, value)}; let d = yv - ${input(`${o * h * w}u + ${e}`)}; squares += d * d;
+      ${storeGradient(layout, layers.length, layer, `b * ${c * h * w}u + ${o * h * w}u + ${e}`, 'step.mseScale * d', false, 'yv')} }`
+              : `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}] = ${pooled === null ? activate(layer.activation, value) : value};`,
+          ...(loss && {
+            begin: `  var squares = 0.0;
+  let record = ${layout.gathered ? `${layout.actOffsets[0]}u + b * ${recordSize}u` : `order[step.start + b] * ${recordSize}u`};`,
+            end: `  sums[b * ${layout.squareSums}u + id % ${layout.squareSums}u] = squares;`,
+          }),
+          ...(pooled !== null && {
+            value: (acc: string) => activate(layer.activation, acc),
+            block: {
+              reduce: 'max',
+              each: true,
+              store: (o: number, row: string, col: string, best: string) =>
+                `acts[${pooled.at}u + b * ${pooled.size}u + (${o * pooled.h}u + ${row}) * ${pooled.w}u + ${col}] = ${best};`,
+            },
+          }),
         }),
       );
     }
     case 'pool': {
-      const p = layer.input;
-      // Keras 'same' pooling: the last window of a row or column may be cut short. Ties keep the first maximum (strict >), as the CPU.
+      const { input: p, ph, pw } = layer;
+      // Ties keep the first maximum in row-major order (strict >), as the CPU.
+      const taps = poolTaps(p, ph, pw).slice(1);
       return entry(
-        batch * c * h * w,
-        `${head}
-  let base = ${at} + ch * ${p.h * p.w}u;
-  var best = acts[base + i * ${layer.ph * p.w}u + j * ${layer.pw}u];
-  for (var a = i * ${layer.ph}u; a < min(i * ${layer.ph}u + ${layer.ph}u, ${p.h}u); a++) {
-    for (var d = j * ${layer.pw}u; d < min(j * ${layer.pw}u + ${layer.pw}u, ${p.w}u); d++) {
-      let v = acts[base + a * ${p.w}u + d];
-      if (v > best) { best = v; }
-    }
-  }
-${store('best')}`,
+        forwardInvocations(layer, batch),
+        `${segmentLoop(c, h, w)}
+    let corner = ${at} + ch * ${p.h * p.w}u + i * ${ph * p.w}u + j * ${pw}u;
+    var best = acts[corner];
+${taps.map(({ r, t, inside }) => `    ${guarded(inside, `let v${r}_${t} = acts[corner + ${r * p.w + t}u]; if (v${r}_${t} > best) { best = v${r}_${t}; }`)}`).join('\n')}
+    acts[${y}u + b * ${c * h * w}u + (ch * ${h}u + i) * ${w}u + j] = best;
+  }`,
       );
     }
     case 'upsample': {
-      // One invocation per input element writes its fh x fw copies.
+      // One invocation per input row segment writes each value's fh x fw copies.
       const { input: p, fh, fw } = layer;
-      const copies = range(fh).flatMap((a) => range(fw).map((d) => `  acts[base + ${a * w + d}u] = v;`));
+      const copies = range(fh).flatMap((a) => range(fw).map((d) => `    acts[corner + ${a * w + d}u] = v;`));
       return entry(
         forwardInvocations(layer, batch),
-        `${coordinates(p.c, p.h, p.w)}
-  let v = acts[${x}u + id];
-  let base = ${y}u + b * ${c * h * w}u + (ch * ${h}u + i * ${fh}u) * ${w}u + j * ${fw}u;
-${copies.join('\n')}`,
+        `${segmentLoop(p.c, p.h, p.w)}
+    let v = acts[${at} + (ch * ${p.h}u + i) * ${p.w}u + j];
+    let corner = ${y}u + b * ${c * h * w}u + (ch * ${h}u + i * ${fh}u) * ${w}u + j * ${fw}u;
+${copies.join('\n')}
+  }`,
       );
     }
     case 'activation':
@@ -320,19 +610,20 @@ ${copies.join('\n')}`,
 
 /** The gradient of the mean squared error at the reconstruction, and each record's squared error. One invocation per record. */
 export function lossShader(recordSize: number, batch: number, layout: StepLayout, last: TileLayer): string {
-  const x = layout.actOffsets[0]!;
   const y = layout.actOffsets.at(-1)!;
+  const input = layout.gathered ? `acts[${layout.actOffsets[0]}u + at]` : `records[order[step.start + b] * ${recordSize}u + e]`;
   return entry(
     batch,
     `  let b = id;
   if (b >= step.count) { return; }
   var squares = 0.0;
-  for (var e = b * ${recordSize}u; e < (b + 1u) * ${recordSize}u; e++) {
-    let d = acts[${y}u + e] - acts[${x}u + e];
+  for (var e = 0u; e < ${recordSize}u; e++) {
+    let at = b * ${recordSize}u + e;
+    let d = acts[${y}u + at] - ${input};
     squares += d * d;
-    ${storeGradient(layout, layout.actOffsets.length - 1, last, 'e', 'step.mseScale * d')}
+    ${storeGradient(layout, layout.actOffsets.length - 1, last, 'at', 'step.mseScale * d')}
   }
-  sums[b] = squares;`,
+  sums[b * ${layout.squareSums}u] = squares;`,
   );
 }
 
@@ -340,10 +631,19 @@ export function lossShader(recordSize: number, batch: number, layout: StepLayout
 export function backwardInvocations(layer: TileLayer, l: number, batch: number): { input: number; weights: number } {
   const { c, h, w } = layer.input;
   // A convolution's input gradient: one invocation per row segment of the input (every input channel); its weights: one per record and
-  // (output, input) channel pair. A pooling layer's: one per window.
+  // input channel (every output channel). A pooling layer's: one per row segment of windows; an upsampling's: one per input row segment.
   const o = layer.output;
-  const input = l === 0 ? 0 : layer.kind === 'conv' ? batch * h * Math.ceil(w / SEGMENT) : layer.kind === 'pool' ? batch * o.c * o.h * o.w : batch * c * h * w;
-  return { input, weights: layer.kind === 'conv' ? batch * layer.output.c * c : 0 };
+  const input =
+    l === 0
+      ? 0
+      : layer.kind === 'conv'
+        ? slidingInvocations(batch, layer.input)
+        : layer.kind === 'pool'
+          ? segmentInvocations(batch, o)
+          : layer.kind === 'upsample'
+            ? segmentInvocations(batch, layer.input)
+            : batch * c * h * w;
+  return { input, weights: layer.kind === 'conv' ? batch * c : 0 };
 }
 
 /**
@@ -358,15 +658,9 @@ export function backwardInvocations(layer: TileLayer, l: number, batch: number):
  * with `codeGrad` (the first decoder layer when fine-tuning) it includes the
  * clustering head's gradient of the code. `stride`: parameters per row of `partials`.
  */
-export function backwardShader(
-  layer: TileLayer,
-  producer: TileLayer | null,
-  l: number,
-  batch: number,
-  stride: number,
-  layout: StepLayout,
-  codeGrad = false,
-): string {
+export function backwardShader(layers: readonly TileLayer[], l: number, batch: number, stride: number, layout: StepLayout, codeGrad = false): string {
+  const layer = layers[l]!;
+  const producer = layers[l - 1] ?? null;
   const { input: inputCount, weights } = backwardInvocations(layer, l, batch);
   const x = layout.actOffsets[l]!;
   const y = layout.actOffsets[l + 1]!;
@@ -386,10 +680,13 @@ export function backwardShader(
 }
 `;
       // gx[ci, i, j] = sum over (o, r, t) of w[o, ci, r, t] gpre[o, i + pt - r, j + pl - t]: every input channel of one position.
+      // A fused upsampling's input gradient: the sums of the 2 x 2 blocks of this layer's input gradient, which is never stored.
+      const upsampled = producer?.kind === 'upsample' && layout.fusedGradient[l - 1] === true ? producer.input : null;
       const inputGrad = slidingConv({
         sources: o.c,
         source: { h: o.h, w: o.w },
         sourceBase: (oc) => `${outAt} + ${oc * o.h * o.w}u`,
+        plane: { ...directRead(o.w), planeSize: o.h * o.w },
         read: (index) => `preActivationGrad(${index})`,
         outputs: c,
         output: { h, w },
@@ -401,87 +698,109 @@ export function backwardShader(
         start: () => '0.0',
         at: (ci, e) => `grads[${layout.gradOffsets[l]}u + b * ${c * h * w}u + ${ci * h * w}u + ${e}]`,
         store: (ci, e, acc) => storeGradient(layout, l, producer, `b * ${c * h * w}u + ${ci * h * w}u + ${e}`, acc, codeGrad),
+        ...(upsampled !== null && {
+          block: {
+            reduce: 'sum',
+            each: false,
+            store: (ci: number, row: string, col: string, sum: string) =>
+              storeGradient(
+                layout,
+                l - 1,
+                layers[l - 2] ?? null,
+                `b * ${upsampled.c * upsampled.h * upsampled.w}u + (${ci * upsampled.h}u + ${row}) * ${upsampled.w}u + ${col}`,
+                sum,
+              ),
+          },
+        }),
       });
-      // One (output channel, input channel) pair of one record: its kh x kw kernel gradients (and with input channel 0 the bias's) summed
-      // over the output positions in row-major order. The inputs under the kernel slide along a row in registers: each position loads
-      // one gradient and kh inputs for kh x kw products.
+      // One input channel of one record: the kh x kw kernel gradients of every output channel joined to it (and with input channel 0
+      // the biases'), each summed over the output positions, PAIR rows at a time, column by column, row by row within a column. The
+      // inputs under the kernel slide along the rows in registers: each column loads kh + PAIR - 1 inputs and PAIR gradients per
+      // output channel for PAIR x oc x kh x kw products.
       const taps = range(kh).flatMap((r) => range(kw).map((t) => ({ r, t })));
+      const outputs = range(o.c);
+      const rows = range(kh + PAIR - 1);
       const window = (r: number, t: number): string => `x${r}_${t}`;
+      const plane = planeRead(layers, l, layout);
+      const stored = storedInput(layers, l, layout);
       const inputAt = (r: number, col: string): string =>
-        `select(0.0, acts[row${r} + u32(clamp(${col}, 0, ${w - 1}))], ok${r} && ${col} >= 0 && ${col} < ${w})`;
-      const weightGrad = `  let b = id / ${o.c * c}u;
+        `select(0.0, ${stored.array}[row${r} + ${plane.column(`clamp(${col}, 0, ${w - 1})`)}], ok${r} && ${col} >= 0 && ${col} < ${w})`;
+      const products = (q: number): string =>
+        outputs
+          .map(
+            (oc) => `      let g${oc}_${q} = preActivationGrad(position + ${oc * o.h * o.w + q * o.w}u);
+      biasAcc${oc} += g${oc}_${q};
+${taps.map(({ r, t }) => `      acc${oc}_${r}_${t} += g${oc}_${q} * ${window(q + r, t)};`).join('\n')}`,
+          )
+          .join('\n');
+      const weightGrad = `  let b = id / ${c}u;
   if (b >= step.count) { return; }
-  let oc = (id / ${c}u) % ${o.c}u;
   let ci = id % ${c}u;
-  let gBase = ${outAt} + oc * ${o.h * o.w}u;
-  let xBase = ${x}u + ${inAt} + ci * ${h * w}u;
-${taps.map(({ r, t }) => `  var acc${r}_${t} = 0.0;`).join('\n')}
-  var biasAcc = 0.0;
-  for (var i = 0; i < ${o.h}; i++) {
-${range(kh)
+  let gBase = ${outAt};
+  let xBase = ${stored.base} + ci * ${plane.planeSize}u;
+${outputs.flatMap((oc) => [...taps.map(({ r, t }) => `  var acc${oc}_${r}_${t} = 0.0;`), `  var biasAcc${oc} = 0.0;`]).join('\n')}
+  for (var i = 0; i < ${o.h}; i += ${PAIR}) {
+${rows
   .map(
     (r) => `    let ok${r} = i + ${r - pt} >= 0 && i + ${r - pt} < ${h};
-    let row${r} = xBase + u32(clamp(i + ${r - pt}, 0, ${h - 1}) * ${w});`,
+    let row${r} = xBase + ${plane.rowStart(`clamp(i + ${r - pt}, 0, ${h - 1})`)};`,
   )
   .join('\n')}
-${taps
-  .filter(({ t }) => t < kw - 1)
-  .map(({ r, t }) => `    var ${window(r, t)} = ${inputAt(r, `${t - pl}`)};`)
-  .join('\n')}
-${range(kh)
-  .map((r) => `    var ${window(r, kw - 1)} = 0.0;`)
-  .join('\n')}
+${rows.flatMap((r) => range(kw - 1).map((t) => `    var ${window(r, t)} = ${inputAt(r, `${t - pl}`)};`)).join('\n')}
+${rows.map((r) => `    var ${window(r, kw - 1)} = 0.0;`).join('\n')}
     for (var j = 0; j < ${o.w}; j++) {
-${range(kh)
-  .map((r) => `      ${window(r, kw - 1)} = ${inputAt(r, `j + ${kw - 1 - pl}`)};`)
+${rows.map((r) => `      ${window(r, kw - 1)} = ${inputAt(r, `j + ${kw - 1 - pl}`)};`).join('\n')}
+      let position = gBase + u32(i * ${o.w} + j);
+${range(PAIR)
+  .map((q) => (q === 0 ? products(q) : `      if (i + ${q} < ${o.h}) {\n${products(q)}\n      }`))
   .join('\n')}
-      let g = preActivationGrad(gBase + u32(i * ${o.w} + j));
-      biasAcc += g;
-${taps.map(({ r, t }) => `      acc${r}_${t} += g * ${window(r, t)};`).join('\n')}
-${taps
-  .filter(({ t }) => t < kw - 1)
-  .map(({ r, t }) => `      ${window(r, t)} = ${window(r, t + 1)};`)
-  .join('\n')}
+${rows.flatMap((r) => range(kw - 1).map((t) => `      ${window(r, t)} = ${window(r, t + 1)};`)).join('\n')}
     }
   }
-  let row = b * ${stride}u + ${layer.weight}u + (oc * ${c}u + ci) * ${kh * kw}u;
-${taps.map(({ r, t }) => `  partials[row + ${r * kw + t}u] = acc${r}_${t};`).join('\n')}
-  if (ci == 0u) { partials[b * ${stride}u + ${layer.bias}u + oc] = biasAcc; }`;
+  let row = b * ${stride}u + ${layer.weight}u + ci * ${kh * kw}u;
+${outputs.flatMap((oc) => taps.map(({ r, t }) => `  partials[row + ${oc * c * kh * kw + r * kw + t}u] = acc${oc}_${r}_${t};`)).join('\n')}
+  if (ci == 0u) {
+${outputs.map((oc) => `    partials[b * ${stride}u + ${layer.bias + oc}u] = biasAcc${oc};`).join('\n')}
+  }`;
       return pre + twoPart(inputCount, weights, inputGrad, weightGrad);
     }
     case 'pool': {
       const { ph, pw } = layer;
-      // The window's gradient goes to its first maximum in row-major order, as the forward pass picked it.
-      // One invocation per window writes the gradient of each of its inputs: the window's loads are shared.
+      // The window's gradient goes to its first maximum in row-major order, as the forward pass picked it. One invocation per row
+      // segment of windows writes the gradient of each window's inputs: each input is loaded once, for the comparison and for its
+      // producer's derivative.
+      const taps = poolTaps(layer.input, ph, pw).map(({ r, t, inside }) => {
+        const k = `k${r}_${t}`;
+        const v = `v${r}_${t}`;
+        const first = `first${r}_${t}`;
+        return guarded(
+          inside,
+          `let ${k} = corner + ${r * w + t}u; let ${v} = acts[${x}u + ${k}]; let ${first} = !found && ${v} == best; found = found || ${first};
+    ${storeGradient(layout, l, producer, k, `select(0.0, g, ${first})`, codeGrad, v)}`,
+        );
+      });
       return entry(
         inputCount,
-        `${coordinates(o.c, o.h, o.w)}
-  let g = grads[${gy}u + id];
-  let best = acts[${y}u + id];
-  let plane = ${inAt} + ch * ${h * w}u;
-  var found = false;
-  for (var a = i * ${ph}u; a < min(i * ${ph}u + ${ph}u, ${h}u); a++) {
-    for (var d = j * ${pw}u; d < min(j * ${pw}u + ${pw}u, ${w}u); d++) {
-      let k = plane + a * ${w}u + d;
-      let first = !found && acts[${x}u + k] == best;
-      found = found || first;
-      ${storeGradient(layout, l, producer, 'k', 'select(0.0, g, first)', codeGrad)}
-    }
+        `${segmentLoop(o.c, o.h, o.w)}
+    let cell = ${outAt} + (ch * ${o.h}u + i) * ${o.w}u + j;
+    let g = grads[${gy}u + cell];
+    let best = acts[${y}u + cell];
+    let corner = ${inAt} + ch * ${h * w}u + i * ${ph * w}u + j * ${pw}u;
+    var found = false;
+${taps.map((tap) => `    ${tap}`).join('\n')}
   }`,
       );
     }
     case 'upsample': {
       const { fh, fw } = layer;
+      const copies = range(fh).flatMap((a) => range(fw).map((d) => `grads[corner + ${a * o.w + d}u]`));
       return entry(
         inputCount,
-        `${head}
-  var acc = 0.0;
-  for (var a = 0u; a < ${fh}u; a++) {
-    for (var d = 0u; d < ${fw}u; d++) {
-      acc += grads[${gy}u + out + (ch * ${o.h}u + i * ${fh}u + a) * ${o.w}u + j * ${fw}u + d];
-    }
-  }
-  ${storeGradient(layout, l, producer, 'id', 'acc', codeGrad)}`,
+        `${segmentLoop(c, h, w)}
+    let corner = ${gy}u + ${outAt} + (ch * ${o.h}u + i * ${fh}u) * ${o.w}u + j * ${fw}u;
+    let acc = ${copies.join(' + ')};
+    ${storeGradient(layout, l, producer, `${inAt} + (ch * ${h}u + i) * ${w}u + j`, 'acc', codeGrad)}
+  }`,
       );
     }
     case 'activation':
@@ -531,7 +850,7 @@ export function assignShader(codeSize: number, k: number, batch: number, paramet
 /**
  * The clustering head of a fine-tuning step, after the forward pass: per
  * record, Student's t soft assignments q of its code (as `assignShader`),
- * its KL(P || Q) term (Keras kld's clipping) into sums[batch + b], and the
+ * its KL(P || Q) term (Keras kld's clipping) into sums[klSums + b], and the
  * gradient of klScale x KL as the CPU's compiled step takes it
  * (src/jit/program.ts): dq_j = -klScale p_j / q_j (0 where q is clipped),
  * through the normalisation and the kernel to the code (grads at
@@ -568,7 +887,7 @@ export function headShader(codeSize: number, k: number, batch: number, parameter
     g[j] = select(0.0, -step.klScale * p / q, q >= ${f32(KLD_EPS)});
     dot += g[j] * q;
   }
-  sums[${batch}u + b] = kl;
+  sums[${layout.klSums}u + b] = kl;
   // t_j = d loss / d |z - mu_j|^2, times 2.
   var t: array<f32, ${k}>;
   for (var j = 0u; j < ${k}u; j++) { t[j] = -2.0 * s[j] * s[j] * (g[j] - dot) / total; }
@@ -592,22 +911,22 @@ export function headShader(codeSize: number, k: number, batch: number, parameter
  * records' squared errors (and, with `kl`, their KL terms) into this step's
  * loss slots.
  */
-export function updateShader(count: number, stride: number, batch: number, adam: { beta1: number; beta2: number; eps: number }, kl: boolean): string {
+export function updateShader(count: number, stride: number, layout: StepLayout, adam: { beta1: number; beta2: number; eps: number }, kl: boolean): string {
   return entry(
     count + 1,
     `  if (id == ${count}u) {
     var total = 0.0;
     var kl = 0.0;
     for (var b = 0u; b < step.count; b++) {
-      total += sums[b];${
+      for (var k = 0u; k < ${layout.squareSums}u; k++) { total += sums[b * ${layout.squareSums}u + k]; }${
         kl
           ? `
-      kl += sums[${batch}u + b];`
+      kl += sums[${layout.klSums}u + b];`
           : ''
       }
     }
-    sums[${2 * batch}u + 2u * step.lossSlot] = total;
-    sums[${2 * batch}u + 2u * step.lossSlot + 1u] = kl;
+    sums[${layout.stepSums}u + 2u * step.lossSlot] = total;
+    sums[${layout.stepSums}u + 2u * step.lossSlot + 1u] = kl;
     return;
   }
   var g = 0.0;
