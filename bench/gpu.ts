@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       steps.push({ batch, msPerStep: ms, recordsPerSecond: batch / (ms / 1000), dispatchesPerStep: work.dispatchesPerStep });
       work.dispose();
       console.error(`compiled step, batch ${batch}: ${ms.toFixed(3)} ms`);
-      // The fine-tuning step (3 clusters) goes one command buffer per step, as fineTune runs it.
+      // The fine-tuning steps (3 clusters) go to the device several to a command buffer, as fineTune runs them.
       const finetune = await compiledGpuFinetuneSteps(batch, gpu, count);
       const finetuneMs = await gpuMsPerStep(gpu, finetune, count, samples);
       finetuneSteps.push({ batch, msPerStep: finetuneMs, recordsPerSecond: batch / (finetuneMs / 1000), dispatchesPerStep: finetune.dispatchesPerStep });

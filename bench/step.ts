@@ -198,8 +198,9 @@ export function finetuneGpuStep(batchSize: number, gpu: WebGpuBackend): Workload
 
 /**
  * `steps` fine-tuning steps of network A (3 clusters) at `batchSize` through
- * the compiled WebGPU program, as `fineTune` runs them: one command buffer
- * per step, the batch's rows of P uploaded with it, nothing read back.
+ * the compiled WebGPU program, as `fineTune` runs them: the steps and
+ * their rows of P go to the device together (`flush` at the end of the
+ * stretch), nothing read back.
  */
 export async function compiledGpuFinetuneSteps(batchSize: number, gpu: WebGpuBackend, steps: number): Promise<Workload & { dispatchesPerStep: number }> {
   const autoencoder = new model.Autoencoder(model.networkA(), { seed: 1, backend: gpu });
@@ -218,6 +219,7 @@ export async function compiledGpuFinetuneSteps(batchSize: number, gpu: WebGpuBac
         const rows = order.subarray(s * batchSize, (s + 1) * batchSize);
         program.finetuneStep(rows, target.subarray(s * batchSize * FINETUNE_K, (s + 1) * batchSize * FINETUNE_K), optimizer, FINETUNE_WEIGHTS, s);
       }
+      program.flush();
     },
     dispose: () => {
       program.dispose();

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
+import { Adam, Rng, backward, cpu, cpuData, mse, noGrad, tensor, tidy, zeroGrad, type Tensor, type WebGpuBackend } from '../../src/index.js';
 import { ClusteringLayer, targetDistribution } from '../../src/cluster/clustering.js';
 import { fineTune } from '../../src/cluster/finetune.js';
 import { combinedLoss, type LossWeights } from '../../src/cluster/loss.js';
@@ -356,6 +356,56 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
 
   it('matches float64 gradients of the fine-tuning loss of network B', async () => {
     await expectFinetuneGradientsMatch(gpu, networkB(), 6, 4, [[5, 1, 8, 0, 11, 3]]);
+  });
+
+  it('fine-tuning steps go to the device 64 to a command buffer and give the bits of steps submitted one by one', async () => {
+    const n = 10;
+    const k = 3;
+    const batchSize = 4;
+    const steps = 70; // a full command buffer inside finetuneStep, then 6 submitted when the losses are read
+    const { onGpu, m64 } = await twins(gpu, networkA(), 5);
+    const records = uniformRecords(n, onGpu.recordSize, 9);
+    const centroids = await centroidsNear(m64, records, [0, 3, 6]);
+    const head64 = new ClusteringLayer(centroids, k, m64.codeSize, { backend: cpu, dtype: 'float64' });
+    const headGpu = new ClusteringLayer(centroids, k, m64.codeSize, { backend: gpu });
+    const p = targetDistribution((await predict(m64, head64, records)).q, n, k);
+    const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
+    const compiled = await GpuCompiledAutoencoder.create(gpu, onGpu.plan, batchSize, KERAS_ADAM, k);
+    const start = [...onGpu.parameters(), headGpu.centroids];
+    const rng = new Rng(11);
+    const batches = Array.from({ length: steps }, (_, s) => Int32Array.from({ length: 1 + (s % batchSize) }, () => Math.floor(rng.uniform() * n)));
+    const run = async (oneByOne: boolean): Promise<{ params: Float32Array[]; losses: number[] }> => {
+      const adam = new Adam(start, { lr: 1e-3 });
+      compiled.loadParameters(start, adam);
+      for (const [s, rows] of batches.entries()) {
+        const target = Float32Array.from(Array.from(rows).flatMap((r) => Array.from(p.subarray(r * k, (r + 1) * k))));
+        compiled.finetuneStep(rows, target, adam, { kl: 0.1, reconstruction: 1 }, s);
+        if (oneByOne) await compiled.lastGradient();
+      }
+      const { squaredError, kl } = await compiled.losses();
+      const out = start.map((t) => tensor(new Float32Array(t.size), t.shape, { backend: gpu }));
+      compiled.storeParameters(out);
+      const params = await Promise.all(out.map(async (t) => Float32Array.from(await t.data())));
+      for (const t of out) t.dispose();
+      adam.dispose();
+      return { params, losses: [...squaredError, ...kl] };
+    };
+    try {
+      compiled.useRecords(resident);
+      const together = await run(false);
+      const oneByOne = await run(true);
+      expect(together.losses).toHaveLength(2 * steps);
+      expect(together.losses).toEqual(oneByOne.losses);
+      for (const [i, values] of together.params.entries()) expect(values, `parameter ${i}`).toEqual(oneByOne.params[i]);
+      expect(together.params[0]).not.toEqual(Float32Array.from(await start[0]!.data()));
+    } finally {
+      compiled.dispose();
+      resident.dispose();
+      head64.dispose();
+      headGpu.dispose();
+      onGpu.dispose();
+      m64.dispose();
+    }
   });
 
   it('fineTune on a WebGPU backend takes the compiled step, follows the CPU run and repeats its bits', async () => {

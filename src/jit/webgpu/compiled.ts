@@ -29,9 +29,10 @@ import {
  * clustering head when fine-tuning, backward, Adam) compiled to one WGSL
  * shader per layer and direction (shaders.ts), with every buffer allocated
  * once and the record set resident on the device. A training call encodes
- * many steps per command buffer and reads nothing back; the losses come
- * back when the caller asks (once per epoch in `pretrain`, every few
- * batches in `fineTune`). Weight gradients are summed in a fixed order, so
+ * many steps per command buffer and reads nothing back; fine-tuning steps
+ * wait on the host and go to the device up to STEPS_PER_SUBMIT to a
+ * command buffer; the losses come back when the caller asks (once per
+ * epoch in `pretrain`, every few batches in `fineTune`). Weight gradients are summed in a fixed order, so
  * two runs give the same bits.
  */
 
@@ -89,7 +90,7 @@ function layoutOf(layers: readonly TileLayer[], batch: number, k: number, codeSi
     if (l > 0) grads += batch * size;
   });
   const targetOffset = grads;
-  const codeGradOffset = targetOffset + (k > 0 ? batch * k : 0);
+  const codeGradOffset = targetOffset + (k > 0 ? finetuneSlots(batch, k) * batch * k : 0);
   const gradsSize = codeGradOffset + (k > 0 ? batch * codeSize : 0);
   return {
     actOffsets,
@@ -105,6 +106,14 @@ function layoutOf(layers: readonly TileLayer[], batch: number, k: number, codeSi
     lossFused,
     ...sumsLayout(layers, batch),
   };
+}
+
+/** Values of P the target area holds at most: the fine-tuning steps of one submission are capped to fit it. */
+const TARGET_VALUES = 1 << 20;
+
+/** Fine-tuning steps encoded into one command buffer: STEPS_PER_SUBMIT, or fewer when their rows of P would not fit TARGET_VALUES. */
+function finetuneSlots(batch: number, k: number): number {
+  return Math.max(1, Math.min(STEPS_PER_SUBMIT, Math.floor(TARGET_VALUES / (batch * Math.max(k, 1)))));
 }
 
 /** Where the loss sums lie in `sums` (StepLayout): the records' squared-error partials, their KL terms, then two per step. */
@@ -180,6 +189,13 @@ export class GpuCompiledAutoencoder {
   private readonly bound: Bound;
   /** Loss slots written by the last `train` call or up to the last `finetuneStep`, which `losses` reads. */
   private lastSteps = 0;
+  /**
+   * Fine-tuning steps taken but not yet submitted: their rows (at slot x
+   * batchSize), rows of P (at slot x batchSize x k) and uniforms (slot)
+   * wait here until a command buffer of them is full or the program is
+   * asked for anything else.
+   */
+  private readonly waiting: { steps: number; lossSlots: number; rows: Int32Array; targets: Float32Array };
   private readonly errors: Promise<GPUError | null>[] = [];
   private disposed = false;
 
@@ -220,6 +236,8 @@ export class GpuCompiledAutoencoder {
       label: 'compiled steps',
     });
     this.bound = { records: buffer(1, 'no records'), recordsBytes: 4, order: buffer(1, 'order'), sums: buffer(this.layout.stepSums + 2, 'sums'), group: null };
+    const slots = k > 0 ? finetuneSlots(batchSize, k) : 0;
+    this.waiting = { steps: 0, lossSlots: 0, rows: new Int32Array(slots * batchSize), targets: new Float32Array(slots * batchSize * k) };
   }
 
   /**
@@ -303,6 +321,7 @@ export class GpuCompiledAutoencoder {
    * so it must outlive the calls that use it.
    */
   useRecords(records: Tensor): void {
+    this.ready();
     const bytes = records.size * 4;
     if (records.size % this.recordSize !== 0)
       throw new Error(`compiled webgpu autoencoder: ${records.size} values are not whole records of ${this.recordSize}`);
@@ -327,7 +346,7 @@ export class GpuCompiledAutoencoder {
 
   /** Copies the clustering head's centroids [k, codeSize] in, on the device. */
   loadCentroids(centroids: Tensor): void {
-    this.check();
+    this.ready();
     if (centroids.size !== this.k * this.codeSize)
       throw new Error(`compiled webgpu autoencoder: ${centroids.size} centroid values, expected ${this.k} x ${this.codeSize}`);
     const encoder = this.device.createCommandEncoder({ label: 'compiled centroids in' });
@@ -336,7 +355,7 @@ export class GpuCompiledAutoencoder {
   }
 
   private copyParameters(params: readonly Tensor[], adam: AdamState | null, direction: 'in' | 'out'): void {
-    this.check();
+    this.ready();
     const encoder = this.device.createCommandEncoder({ label: `compiled parameters ${direction}` });
     const P = this.parameterCount;
     const count = params.reduce((sum, t) => sum + t.size, 0);
@@ -364,7 +383,7 @@ export class GpuCompiledAutoencoder {
    * squared errors when asked.
    */
   train(order: Int32Array, adam: AdamClock): void {
-    this.check();
+    this.ready();
     const n = order.length;
     this.checkRows(order);
     const steps = Math.ceil(n / this.batchSize);
@@ -396,7 +415,9 @@ export class GpuCompiledAutoencoder {
    * Adam over the parameters and the centroids (loaded with
    * loadParameters). `target` holds the batch's rows of P [rows, k]. The
    * step's loss sums go to slot `lossSlot`, which `losses` reads up to;
-   * nothing is read back here.
+   * nothing is read back here. Steps are submitted several to a command
+   * buffer: they wait until the buffer is full or the program is asked for
+   * anything else (work submitted to the backend meanwhile runs first).
    */
   finetuneStep(rows: Int32Array, target: Float32Array, adam: AdamClock, weights: { kl: number; reconstruction: number }, lossSlot: number): void {
     this.check();
@@ -406,24 +427,49 @@ export class GpuCompiledAutoencoder {
     if (target.length !== n * this.k) throw new Error(`compiled webgpu autoencoder: ${target.length} target values for ${n} records of ${this.k} clusters`);
     if (!(Number.isInteger(lossSlot) && lossSlot >= 0)) throw new Error(`compiled webgpu autoencoder: loss slot ${lossSlot}`);
     this.checkRows(rows);
-    this.writeOrder(rows, lossSlot + 1);
-    this.device.queue.writeBuffer(this.grads, this.layout.targetOffset * 4, target.buffer as ArrayBuffer, target.byteOffset, target.byteLength);
+    const waiting = this.waiting;
+    const slot = waiting.steps;
+    const start = slot * this.batchSize;
+    waiting.rows.set(rows, start);
+    waiting.targets.set(target, start * this.k);
     const t = adam.step + 1;
     adam.step = t;
     const alpha = (adam.lr * Math.sqrt(1 - adam.beta2 ** t)) / (1 - adam.beta1 ** t);
     const mseScale = (2 * weights.reconstruction) / (n * this.recordSize);
-    this.writeStep(0, { start: 0, count: n, mseScale, alpha, lossSlot, klScale: weights.kl / n });
-    const encoder = this.device.createCommandEncoder({ label: 'compiled fine-tuning step' });
-    const pass = encoder.beginComputePass({ label: 'compiled fine-tuning step' });
-    this.encodeDispatches(pass, this.finetune_, 0);
-    pass.end();
-    this.device.queue.writeBuffer(this.uniforms, 0, this.uniformBytes, 0, UNIFORM_STRIDE);
-    this.submit(encoder);
+    this.writeStep(slot, { start, count: n, mseScale, alpha, lossSlot, klScale: weights.kl / n });
+    waiting.steps++;
+    waiting.lossSlots = Math.max(waiting.lossSlots, lossSlot + 1);
     this.lastSteps = lossSlot + 1;
+    if (waiting.steps * this.batchSize === waiting.rows.length) this.submitWaiting();
+  }
+
+  /** Submits the fine-tuning steps still waiting (`finetuneStep`), so that the backend's sync waits for them too. */
+  flush(): void {
+    this.ready();
+  }
+
+  /** Submits the waiting fine-tuning steps in one command buffer, their rows, rows of P and uniforms written first. */
+  private submitWaiting(): void {
+    const waiting = this.waiting;
+    const steps = waiting.steps;
+    if (steps === 0) return;
+    waiting.steps = 0;
+    const values = steps * this.batchSize;
+    this.writeOrder(waiting.rows.subarray(0, values), waiting.lossSlots);
+    waiting.lossSlots = 0;
+    this.device.queue.writeBuffer(this.grads, this.layout.targetOffset * 4, waiting.targets.buffer, 0, values * this.k * 4);
+    const encoder = this.device.createCommandEncoder({ label: 'compiled fine-tuning steps' });
+    const pass = encoder.beginComputePass({ label: 'compiled fine-tuning steps' });
+    for (let s = 0; s < steps; s++) this.encodeDispatches(pass, this.finetune_, s);
+    pass.end();
+    this.device.queue.writeBuffer(this.uniforms, 0, this.uniformBytes, 0, steps * UNIFORM_STRIDE);
+    this.submit(encoder);
   }
 
   /** The sums of squared reconstruction errors and of KL terms (0 when pre-training) of the last call's batches (loss slots), in order; one readback. */
   async losses(): Promise<{ squaredError: Float64Array; kl: Float64Array }> {
+    // The waiting steps go first: submitting them may grow the sums buffer.
+    this.ready();
     const values = await this.readBuffer(this.bound.sums, this.layout.stepSums * 4, 2 * this.lastSteps * 4);
     const squaredError = new Float64Array(this.lastSteps);
     const kl = new Float64Array(this.lastSteps);
@@ -452,7 +498,7 @@ export class GpuCompiledAutoencoder {
   }
 
   private async infer(start: number, count: number, assign: Dispatch | null): Promise<{ codes: Float32Array; q: Float32Array | null }> {
-    this.check();
+    this.ready();
     const available = this.bound.recordsBytes / 4 / this.recordSize;
     if (!(Number.isInteger(start) && Number.isInteger(count) && start >= 0 && count >= 0 && start + count <= available))
       throw new Error(`compiled webgpu autoencoder: records [${start}, ${start + count}) are not all among the ${available} resident ones`);
@@ -589,7 +635,7 @@ export class GpuCompiledAutoencoder {
   }
 
   private async readBuffer(source: GPUBuffer, offset: number, bytes: number): Promise<Float32Array> {
-    this.check();
+    this.ready();
     if (bytes === 0) return new Float32Array(0);
     const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'compiled readback' });
     try {
@@ -615,6 +661,12 @@ export class GpuCompiledAutoencoder {
 
   private check(): void {
     if (this.disposed) throw new Error('compiled webgpu autoencoder: used after dispose()');
+  }
+
+  /** `check`, then the waiting fine-tuning steps submitted: whatever comes next runs after them. */
+  private ready(): void {
+    this.check();
+    this.submitWaiting();
   }
 }
 

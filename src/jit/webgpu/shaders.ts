@@ -50,7 +50,12 @@ export interface StepLayout {
   readonly gradsSize: number;
   /** Elements per record of acts[l]. */
   readonly sizes: readonly number[];
-  /** grads: where the clustering head keeps the batch's target rows [batch, k], then the KL gradient of its codes [batch, codeSize] (past the layers' gradients; unused without a head). */
+  /**
+   * grads: where the clustering head keeps the target rows [steps, batch, k]
+   * of the fine-tuning steps of one submission (a step's at its start in
+   * the order), then the KL gradient of its codes [batch, codeSize] (past
+   * the layers' gradients; unused without a head).
+   */
   readonly targetOffset: number;
   readonly codeGradOffset: number;
   /**
@@ -882,7 +887,7 @@ export function headShader(codeSize: number, k: number, batch: number, parameter
   var kl = 0.0;
   for (var j = 0u; j < ${k}u; j++) {
     let q = s[j] / total;
-    let p = clamp(grads[${layout.targetOffset}u + b * ${k}u + j], ${f32(KLD_EPS)}, 1.0);
+    let p = clamp(grads[${layout.targetOffset}u + (step.start + b) * ${k}u + j], ${f32(KLD_EPS)}, 1.0);
     kl += p * log(p / clamp(q, ${f32(KLD_EPS)}, 1.0));
     g[j] = select(0.0, -step.klScale * p / q, q >= ${f32(KLD_EPS)});
     dot += g[j] * q;
