@@ -195,6 +195,40 @@ function finetuneReference(
   return { ...parts, gradient };
 }
 
+/** Twin models with a clustering head of k centroids near the codes of records `at`, P of every record, and a compiled program for batchSize. */
+async function finetuneFixture(
+  gpu: WebGpuBackend,
+  description: ModelDescription,
+  batchSize: number,
+  at: readonly number[],
+  seeds: { model: number; records: number },
+  n: number,
+) {
+  const k = at.length;
+  const { onGpu, m64 } = await twins(gpu, description, seeds.model);
+  const records = uniformRecords(n, onGpu.recordSize, seeds.records);
+  const centroids = await centroidsNear(m64, records, at);
+  const head64 = new ClusteringLayer(centroids, k, m64.codeSize, { backend: cpu, dtype: 'float64' });
+  const headGpu = new ClusteringLayer(centroids, k, m64.codeSize, { backend: gpu });
+  // P as fine-tuning builds it, from the soft assignments of every record.
+  const p = targetDistribution((await predict(m64, head64, records)).q, n, k);
+  const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
+  const compiled = await GpuCompiledAutoencoder.create(gpu, onGpu.plan, batchSize, KERAS_ADAM, k);
+  return {
+    onGpu,
+    m64,
+    records,
+    head64,
+    headGpu,
+    p,
+    resident,
+    compiled,
+    dispose: () => {
+      for (const t of [compiled, resident, head64, headGpu, onGpu, m64]) t.dispose();
+    },
+  };
+}
+
 /** For each batch: one compiled fine-tuning step with a zero learning rate, its gradient (centroids included) and loss parts against float64 autograd. */
 async function expectFinetuneGradientsMatch(
   gpu: WebGpuBackend,
@@ -203,17 +237,8 @@ async function expectFinetuneGradientsMatch(
   k: number,
   batches: readonly number[][],
 ): Promise<void> {
-  const n = 12;
-  const { onGpu, m64 } = await twins(gpu, description, 3);
-  const records = uniformRecords(n, onGpu.recordSize, 7);
-  const centroids = await centroidsNear(m64, records, [0, 4, 8, 10].slice(0, k));
-  const head64 = new ClusteringLayer(centroids, k, m64.codeSize, { backend: cpu, dtype: 'float64' });
-  const headGpu = new ClusteringLayer(centroids, k, m64.codeSize, { backend: gpu });
-  // P as fine-tuning builds it, from the soft assignments of every record.
-  const { q } = await predict(m64, head64, records);
-  const p = targetDistribution(q, n, k);
-  const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
-  const compiled = await GpuCompiledAutoencoder.create(gpu, onGpu.plan, batchSize, KERAS_ADAM, k);
+  const fixture = await finetuneFixture(gpu, description, batchSize, [0, 4, 8, 10].slice(0, k), { model: 3, records: 7 }, 12);
+  const { onGpu, m64, records, head64, headGpu, p, resident, compiled } = fixture;
   const weights = { kl: 0.3, reconstruction: 0.7 };
   try {
     compiled.useRecords(resident);
@@ -231,12 +256,7 @@ async function expectFinetuneGradientsMatch(
       expect(Math.abs(klGot - want.kl), `batch of ${rows.length}: kl ${klGot} vs ${want.kl}`).toBeLessThanOrEqual(1e-4 * want.kl + 1e-7);
     }
   } finally {
-    compiled.dispose();
-    resident.dispose();
-    head64.dispose();
-    headGpu.dispose();
-    onGpu.dispose();
-    m64.dispose();
+    fixture.dispose();
   }
 }
 
@@ -363,14 +383,8 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
     const k = 3;
     const batchSize = 4;
     const steps = 70; // a full command buffer inside finetuneStep, then 6 submitted when the losses are read
-    const { onGpu, m64 } = await twins(gpu, networkA(), 5);
-    const records = uniformRecords(n, onGpu.recordSize, 9);
-    const centroids = await centroidsNear(m64, records, [0, 3, 6]);
-    const head64 = new ClusteringLayer(centroids, k, m64.codeSize, { backend: cpu, dtype: 'float64' });
-    const headGpu = new ClusteringLayer(centroids, k, m64.codeSize, { backend: gpu });
-    const p = targetDistribution((await predict(m64, head64, records)).q, n, k);
-    const resident = tensor(records, [n, ...onGpu.inputShape], { backend: gpu });
-    const compiled = await GpuCompiledAutoencoder.create(gpu, onGpu.plan, batchSize, KERAS_ADAM, k);
+    const fixture = await finetuneFixture(gpu, networkA(), batchSize, [0, 3, 6], { model: 5, records: 9 }, n);
+    const { onGpu, headGpu, p, resident, compiled } = fixture;
     const start = [...onGpu.parameters(), headGpu.centroids];
     const rng = new Rng(11);
     const batches = Array.from({ length: steps }, (_, s) => Int32Array.from({ length: 1 + (s % batchSize) }, () => Math.floor(rng.uniform() * n)));
@@ -399,12 +413,7 @@ describeWebGpu('compiled WebGPU training step', (gpu) => {
       for (const [i, values] of together.params.entries()) expect(values, `parameter ${i}`).toEqual(oneByOne.params[i]);
       expect(together.params[0]).not.toEqual(Float32Array.from(await start[0]!.data()));
     } finally {
-      compiled.dispose();
-      resident.dispose();
-      head64.dispose();
-      headGpu.dispose();
-      onGpu.dispose();
-      m64.dispose();
+      fixture.dispose();
     }
   });
 
