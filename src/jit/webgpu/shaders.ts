@@ -264,19 +264,20 @@ interface PlaneRead {
   column(col: string): string;
 }
 
-function directRead(w: number): PlaneRead {
-  return { planeSize: 0, rowStart: (row) => `u32(${row} * ${w})`, column: (col) => `u32(${col})` };
+/** Planes [h, w] read as stored. */
+function directRead(h: number, w: number): PlaneRead {
+  return { planeSize: h * w, rowStart: (row) => `u32(${row} * ${w})`, column: (col) => `u32(${col})` };
 }
 
 /** The planes of layer l's input as a convolution reads them: through the upsampling that produced them, or as stored. */
-export function planeRead(layers: readonly TileLayer[], l: number, layout: StepLayout): PlaneRead {
+function planeRead(layers: readonly TileLayer[], l: number, layout: StepLayout): PlaneRead {
   const producer = layers[l - 1];
   const { h, w } = layers[l]!.input;
   if (producer?.kind === 'upsample' && layout.fused[l - 1] === true) {
     const { input: p, fh, fw } = producer;
     return { planeSize: p.h * p.w, rowStart: (row) => `${divide(`u32(${row})`, fh)} * ${p.w}u`, column: (col) => divide(`u32(${col})`, fw) };
   }
-  return { ...directRead(w), planeSize: h * w };
+  return directRead(h, w);
 }
 
 /**
@@ -293,7 +294,7 @@ export function fusableUpsampleGradient(layers: readonly TileLayer[], l: number)
 
 /**
  * Whether layer l is a max pooling that the convolution before it can
- * compute as it writes its outputs (`SlidingConv.pool`): 2 x 2 windows,
+ * compute as it writes its outputs (`SlidingConv.block`): 2 x 2 windows,
  * one per PAIR rows and two columns of a row segment, none cut short.
  */
 export function fusablePool(layers: readonly TileLayer[], l: number): boolean {
@@ -521,7 +522,11 @@ export function forwardInvocations(layer: TileLayer, batch: number): number {
   }
 }
 
-/** The forward pass of layer l over the batch, invocations as `forwardInvocations` says. */
+/**
+ * The forward pass of layer l over the batch, invocations as
+ * `forwardInvocations` says; a convolution also writes a fused pooling after
+ * it, and the last one takes the loss when the layout says so.
+ */
 export function forwardShader(layers: readonly TileLayer[], l: number, batch: number, layout: StepLayout): string {
   const layer = layers[l]!;
   const { c, h, w } = layer.output;
@@ -653,10 +658,11 @@ export function backwardInvocations(layer: TileLayer, l: number, batch: number):
 
 /**
  * The backward pass of layer l in one dispatch: invocations [0, input) each
- * write the input's gradient at one element (a row segment, every channel,
- * for a convolution; a window for pooling); invocations [input, input + weights) each sum
- * a convolution's parameter gradients over one record, one invocation per
- * (output channel, input channel) pair.
+ * write the input's gradient over a row segment (of PAIR rows and every
+ * channel for a convolution, of windows for pooling; for a convolution
+ * after a fused upsampling, the upsampling's input gradient instead);
+ * invocations [input, input + weights) each sum a convolution's parameter
+ * gradients over one record, one invocation per input channel.
  * The two read the same tensors and write different ones, so they need no
  * barrier between them. The gradient written for the input is already that
  * of the pre-activation when the input is a convolution's output (storeGradient);
@@ -691,7 +697,7 @@ export function backwardShader(layers: readonly TileLayer[], l: number, batch: n
         sources: o.c,
         source: { h: o.h, w: o.w },
         sourceBase: (oc) => `${outAt} + ${oc * o.h * o.w}u`,
-        plane: { ...directRead(o.w), planeSize: o.h * o.w },
+        plane: directRead(o.h, o.w),
         read: (index) => `preActivationGrad(${index})`,
         outputs: c,
         output: { h, w },
