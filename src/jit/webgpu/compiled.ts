@@ -25,15 +25,16 @@ import {
 
 /**
  * The WebGPU backend's fast path for pre-training, fine-tuning and encoding
- * a sequential autoencoder: the whole step (gather, forward, loss, the
- * clustering head when fine-tuning, backward, Adam) compiled to one WGSL
- * shader per layer and direction (shaders.ts), with every buffer allocated
- * once and the record set resident on the device. A training call encodes
- * many steps per command buffer and reads nothing back; fine-tuning steps
- * wait on the host and go to the device up to STEPS_PER_SUBMIT to a
- * command buffer; the losses come back when the caller asks (once per
- * epoch in `pretrain`, every few batches in `fineTune`). Weight gradients are summed in a fixed order, so
- * two runs give the same bits.
+ * a sequential autoencoder: the whole step (forward, loss, the clustering
+ * head when fine-tuning, backward, Adam) compiled to one WGSL shader per
+ * layer and direction, some layers fused into a neighbour's (shaders.ts),
+ * with every buffer allocated once and the record set resident on the
+ * device. A training call encodes many steps per command buffer and reads
+ * nothing back; fine-tuning steps wait on the host and go to the device up
+ * to STEPS_PER_SUBMIT to a command buffer; the losses come back when the
+ * caller asks (once per epoch in `pretrain`, every few batches in
+ * `fineTune`). Weight gradients are summed in a fixed order, so two runs
+ * give the same bits.
  */
 
 /** Adam's settings baked into the update shader; the learning rate and step count travel per step. */
@@ -278,7 +279,7 @@ export class GpuCompiledAutoencoder {
     };
     const R = layout.sizes[0]!;
     const gather = layout.gathered ? compile('gather', gatherShader(R, batchSize, layout), gatherInvocations(R, batchSize)) : null;
-    // A fused upsampling's forward pass is its reader's (planeRead): it has no dispatch of its own.
+    // A fused layer's forward pass has no dispatch of its own: a pooling's convolution writes it, an upsampling's reader reads through it.
     const forward = layers.map((layer, l) =>
       layout.fused[l] ? null : compile(`forward ${l}`, forwardShader(layers, l, batchSize, layout), forwardInvocations(layer, batchSize)),
     );
