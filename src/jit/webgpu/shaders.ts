@@ -355,9 +355,9 @@ interface SlidingConv {
   readonly start: (o: number) => string;
   /** WGSL of output o's element at position `e` (u32, within the plane), which holds the running sum between groups of sources. */
   readonly at: (o: number, e: string) => string;
-  /** WGSL storing the finished sum `acc` for output o at position `e`. */
-  readonly store: (o: number, e: string, acc: string) => string;
-  /** The output's value from the finished sum (its activation), which a fused pooling compares. */
+  /** WGSL storing output o's value (`value` of its finished sum) at position `e`. */
+  readonly store: (o: number, e: string, value: string) => string;
+  /** The output's value from its finished sum (the activation; the sum itself when absent), which a fused block reduces too. */
   readonly value?: (acc: string) => string;
   /** WGSL run before the first group of sources and after the last (the fused loss's partial sum). */
   readonly begin?: string;
@@ -421,6 +421,7 @@ function slidingConv(k: SlidingConv): string {
   const load = (s: number, d: number, col: string): string =>
     `select(0.0, ${k.read(`row${s}_${d} + ${k.plane.column(`clamp(${col}, 0, ${W - 1})`)}`)}, ok${s}_${d} && ${col} >= 0 && ${col} < ${W})`;
   const rowsOut = range(PAIR);
+  const finished = k.value ?? ((acc: string): string => acc);
   const lines: string[] = [];
   lines.push(`  let b = id / ${pairs * segments}u;
   if (b >= step.count) { return; }
@@ -455,9 +456,9 @@ function slidingConv(k: SlidingConv): string {
     for (const q of rowsOut)
       for (let o = 0; o < k.outputs; o++) {
         if (!last) lines.push(`    ${live(q, `${k.at(o, `e${q}`)} = acc${o}_${q};`)}`);
-        else if (block === undefined) lines.push(`    ${live(q, k.store(o, `e${q}`, `acc${o}_${q}`))}`);
+        else if (block === undefined) lines.push(`    ${live(q, k.store(o, `e${q}`, finished(`acc${o}_${q}`)))}`);
         else {
-          lines.push(`    let y${o}_${q} = ${(k.value ?? ((acc: string) => acc))(`acc${o}_${q}`)};`);
+          lines.push(`    let y${o}_${q} = ${finished(`acc${o}_${q}`)};`);
           if (block.each) lines.push(`    ${k.store(o, `e${q}`, `y${o}_${q}`)}`);
         }
       }
@@ -566,16 +567,16 @@ export function forwardShader(layers: readonly TileLayer[], l: number, batch: nu
           at: (o, e) => `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}]`,
           store: (o, e, value) =>
             loss
-              ? `{ let yv = ${activate(layer.activation, value)}; let d = yv - ${input(`${o * h * w}u + ${e}`)}; squares += d * d;
+              ? `{ let yv = ${value}; let d = yv - ${input(`${o * h * w}u + ${e}`)}; squares += d * d;
       ${storeGradient(layout, layers.length, layer, `b * ${c * h * w}u + ${o * h * w}u + ${e}`, 'step.mseScale * d', false, 'yv')} }`
-              : `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}] = ${pooled === null ? activate(layer.activation, value) : value};`,
+              : `acts[${y}u + b * ${c * h * w}u + ${o * h * w}u + ${e}] = ${value};`,
+          value: (acc) => activate(layer.activation, acc),
           ...(loss && {
             begin: `  var squares = 0.0;
   let record = ${layout.gathered ? `${layout.actOffsets[0]}u + b * ${recordSize}u` : `order[step.start + b] * ${recordSize}u`};`,
             end: `  sums[b * ${layout.squareSums}u + id % ${layout.squareSums}u] = squares;`,
           }),
           ...(pooled !== null && {
-            value: (acc: string) => activate(layer.activation, acc),
             block: {
               reduce: 'max',
               each: true,
