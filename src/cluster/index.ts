@@ -46,6 +46,7 @@ export {
   centroidQ,
   findSuspects,
   fitLabelMap,
+  neighbourIsolation,
   neighbourReach,
   suspectScore,
   type LabelMapKind,
@@ -54,5 +55,5 @@ export {
   type SuspectReport,
   type SuspectRule,
 } from './suspects.js';
-export { nearestNeighbours, neighbourVote, type NeighbourVote, type Neighbours } from './neighbour-labels.js';
+export { jointVote, nearestNeighbours, neighbourVote, type NeighbourVote, type Neighbours, type Witness } from './neighbour-labels.js';
 export { checkFlips, flipLabels, scoreFlags, type FlagScore, type FlipCheck, type FlippedLabels } from './label-noise.js';

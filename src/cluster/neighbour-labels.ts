@@ -81,8 +81,15 @@ export function nearestNeighbours(points: ArrayLike<number>, dim: number, candid
 export interface NeighbourVote {
   /** The class most of each record's labelled neighbours carry (a tie goes to the smaller class id); -1 where it has none or is unlabelled. */
   readonly vote: Int32Array;
-  /** The fraction of its labelled neighbours that carry `vote`; 0 where `vote` is -1. */
+  /** The fraction of its labelled neighbours that carry `vote` (with several witnesses, the mean of their fractions); 0 where `vote` is -1. */
   readonly share: Float64Array;
+}
+
+/** One neighbour list and how many of each of its lists vote: a witness. */
+export interface Witness {
+  readonly neighbours: Neighbours;
+  /** The first `k` of each list vote (at most `neighbours.k`). */
+  readonly k: number;
 }
 
 /**
@@ -90,30 +97,52 @@ export interface NeighbourVote {
  * first `k` of each list; labels -1 are neither counted nor given a vote).
  */
 export function neighbourVote(neighbours: Neighbours, labels: ArrayLike<number>, k = neighbours.k): NeighbourVote {
+  return jointVote([{ neighbours, k }], labels);
+}
+
+/**
+ * The class several witnesses vote for together: each gives every class the
+ * fraction of the record's labelled neighbours in its list that carry it,
+ * and the vote is the class with the largest mean fraction over the
+ * witnesses that list any labelled neighbour of the record (a tie goes to
+ * the smaller class id). Two views of a record (its input and its code) err
+ * on different records, so a label both contradict is a likelier mistake
+ * than one either contradicts alone.
+ */
+export function jointVote(witnesses: readonly Witness[], labels: ArrayLike<number>): NeighbourVote {
   const n = labels.length;
-  const { index } = neighbours;
-  const stride = neighbours.k;
-  if (index.length !== n * stride) throw new Error(`neighbourVote: ${index.length} neighbour indices for ${n} records of ${stride}`);
-  if (!(Number.isInteger(k) && k >= 0 && k <= stride)) throw new Error(`neighbourVote: k must be 0 to ${stride}, got ${k}`);
+  for (const { neighbours, k } of witnesses) {
+    if (neighbours.index.length !== n * neighbours.k)
+      throw new Error(`neighbourVote: ${neighbours.index.length} neighbour indices for ${n} records of ${neighbours.k}`);
+    if (!(Number.isInteger(k) && k >= 0 && k <= neighbours.k)) throw new Error(`neighbourVote: k must be 0 to ${neighbours.k}, got ${k}`);
+  }
   const vote = new Int32Array(n).fill(-1);
   const share = new Float64Array(n);
+  const total = new Map<number, number>();
   const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     if (labels[i]! < 0) continue;
-    counts.clear();
-    let voters = 0;
-    for (let s = 0; s < k; s++) {
-      const j = index[i * stride + s]!;
-      const c = j < 0 ? -1 : labels[j]!;
-      if (c < 0) continue;
-      voters++;
-      counts.set(c, (counts.get(c) ?? 0) + 1);
+    total.clear();
+    let speaking = 0;
+    for (const { neighbours, k } of witnesses) {
+      counts.clear();
+      let voters = 0;
+      for (let s = 0; s < k; s++) {
+        const j = neighbours.index[i * neighbours.k + s]!;
+        const c = j < 0 ? -1 : labels[j]!;
+        if (c < 0) continue;
+        voters++;
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+      if (voters === 0) continue;
+      speaking++;
+      for (const [c, count] of counts) total.set(c, (total.get(c) ?? 0) + count / voters);
     }
-    if (voters === 0) continue;
+    if (speaking === 0) continue;
     let best = -1;
-    for (const [c, count] of counts) if (best < 0 || count > counts.get(best)! || (count === counts.get(best)! && c < best)) best = c;
+    for (const [c, sum] of total) if (best < 0 || sum > total.get(best)! || (sum === total.get(best)! && c < best)) best = c;
     vote[i] = best;
-    share[i] = counts.get(best)! / voters;
+    share[i] = total.get(best)! / speaking;
   }
   return { vote, share };
 }

@@ -131,7 +131,7 @@ function clusterOfClass(p: QcReportParts, inputs: Inputs, label: number): number
 /** What the neighbours said of a flagged record, for its figure row; nothing when the model alone decided. */
 function neighbourText(p: QcReportParts, s: Suspect): string {
   if (s.neighbourLabel < 0) return '';
-  return `${(100 * s.agreement).toFixed(0)} % of its neighbours ${JSON.stringify(p.classNames[s.neighbourLabel] ?? `class ${s.neighbourLabel}`)}, reach ${s.reach.toFixed(2)}; `;
+  return `${(100 * s.agreement).toFixed(0)} % of its neighbours ${JSON.stringify(p.classNames[s.neighbourLabel] ?? `class ${s.neighbourLabel}`)}, reach ${s.reach.toFixed(2)}, isolation ${s.isolation.toFixed(2)}; `;
 }
 
 function flaggedFigures(p: QcReportParts, inputs: Inputs): Figure[] {
@@ -204,10 +204,15 @@ function ruleWords(p: QcReportParts): string {
   const model = `confidence at least ${rule.minConfidence} and distance to the centroid at most ${rule.maxDistance}`;
   if (rule.neighbours === 0)
     return `A label is flagged when it disagrees with its cluster's class while the model is sure of the cluster: ${model}. They are ranked by score = confidence / (1 + distance²).`;
+  const witnesses =
+    rule.codeNeighbours > 0
+      ? `its ${rule.neighbours} nearest labelled neighbours by network input and its ${rule.codeNeighbours} nearest by the model's code (the mean of the two shares)`
+      : `its ${rule.neighbours} nearest labelled neighbours by network input`;
   return (
-    `A label is flagged when at least ${rule.minAgreement} of its ${rule.neighbours} nearest labelled neighbours (by network input) carry one other class, ` +
-    `or when a majority does and the model backs them, putting the record in a cluster of that class with ${model}; ` +
-    `never when the record lies farther from its neighbours than ${rule.maxReach} times the typical labelled record (reach). ` +
+    `A label is flagged when at least ${rule.minAgreement} of ${witnesses} carry one other class; ` +
+    `never when the record lies farther from its input neighbours than ${rule.maxReach} times the typical labelled record (reach) ` +
+    `or than ${rule.maxIsolation} times its neighbours lie from theirs (isolation). ` +
+    `The model backs a flag when it puts the record in a cluster of that class with ${model}. ` +
     'They are ranked by score = agreement × (1 + support) / 2, support being confidence / (1 + distance²) where the model backs the vote, else 0.'
   );
 }
@@ -259,6 +264,7 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
             'neighbours say',
             'agreement',
             'reach',
+            'isolation',
             'cluster',
             "cluster's class",
             'model backs it',
@@ -278,6 +284,7 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
               name(s.neighbourLabel),
               s.agreement,
               s.reach,
+              s.isolation,
               s.cluster,
               name(s.mappedLabel),
               s.backed ? 'yes' : 'no',
@@ -318,8 +325,10 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
       data: p.dataPath,
       labels: p.labelsPath ?? "the data set's own",
       neighbours: rule.neighbours,
+      'neighbours by code': rule.codeNeighbours,
       'smallest agreement': rule.minAgreement,
       'largest reach': rule.maxReach,
+      'largest isolation': rule.maxIsolation,
       'smallest confidence': rule.minConfidence,
       'largest distance': rule.maxDistance,
       'cluster to class': rule.map,

@@ -70,6 +70,8 @@ export interface FlaggedRecord {
   readonly agreement: number;
   /** Distance to the farthest of its neighbours over the labelled records' median of it. */
   readonly reach: number;
+  /** Distance to the farthest of its neighbours over their own median of it. */
+  readonly isolation: number;
   /** Whether the model backs the flag: a confident assignment to a cluster of the neighbours' class. */
   readonly backed: boolean;
   readonly q: number;
@@ -190,6 +192,7 @@ export async function qc(options: QcOptions): Promise<QcResult> {
       neighbourLabel: s.neighbourLabel < 0 ? null : classNames[s.neighbourLabel]!,
       agreement: s.agreement,
       reach: s.reach,
+      isolation: s.isolation,
       backed: s.backed,
       q: s.q,
       confidence: s.confidence,
@@ -267,6 +270,7 @@ function flaggedCsv(flagged: readonly FlaggedRecord[]): string {
     'neighbour_label',
     'agreement',
     'reach',
+    'isolation',
     'cluster',
     'mapped_label',
     'backed',
@@ -285,6 +289,7 @@ function flaggedCsv(flagged: readonly FlaggedRecord[]): string {
       f.neighbourLabel === null ? '' : csvField(f.neighbourLabel),
       f.agreement,
       f.reach,
+      f.isolation,
       f.cluster,
       csvField(f.mappedLabel),
       f.backed,

@@ -8,8 +8,23 @@ import { syntheticTaskB, TASK_B_CLASSES } from '../../src/data/synthetic.js';
 import { run } from './run.js';
 
 const tiny = ['--backend', 'cpu', '--epochs', '2', '--max-iter', '20', '--update-interval', '10', '--n-init', '2'];
-/** A loose rule, so a model trained for seconds still has labels to flag: any majority of 10 neighbours the model backs, however unsure. */
-const loose = ['--neighbours', '10', '--max-reach', '1000', '--min-confidence', '0', '--max-distance', '1000'];
+/** A loose rule, so a model trained for seconds still has labels to flag: 0.6 of 10 neighbours by input and 10 by code, however far out; the model backs any vote of its cluster's class. */
+const loose = [
+  '--neighbours',
+  '10',
+  '--code-neighbours',
+  '10',
+  '--min-agreement',
+  '0.6',
+  '--max-reach',
+  '1000',
+  '--max-isolation',
+  '1000',
+  '--min-confidence',
+  '0',
+  '--max-distance',
+  '1000',
+];
 /** The same with the model as the only witness: any label against its cluster. */
 const modelAlone = ['--neighbours', '0', '--min-confidence', '0', '--max-distance', '1000'];
 
@@ -22,6 +37,7 @@ interface QcJson {
     neighbourLabel: string | null;
     agreement: number;
     reach: number;
+    isolation: number;
     backed: boolean;
     cluster: number;
     mappedLabel: string;
@@ -29,7 +45,15 @@ interface QcJson {
     confidence: number;
     flipped?: boolean;
   }[];
-  threshold: { neighbours: number; minAgreement: number; maxReach: number; minConfidence: number; maxDistance: number };
+  threshold: {
+    neighbours: number;
+    codeNeighbours: number;
+    minAgreement: number;
+    maxReach: number;
+    maxIsolation: number;
+    minConfidence: number;
+    maxDistance: number;
+  };
   labelMap: (string | null)[];
   flip?: { flipped: number; flagged: number; found: number; precision: number | null; recall: number | null };
 }
@@ -61,8 +85,10 @@ describe('seiscluster qc', () => {
       '--out',
       '--report',
       '--neighbours',
+      '--code-neighbours',
       '--min-agreement',
       '--max-reach',
+      '--max-isolation',
       '--min-confidence',
       '--flip-labels',
       '--json',
@@ -93,24 +119,35 @@ describe('seiscluster qc', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as QcJson;
-    expect(out.threshold).toEqual({ neighbours: 10, minAgreement: 0.9, maxReach: 1000, minConfidence: 0, maxDistance: 1000 });
+    expect(out.threshold).toEqual({
+      neighbours: 10,
+      codeNeighbours: 10,
+      minAgreement: 0.6,
+      maxReach: 1000,
+      maxIsolation: 1000,
+      minConfidence: 0,
+      maxDistance: 1000,
+    });
     expect(out.labelMap.every((c) => c === 'up' || c === 'down')).toBe(true);
     expect(out.flagged.length).toBeGreaterThan(0);
     out.flagged.forEach((f, k) => {
       expect(f.rank).toBe(k + 1);
-      // Every flag is a vote of the neighbours against the label: a strong one, or one the model backs.
+      // Every flag is a vote of the neighbours against the label, at least as strong as the rule asks; the model backs it where its cluster's class is the vote.
       expect(f.neighbourLabel).not.toBe(f.label);
-      expect(f.agreement >= 0.9 || (f.backed && f.mappedLabel === f.neighbourLabel)).toBe(true);
+      expect(f.agreement).toBeGreaterThanOrEqual(0.6);
+      expect(f.backed).toBe(f.mappedLabel === f.neighbourLabel);
       expect(f.mappedLabel).toBe(out.labelMap[f.cluster]);
       expect(f.q).toBeGreaterThanOrEqual(0.5);
       expect(f.confidence).toBeGreaterThanOrEqual(0);
     });
 
     const lines = (await readFile(csv, 'utf8')).trim().split('\n');
-    expect(lines[0]).toBe('rank,index,source_id,label,neighbour_label,agreement,reach,cluster,mapped_label,backed,q,confidence,distance,score,flipped');
+    expect(lines[0]).toBe(
+      'rank,index,source_id,label,neighbour_label,agreement,reach,isolation,cluster,mapped_label,backed,q,confidence,distance,score,flipped',
+    );
     expect(lines).toHaveLength(out.flagged.length + 1);
     const first = out.flagged[0]!;
-    expect(lines[1]!.split(',').slice(0, 10)).toEqual(
+    expect(lines[1]!.split(',').slice(0, 11)).toEqual(
       [
         first.rank,
         first.index,
@@ -119,6 +156,7 @@ describe('seiscluster qc', () => {
         first.neighbourLabel,
         first.agreement,
         first.reach,
+        first.isolation,
         first.cluster,
         first.mappedLabel,
         first.backed,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nearestNeighbours, neighbourVote } from '../../src/cluster/neighbour-labels.js';
+import { jointVote, nearestNeighbours, neighbourVote } from '../../src/cluster/neighbour-labels.js';
 
 /** Records on a line: points 0, 1, 3, 6, 10 (one value each). */
 const line = [0, 1, 3, 6, 10];
@@ -64,6 +64,33 @@ describe('neighbourVote', () => {
     expect(vote[3]).toBe(-1);
     expect(share[3]).toBe(0);
     // Record 4's neighbours 3 (unlabelled), 5, 2, 6: of the three that carry a label, two say class 1.
+    expect(vote[4]).toBe(1);
+    expect(share[4]).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('with several witnesses, averages the shares each gives a class', () => {
+    // Record 6 by its 4 nearest (5, 7, 4, 8): class 1 three times in four; by its 2 nearest (5, 7): always.
+    const { vote, share } = jointVote(
+      [
+        { neighbours, k: 4 },
+        { neighbours, k: 2 },
+      ],
+      labels,
+    );
+    expect(vote[6]).toBe(1);
+    expect(share[6]).toBeCloseTo((0.75 + 1) / 2, 12);
+  });
+
+  it('leaves a witness without a labelled neighbour of the record out of the mean', () => {
+    // Record 4's nearest (3) is unlabelled, so the 1-neighbour witness says nothing; the 4-neighbour one says class 1, two in three.
+    const some = labels.map((l, i) => (i === 3 ? -1 : l));
+    const { vote, share } = jointVote(
+      [
+        { neighbours, k: 4 },
+        { neighbours, k: 1 },
+      ],
+      some,
+    );
     expect(vote[4]).toBe(1);
     expect(share[4]).toBeCloseTo(2 / 3, 12);
   });

@@ -6,6 +6,7 @@ import {
   DEFAULT_SUSPECT_RULE,
   findSuspects,
   fitLabelMap,
+  neighbourIsolation,
   neighbourReach,
   suspectScore,
   type SuspectInputs,
@@ -119,7 +120,7 @@ describe('findSuspects, neighbours and model', () => {
   const model = constructed(records);
   // The codes serve as the points the neighbours are found by.
   const inputs: SuspectInputs = { ...model, neighbours: nearestNeighbours(model.codes, 2, () => true, 10) };
-  const rule: SuspectRule = { ...DEFAULT_SUSPECT_RULE, neighbours: 10 };
+  const rule: SuspectRule = { ...DEFAULT_SUSPECT_RULE, neighbours: 10, codeNeighbours: 10 };
 
   it('flags a label its neighbours contradict as one, and leaves a boundary record, a far one and an agreeing one alone', () => {
     const { flagged } = findSuspects(inputs, rule);
@@ -130,24 +131,38 @@ describe('findSuspects, neighbours and model', () => {
   it('the boundary record: its neighbours are split, and the model is unsure', () => {
     // Listed with every limit open, it shows why the default leaves it: its ten neighbours are the band's, five of each class
     // (the tie goes to the smaller class), and it sits halfway between the centroids.
-    const boundary = findSuspects(inputs, { ...rule, minAgreement: 0, maxReach: 1e6 }).flagged.find((s) => s.index === 51)!;
+    const boundary = findSuspects(inputs, { ...rule, minAgreement: 0, maxReach: 1e6, maxIsolation: 1e6 }).flagged.find((s) => s.index === 51)!;
     expect(boundary).toMatchObject({ neighbourLabel: LOCAL, agreement: 0.5, backed: false });
     expect(boundary.confidence).toBeLessThan(DEFAULT_SUSPECT_RULE.minConfidence);
   });
 
-  it('the far record: its neighbours agree, but it lies beyond the reach limit', () => {
-    const far = findSuspects(inputs, { ...rule, maxReach: 1e6 }).flagged.find((s) => s.index === 52)!;
+  it('the far record: its neighbours agree, but it lies beyond the reach and isolation limits', () => {
+    const far = findSuspects(inputs, { ...rule, maxReach: 1e6, maxIsolation: 1e6 }).flagged.find((s) => s.index === 52)!;
     expect(far).toMatchObject({ neighbourLabel: LOCAL, agreement: 1 });
     expect(far.reach).toBeGreaterThan(DEFAULT_SUSPECT_RULE.maxReach);
+    expect(far.isolation).toBeGreaterThan(DEFAULT_SUSPECT_RULE.maxIsolation);
+    // Either limit alone keeps it out.
+    expect(findSuspects(inputs, { ...rule, maxReach: 1e6 }).flagged.map((s) => s.index)).toEqual([50]);
+    expect(findSuspects(inputs, { ...rule, maxIsolation: 1e6 }).flagged.map((s) => s.index)).toEqual([50]);
   });
 
-  it('flags on a strong vote alone, or on a weaker one the model backs, but on neither witness missing both', () => {
+  it('the model backs a flag but never flags alone: a vote below the agreement level is not flagged, however sure the model', () => {
     const flags = (r: Partial<SuspectRule>): number[] => findSuspects(inputs, { ...rule, ...r }).flagged.map((s) => s.index);
-    const modelNeverSure = { minConfidence: 2 };
-    const voteNeverStrong = { minAgreement: 1.01 };
-    expect(flags(modelNeverSure)).toEqual([50]);
-    expect(flags(voteNeverStrong)).toEqual([50]);
-    expect(flags({ ...modelNeverSure, ...voteNeverStrong })).toEqual([]);
+    const unbacked = findSuspects(inputs, { ...rule, minConfidence: 2 }).flagged;
+    expect(unbacked.map((s) => s.index)).toEqual([50]);
+    expect(unbacked[0]!.backed).toBe(false);
+    expect(flags({ minAgreement: 1.01 })).toEqual([]);
+  });
+
+  it('flags a label both views contradict, and not one the inputs contradict while the codes carry it', () => {
+    // Record 53 looks like the locals by its input, but its code lies among the teleseismic records, as its label says.
+    const points = records.flatMap((r, i) => (i === 53 ? [0.05, 0.05] : r.z));
+    const split: SuspectInputs = { ...model, neighbours: nearestNeighbours(points, 2, () => true, 10) };
+    const flags = (r: Partial<SuspectRule>): number[] => findSuspects(split, { ...rule, ...r }).flagged.map((s) => s.index);
+    expect(flags({})).toEqual([50]);
+    const inputsAlone = findSuspects(split, { ...rule, codeNeighbours: 0 }).flagged.find((s) => s.index === 53)!;
+    // Nine of its ten input neighbours are locals; the tenth is record 50, whose label is flipped.
+    expect(inputsAlone).toMatchObject({ neighbourLabel: LOCAL, agreement: 0.9, backed: false });
   });
 
   it('scores a unanimous vote the model backs from near the centroid close to 1, and an unbacked one at half its agreement', () => {
@@ -159,6 +174,17 @@ describe('findSuspects, neighbours and model', () => {
 
   it('asks for the neighbours when the rule needs them', () => {
     expect(() => findSuspects(model, rule)).toThrow(/neighbours/);
+  });
+});
+
+describe('neighbourIsolation', () => {
+  it("measures the distance to the farthest neighbour over the neighbours' own median of it: 1 in a sparse group as in a dense one", () => {
+    // A dense group (0, 1, 2) and a sparse one (20, 30); 10 lies off on its own beside the dense group, 45 a little beyond the sparse one.
+    const neighbours = nearestNeighbours([0, 1, 2, 10, 20, 30, 45], 1, () => true, 1);
+    expect([...neighbourIsolation(neighbours, [0, 0, 0, 0, 0, 0, 0], 1)]).toEqual([1, 1, 1, 8, 1.25, 1, 1.5]);
+    // The global reach sees the sparse group as far out instead.
+    expect([...neighbourReach(neighbours, [0, 0, 0, 0, 0, 0, 0], 1)]).toEqual([0.125, 0.125, 0.125, 1, 1.25, 1.25, 1.875]);
+    expect(neighbourIsolation(neighbours, [0, 0, 0, 0, 0, 0, -1], 1)[6]).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ const SHOWN = 20;
 export const qcSpec: CommandSpec = {
   name: 'qc',
   summary:
-    "suspect labels: records whose nearest neighbours (by input) carry another label, ranked, as a CSV and a report page showing each beside its cluster's typical input",
+    "suspect labels: records whose nearest neighbours (by input and by code) carry another label, ranked, as a CSV and a report page showing each beside its cluster's typical input",
   usage: 'seiscluster qc --checkpoint <model.ckpt> --data <set.scds> [--labels <labels.csv>] [--out <flagged.csv>] [--report <folder>] [--json]',
   options: [
     { name: 'checkpoint', type: 'path', role: 'input-file', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
@@ -26,7 +26,7 @@ export const qcSpec: CommandSpec = {
       name: 'out',
       type: 'path',
       role: 'output-file',
-      help: 'the flagged records as CSV: rank, index, source_id, label, neighbour_label, agreement, reach, cluster, mapped_label, backed, q, confidence, distance, score',
+      help: 'the flagged records as CSV: rank, index, source_id, label, neighbour_label, agreement, reach, isolation, cluster, mapped_label, backed, q, confidence, distance, score',
     },
     {
       name: 'report',
@@ -43,12 +43,20 @@ export const qcSpec: CommandSpec = {
       help: 'nearest labelled records, by network input, that vote on each label; 0: the model alone decides (a label against a confident cluster), for sets too large for the search (its time grows with the square of the labelled records)',
     },
     {
+      name: 'code-neighbours',
+      type: 'int',
+      default: DEFAULT_SUSPECT_RULE.codeNeighbours,
+      min: 0,
+      max: 1000,
+      help: "nearest labelled records, by the model's code, that vote beside them; 0: the inputs alone",
+    },
+    {
       name: 'min-agreement',
       type: 'number',
       default: DEFAULT_SUSPECT_RULE.minAgreement,
       min: 0,
       max: 1,
-      help: 'smallest fraction of the neighbours naming one other class that flags a label on their word alone; with a smaller lead, the class most of them carry flags it only where the model confidently puts the record in a cluster of that class (default chosen on calibration runs; README)',
+      help: 'smallest share of the neighbours naming one other class, the mean of the shares by input and by code, that flags a label (default chosen on calibration runs; README)',
     },
     {
       name: 'max-reach',
@@ -59,12 +67,20 @@ export const qcSpec: CommandSpec = {
       help: "largest distance to the farthest of a record's neighbours, in units of the labelled records' median of it: records in sparse regions are not flagged",
     },
     {
+      name: 'max-isolation',
+      type: 'number',
+      default: DEFAULT_SUSPECT_RULE.maxIsolation,
+      min: 0,
+      max: 1_000_000,
+      help: "largest distance to the farthest of a record's neighbours, in units of the neighbours' own median of it: a record off on its own beside a denser group is not flagged",
+    },
+    {
       name: 'min-confidence',
       type: 'number',
       default: DEFAULT_SUSPECT_RULE.minConfidence,
       min: 0,
       max: 1,
-      help: 'smallest confidence in the assigned cluster for the model to back the neighbours: its soft assignment q from chance (1/k: 0) to the q of a record on the centroid (1)',
+      help: 'smallest confidence in the assigned cluster for the model to back the neighbours (a backed flag ranks higher) or, with --neighbours 0, to flag alone: its soft assignment q from chance (1/k: 0) to the q of a record on the centroid (1)',
     },
     {
       name: 'max-distance',
@@ -72,7 +88,7 @@ export const qcSpec: CommandSpec = {
       default: DEFAULT_SUSPECT_RULE.maxDistance,
       min: 0,
       max: 1_000_000,
-      help: "largest distance to the assigned centroid for the model to back the neighbours, in units of the cluster's spread (its members' median distance)",
+      help: "largest distance to the assigned centroid for the model to back the neighbours or to flag alone, in units of the cluster's spread (its members' median distance)",
     },
     {
       name: 'map',
@@ -103,7 +119,9 @@ export const qcSpec: CommandSpec = {
 function ruleText(rule: SuspectRule): string {
   const model = `confidence >= ${rule.minConfidence}, distance <= ${rule.maxDistance} spreads`;
   if (rule.neighbours === 0) return model;
-  return `of ${rule.neighbours} neighbours at least ${rule.minAgreement} name another class, or a majority does and the model backs it (${model}); reach <= ${rule.maxReach}`;
+  const witnesses =
+    rule.codeNeighbours > 0 ? `${rule.neighbours} neighbours by input and ${rule.codeNeighbours} by code` : `${rule.neighbours} neighbours by input`;
+  return `of ${witnesses}, at least ${rule.minAgreement} name another class; reach <= ${rule.maxReach}, isolation <= ${rule.maxIsolation}; the model backs a flag at ${model}`;
 }
 
 function formatQc(r: QcResult, out: string | undefined): string {
@@ -134,6 +152,7 @@ function formatQc(r: QcResult, out: string | undefined): string {
         'neighbours say',
         'agreement',
         'reach',
+        'isolation',
         'cluster',
         'mapped label',
         'q',
@@ -150,6 +169,7 @@ function formatQc(r: QcResult, out: string | undefined): string {
         s.neighbourLabel ?? '-',
         s.agreement.toFixed(2),
         s.reach.toFixed(2),
+        s.isolation.toFixed(2),
         String(s.cluster),
         `${s.mappedLabel}${s.backed && s.neighbourLabel !== null ? ' (backs)' : ''}`,
         s.q.toFixed(3),
@@ -176,8 +196,10 @@ export async function qc(args: ParsedArgs): Promise<void> {
     ...(report !== undefined && { report }),
     rule: {
       neighbours: num(args, 'neighbours')!,
+      codeNeighbours: num(args, 'code-neighbours')!,
       minAgreement: num(args, 'min-agreement')!,
       maxReach: num(args, 'max-reach')!,
+      maxIsolation: num(args, 'max-isolation')!,
       minConfidence: num(args, 'min-confidence')!,
       maxDistance: num(args, 'max-distance')!,
       map: str(args, 'map') as LabelMapKind,
@@ -194,8 +216,10 @@ export async function qc(args: ParsedArgs): Promise<void> {
     flagged: result.flagged,
     threshold: {
       neighbours: result.rule.neighbours,
+      codeNeighbours: result.rule.codeNeighbours,
       minAgreement: result.rule.minAgreement,
       maxReach: result.rule.maxReach,
+      maxIsolation: result.rule.maxIsolation,
       minConfidence: result.rule.minConfidence,
       maxDistance: result.rule.maxDistance,
     },
