@@ -77,7 +77,7 @@ export interface Report {
   provenance: Provenance;
   /** What a reader must see before the results (e.g. clusters that follow the event instead of the class), at the top. */
   alerts?: readonly Section[];
-  /** The results table: stage, ACC, NMI, ARI (and the paper's ACC). */
+  /** The results table: stage, ACC, NMI, ARI (and the paper's ACC); none shown when empty. */
   results: readonly ResultRow[];
   /** Figures and tables, in order; figures are numbered through the report. */
   sections: readonly Section[];
@@ -219,6 +219,11 @@ export function renderReport(report: Report): RenderedReport {
     })
     .join('\n');
   const resultsHead = ['stage', 'ACC', 'NMI', 'ARI', ...(showPaper ? ['paper ACC'] : []), 'note'].map((c) => `<th>${c}</th>`).join('');
+  // A run without labels to score (a stream's detections) has no results table.
+  const results =
+    report.results.length === 0
+      ? ''
+      : `<section>\n<h2>Results</h2>\n<table><thead><tr>${resultsHead}</tr></thead><tbody>\n${resultRows}\n</tbody></table>\n</section>`;
 
   const sectionHtml = (s: Section, className?: string): string => {
     const parts = [`<h2>${escapeHtml(s.title)}</h2>`];
@@ -261,12 +266,7 @@ export function renderReport(report: Report): RenderedReport {
 <h1>${escapeHtml(report.title)}</h1>
 ${report.subtitle ? `<p class="subtitle">${escapeHtml(report.subtitle)}</p>` : ''}
 ${alerts}
-<section>
-<h2>Results</h2>
-<table><thead><tr>${resultsHead}</tr></thead><tbody>
-${resultRows}
-</tbody></table>
-</section>
+${results}
 ${sections}
 <section>
 <h2>Data provenance</h2>

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureCheckpoint, saveCheckpoint } from '../../src/cluster/checkpoint.js';
@@ -78,6 +78,23 @@ describe('seiscluster stream', () => {
     const near = events.filter((e) => picked.some((p) => Math.abs(p - Date.parse(e.split(',')[2]!)) <= 500));
     expect(near.length).toBeGreaterThan(0.7 * events.length);
     expect(r.stderr).toContain(`${detections.length} detections in 0.50 hours of data on 1 channels`);
+  });
+
+  it('with --report, writes a page of the detections per channel, in time and against SNR, and prints the same lines', async () => {
+    const plain = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', mseed);
+    const folder = files.path('stream-report');
+    const r = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', '--report', folder, mseed);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(plain.stdout);
+    expect(r.stderr).toContain('report.html');
+    const detections = lines(r.stdout);
+    const html = await readFile(join(folder, 'report.html'), 'utf8');
+    expect(html).toContain(`${detections.length} detections in 0.50 hours of data on 1 vertical channels`);
+    expect(html).toContain('SY.ST01');
+    // Nothing to score without labels: no results table.
+    expect(html).not.toContain('<h2>Results</h2>');
+    const figures = (await readdir(join(folder, 'figures'))).filter((f) => f.endsWith('.png'));
+    expect(figures).toHaveLength(3);
   });
 
   it('reads a folder (passing over events.csv) and standard input as it reads the file', async () => {

@@ -1,7 +1,9 @@
 import { STREAM_PICKER_DEFAULTS } from '../../data/stream-picker.js';
 import { DEFAULT_RECORD_SPAN } from '../../data/stream-channel.js';
 import { isoTime, streamDetections, type StreamDetection, type StreamSource } from '../../pipeline/stream.js';
+import { DetectionTally, writeStreamReport } from '../../pipeline/stream-report.js';
 import { commonOptions, flag, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
+import { printable } from '../terminal.js';
 import { note, openBackend } from '../context.js';
 import { renderProgress } from '../progress.js';
 
@@ -14,6 +16,12 @@ export const streamSpec: CommandSpec = {
     { name: 'checkpoint', type: 'path', role: 'input-file', required: true, help: 'a checkpoint written by `seiscluster train` (after fine-tuning)' },
     { name: 'follow', type: 'boolean', help: 'keep reading the one file named as it grows, looking every --poll seconds, until interrupted (Ctrl-C)' },
     { name: 'poll', type: 'number', default: 1, min: 0.01, max: 3600, help: 'with --follow: seconds between looks at the file' },
+    {
+      name: 'report',
+      type: 'path',
+      role: 'output-folder',
+      help: 'a folder for a report page (report.html, figures/), written when the data end or Ctrl-C stops --follow: detections per channel and cluster, in time, and q against SNR',
+    },
     {
       name: 'record-before',
       type: 'number',
@@ -56,11 +64,12 @@ export const streamSpec: CommandSpec = {
       max: 3600,
       help: "seconds after an onset's trigger in which new triggers are its own later phases (S, depth phases, coda) and are passed over",
     },
-    ...commonOptions.filter((o) => o.name === 'backend' || o.name === 'threads'),
+    ...commonOptions.filter((o) => o.name === 'backend' || o.name === 'threads' || o.name === 'seed'),
   ],
   examples: [
     'seiscluster stream --checkpoint run/model.ckpt day/SY.ST01..HHZ.mseed',
     'seiscluster stream --checkpoint run/model.ckpt day/ > detections.jsonl',
+    'seiscluster stream --checkpoint run/model.ckpt --report stream-report day/ > detections.jsonl',
     'cat day/SY.ST01..HHZ.mseed | seiscluster stream --checkpoint run/model.ckpt -',
     'seiscluster stream --checkpoint run/model.ckpt --follow --poll 5 /data/live/IU.ANMO.00.BHZ.mseed',
   ],
@@ -102,9 +111,12 @@ export async function stream(args: ParsedArgs): Promise<void> {
       backend: () => openBackend(args),
       onProgress: renderProgress(),
     });
+    const report = str(args, 'report');
+    const tally = report === undefined ? null : new DetectionTally(num(args, 'seed')!);
     let next = await detections.next();
     while (next.done !== true) {
       console.log(jsonLine(next.value));
+      tally?.add(next.value);
       next = await detections.next();
     }
     const s = next.value;
@@ -113,6 +125,22 @@ export async function stream(args: ParsedArgs): Promise<void> {
         (s.dropped > 0 ? `; ${s.dropped} onsets too near the start, the end or a gap to cut a record` : '') +
         (s.unprepared > 0 ? `; ${s.unprepared} records could not be prepared` : ''),
     );
+    if (report !== undefined && tally !== null) {
+      const html = await writeStreamReport(report, tally, s, {
+        command: args.commandLine,
+        checkpointPath: str(args, 'checkpoint')!,
+        inputs: args.positionals,
+        settings: {
+          follow,
+          'record before P (s)': num(args, 'record-before')!,
+          'record after P (s)': num(args, 'record-after')!,
+          'trigger on': triggerOn,
+          'trigger off': triggerOff,
+          'dead time (s)': num(args, 'dead-time')!,
+        },
+      });
+      note(`wrote ${printable(html)}`);
+    }
   } finally {
     process.removeListener('SIGINT', stop);
   }
