@@ -2,11 +2,10 @@
  * `qc`: suspect labels. A trained checkpoint assigns every record of a
  * prepared set as `predict` does; the clusters are mapped to the classes the
  * labels give them, each labelled record's nearest labelled neighbours are
- * found by its network input (the spectrogram or P window: task B's labels
- * show far more plainly there than in its 2-number codes), and the
- * records whose label they contradict are ranked (src/cluster/suspects.ts),
- * written as a CSV and, with a report folder, shown beside their cluster's
- * typical input.
+ * found by its network input (the spectrogram or P window) here and by its
+ * code in `findSuspects`, and the records whose label they contradict are
+ * ranked (src/cluster/suspects.ts), written as a CSV and, with a report
+ * folder, shown beside their cluster's typical input.
  *
  * For measuring the check itself, `flip` changes a seeded fraction of the
  * loaded labels first and scores the flags against the flipped records.
