@@ -351,8 +351,9 @@ export function findSuspects(inputs: SuspectInputs, rule: SuspectRule = DEFAULT_
     const agreement = asked.share[i]!;
     const reach = asked.reach[i]!;
     const isolation = asked.isolation[i]!;
-    if (vote < 0 || vote === label || !(reach <= rule.maxReach && isolation <= rule.maxIsolation)) continue;
-    if (!(agreement >= rule.minAgreement)) continue;
+    // A vote against the label, strong enough, from neighbours that say something about the record.
+    if (vote < 0 || vote === label || !(agreement >= rule.minAgreement)) continue;
+    if (!(reach <= rule.maxReach && isolation <= rule.maxIsolation)) continue;
     const backed = sure && mappedLabel === vote;
     const support = backed ? suspectScore(conf, r) : 0;
     flagged.push({ ...model, neighbourLabel: vote, agreement, reach, isolation, backed, score: (agreement * (1 + support)) / 2 });
