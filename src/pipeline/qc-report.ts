@@ -131,7 +131,7 @@ function clusterOfClass(p: QcReportParts, inputs: Inputs, label: number): number
 /** What the neighbours said of a flagged record, for its figure row; nothing when the model alone decided. */
 function neighbourText(p: QcReportParts, s: Suspect): string {
   if (s.neighbourLabel < 0) return '';
-  return `${(100 * s.agreement).toFixed(0)} % of its neighbours ${JSON.stringify(p.classNames[s.neighbourLabel] ?? `class ${s.neighbourLabel}`)}, reach ${s.reach.toFixed(2)}, isolation ${s.isolation.toFixed(2)}; `;
+  return `${(100 * s.agreement).toFixed(0)} % of its neighbours ${JSON.stringify(p.classNames[s.neighbourLabel] ?? `class ${s.neighbourLabel}`)}, reach ${s.reach.toFixed(2)}; `;
 }
 
 function flaggedFigures(p: QcReportParts, inputs: Inputs): Figure[] {
