@@ -4,7 +4,7 @@
  * training on many compositions of labelled records that mimic a new archive,
  * with the `train` command's own defaults, over several seeds.
  *
- *   npx tsx scripts/defaults-experiment.ts --task A|B [--candidates 'a;b;...'] [--seeds 3]
+ *   npx tsx scripts/defaults-experiment.ts --task A|B [--candidates 'a;b;...'] [--seeds 3] [--first-seed 0]
  *       [--stress <manifest.csv>] [--new-archives <a.csv,b.csv,...> [--only-new-archives]]
  *       [--out results.json] [--threads 1] [--quick]
  *
@@ -56,6 +56,10 @@ interface Candidate extends PreparationOverrides {
   readonly epochs?: number;
   /** Whole-run restarts (`train --restarts`); absent: train's default. */
   readonly restarts?: number;
+  /** Fine-tuning's end kept always or by silhouette (`train --keep-fine-tuning`); absent: train's default. */
+  readonly keepFineTuning?: 'always' | 'silhouette';
+  /** Pre-training Adam steps at least (epochs = max(100, steps / batches per epoch)); absent: `epochs`. */
+  readonly steps?: number;
 }
 
 const band = (lowHz: number, highHz = 20) => ({ bandpass: { lowHz, highHz, order: 4, zeroPhase: true } });
@@ -86,8 +90,12 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'default', preset: 'default' },
   { name: 'default, max', preset: 'default', spectrogram: { normalize: 'max' } },
   { name: 'default, 1 run', preset: 'default', restarts: 1 },
+  { name: 'default, fine-tuning kept always', preset: 'default', keepFineTuning: 'always' },
   { name: 'default, 5 runs', preset: 'default', restarts: 5 },
   { name: 'default, 100 epochs', preset: 'default', epochs: 100 },
+  { name: 'default, 1000 epochs', preset: 'default', epochs: 1000 },
+  { name: 'default, 7200 steps', preset: 'default', steps: 7200 },
+  { name: 'default, 3000 steps', preset: 'default', steps: 3000 },
   { name: 'default, 100 epochs, balance 1', preset: 'default', epochs: 100, targetBalance: 1 },
   { name: 'default, 100 epochs, balance 0', preset: 'default', epochs: 100, targetBalance: 0 },
   { name: 'B default', preset: 'default' },
@@ -116,6 +124,8 @@ function option(name: string): string | undefined {
 const task = option('task') as 'A' | 'B' | undefined;
 if (task !== 'A' && task !== 'B') throw new Error('--task A or B');
 const seeds = Number(option('seeds') ?? 3);
+/** Training seeds run: `--first-seed` to `--first-seed` + `--seeds` - 1 (so more seeds can be added to an earlier run). */
+const firstSeed = Number(option('first-seed') ?? 0);
 const quick = process.argv.includes('--quick');
 const wanted = option('candidates')?.split(';');
 const candidates = wanted === undefined ? CANDIDATES.filter((c) => c.name.startsWith('B ') === (task === 'B')) : wanted.map(findCandidate);
@@ -280,7 +290,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
     const args = parseArgs(trainSpec, ['--data', out, '--out', scratch]);
     for (const composition of compositions) {
       const part = subset(data, composition.rows, composition.name);
-      for (let seed = 0; seed < (quick ? 1 : seeds); seed++) {
+      for (let seed = firstSeed; seed < firstSeed + (quick ? 1 : seeds); seed++) {
         const settings = {
           ...settingsFrom(args),
           description: task === 'A' ? networkA() : networkB(),
@@ -290,7 +300,9 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
           seed,
           ...(candidate.targetBalance !== undefined && { targetBalance: candidate.targetBalance }),
           ...(candidate.epochs !== undefined && { epochs: candidate.epochs }),
+          ...(candidate.steps !== undefined && { epochs: Math.max(100, Math.ceil(candidate.steps / Math.ceil(composition.rows.length / 128))) }),
           ...(candidate.restarts !== undefined && { restarts: candidate.restarts }),
+          ...(candidate.keepFineTuning !== undefined && { keepFineTuning: candidate.keepFineTuning }),
         };
         const result = await runPipeline(part, settings);
         const acc = (stage: string): number => Number(result.rows.find((r) => r.stage === stage)?.acc ?? Number.NaN);

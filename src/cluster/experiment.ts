@@ -7,9 +7,9 @@ import { ClusteringLayer } from './clustering.js';
 import { fineTune, type FineTuneOptions, type FineTuneResult } from './finetune.js';
 import { kMeans, type KMeansOptions } from './kmeans.js';
 import { adjustedRandIndex, clusteringAccuracy, normalizedMutualInfo } from './metrics.js';
-import { encodeRecords } from './predict.js';
+import { encodeRecords, predict } from './predict.js';
 import { pretrain, type PretrainOptions, type PretrainResult } from './pretrain.js';
-import { chooseRestart, restartSeed, type RestartChoice, type RestartRule } from './selection.js';
+import { chooseBySilhouette, chooseRestart, restartSeed, type RestartChoice, type RestartRule } from './selection.js';
 import { recordCount, secondsSince, type JsonObject } from './training.js';
 
 /** ACC, NMI and ARI of clusters against classes. */
@@ -69,17 +69,35 @@ export interface ExperimentOptions {
   readonly restarts?: number;
   /** How the kept restart is chosen (selection.ts). Default 'silhouette': the highest mean silhouette of its clusters on the inputs. */
   readonly restartChoice?: RestartRule;
+  /**
+   * Whether fine-tuning's end is kept whatever it did: 'always' (the paper),
+   * or 'silhouette': kept unless the clusters it started from (k-means on
+   * the pre-trained codes) have the higher mean silhouette on the inputs, in
+   * which case the model goes back to that start (`FineTuneCheck`). Default 'always'.
+   */
+  readonly keepFineTuning?: FineTuneKeepRule;
   /** Called when a stage starts, for logs. */
   readonly onStage?: (stage: StageName) => void;
   /** Called when a restart starts (0, 1, ...), before its stages. */
   readonly onRestart?: (restart: number, of: number) => void;
 }
 
+export type FineTuneKeepRule = 'always' | 'silhouette';
+
+/** How fine-tuning's end was weighed against its start (`keepFineTuning: 'silhouette'`): mean silhouettes on the inputs, and which was kept. */
+export interface FineTuneCheck {
+  readonly start: number;
+  readonly end: number;
+  readonly kept: 'start' | 'end';
+}
+
 export interface ExperimentResult {
   readonly stages: StageResult[];
   readonly pretrain: PretrainResult;
   readonly kMeans: { readonly inertia: number; readonly iterations: number; readonly labels: Int32Array };
+  /** Fine-tuning's record; its prediction is that of the model returned (its start's, when `fineTuneCheck.kept` is 'start'). */
   readonly fineTune: FineTuneResult;
+  readonly fineTuneCheck?: FineTuneCheck;
   /** The trained objects; the caller disposes them. */
   readonly model: Autoencoder;
   readonly clustering: ClusteringLayer;
@@ -154,7 +172,7 @@ async function runOnce(options: ExperimentOptions): Promise<ExperimentResult> {
   const k = options.k ?? 2;
   const backend = options.backend ?? defaultBackend();
   const labels = options.labels;
-  const model = new Autoencoder(options.description, { seed, backend });
+  let model = new Autoencoder(options.description, { seed, backend });
   const n = recordCount(options.inputs, model.recordSize, model.inputShape, 'runExperiment');
   if (labels !== undefined && labels.length !== n) throw new Error(`runExperiment: ${labels.length} labels for ${n} records`);
   const score = (clusters: ArrayLike<number>): { scores?: Scores } => (labels === undefined ? {} : { scores: scoreClusters(labels, clusters) });
@@ -192,7 +210,10 @@ async function runOnce(options: ExperimentOptions): Promise<ExperimentResult> {
     stages.push({ stage: 'k-means on codes', ...score(km.labels), seconds: secondsSince(t) });
 
     options.onStage?.('fine-tuning');
-    clustering = new ClusteringLayer(km.centroids, k, model.codeSize, { alpha: options.alpha ?? 1, backend });
+    const alpha = options.alpha ?? 1;
+    clustering = new ClusteringLayer(km.centroids, k, model.codeSize, { alpha, backend });
+    const keepRule = options.keepFineTuning ?? 'always';
+    const startWeights = keepRule === 'silhouette' ? await model.weights() : null;
     const fine = await fineTune(model, clustering, records, {
       ...options.fineTune,
       seed: seed + 3,
@@ -200,12 +221,42 @@ async function runOnce(options: ExperimentOptions): Promise<ExperimentResult> {
       ...(labels !== undefined && { labels }),
       ...checkpoint(),
     });
-    stages.push({ stage: 'fine-tuning', ...score(fine.prediction.clusters), seconds: fine.seconds });
+    let fineTuned = fine;
+    let fineTuneCheck: FineTuneCheck | undefined;
+    if (startWeights !== null) {
+      // Index 0 is the end, so a tie keeps fine-tuning; a clustering that splits off a handful of outliers is passed over (selection.ts).
+      const choice = chooseBySilhouette(options.inputs, model.recordSize, k, [fine.prediction.clusters, km.labels], { seed });
+      fineTuneCheck = { end: choice.scores[0]!, start: choice.scores[1]!, kept: choice.chosen === 1 ? 'start' : 'end' };
+      if (fineTuneCheck.kept === 'start') {
+        // A fresh model with the pre-trained weights: the fine-tuned one's compiled kernels may hold their own copies.
+        const start = new Autoencoder(options.description, { seed, backend });
+        start.setWeights(startWeights);
+        model.dispose();
+        model = start;
+        const tuned = clustering;
+        clustering = null;
+        tuned.dispose();
+        clustering = new ClusteringLayer(km.centroids, k, model.codeSize, { alpha, backend });
+        fineTuned = { ...fine, prediction: await predict(model, clustering, records) };
+        if (options.checkpointPath !== undefined)
+          await saveCheckpoint(
+            options.checkpointPath,
+            await captureCheckpoint({
+              model,
+              clustering,
+              ...(options.preprocessing && { preprocessing: options.preprocessing }),
+              settings: { seed, k, alpha, fineTuneKept: 'start' },
+            }),
+          );
+      }
+    }
+    stages.push({ stage: 'fine-tuning', ...score(fineTuned.prediction.clusters), seconds: fine.seconds });
     return {
       stages,
       pretrain: pre,
       kMeans: { inertia: km.inertia, iterations: km.iterations, labels: km.labels },
-      fineTune: fine,
+      fineTune: fineTuned,
+      ...(fineTuneCheck && { fineTuneCheck }),
       model,
       clustering,
       seconds: secondsSince(started),

@@ -1,4 +1,5 @@
 /** What a run gets where its caller leaves the choice to the data. */
+import type { FineTuneKeepRule } from '../cluster/experiment.js';
 import type { JsonObject } from '../cluster/training.js';
 import type { MethodSettings } from './settings.js';
 
@@ -10,6 +11,7 @@ export interface MethodDefaults {
   readonly epochs: number;
   readonly targetBalance: number;
   readonly restarts: number;
+  readonly keepFineTuning: FineTuneKeepRule;
 }
 
 /**
@@ -24,25 +26,29 @@ export interface MethodDefaults {
  * Both run the whole method 5 times from derived seeds and keep the run
  * whose clusters have the highest silhouette on the inputs (selection.ts):
  * on new archives one pre-training in four or so split the records by
- * something other than their class, and the inputs tell those runs apart.
+ * something other than their class, and the inputs tell those runs apart;
+ * and in each run fine-tuning's end is kept only when its clusters' silhouette
+ * on the inputs is not below that of the clusters it started from (DEC can
+ * drift from a good start to a worse split).
  * Each choice by the worst of many compositions of real and stress data:
  * README, "Defaults and how they were chosen".
  */
 export function methodDefaults(preprocessing: JsonObject, task: 'A' | 'B'): MethodDefaults {
-  if (preprocessing.preset === 'paper') return { epochs: 100, targetBalance: 1, restarts: 1 };
-  return { epochs: task === 'A' ? 300 : 100, targetBalance: 0.5, restarts: 5 };
+  if (preprocessing.preset === 'paper') return { epochs: 100, targetBalance: 1, restarts: 1, keepFineTuning: 'always' };
+  return { epochs: task === 'A' ? 300 : 100, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' };
 }
 
 /** `settings` with the choices it leaves to the data (null epochs, target balance, restarts) made by `methodDefaults`. */
 export function withMethodDefaults<S extends MethodSettings>(
   settings: S,
   data: { readonly preprocessing: JsonObject; readonly task: 'A' | 'B' },
-): S & { readonly epochs: number; readonly targetBalance: number; readonly restarts: number } {
+): S & { readonly epochs: number; readonly targetBalance: number; readonly restarts: number; readonly keepFineTuning: FineTuneKeepRule } {
   const defaults = methodDefaults(data.preprocessing, data.task);
   return {
     ...settings,
     epochs: settings.epochs ?? defaults.epochs,
     targetBalance: settings.targetBalance ?? defaults.targetBalance,
     restarts: settings.restarts ?? defaults.restarts,
+    keepFineTuning: settings.keepFineTuning ?? defaults.keepFineTuning,
   };
 }

@@ -4,7 +4,7 @@
  * the training curves, the evaluation, the clusters by group, the settings
  * and the data's provenance.
  */
-import type { ExperimentResult } from '../cluster/experiment.js';
+import type { ExperimentResult, FineTuneCheck } from '../cluster/experiment.js';
 import { MIN_CLUSTER_SHARE } from '../cluster/selection.js';
 import type { GroupingScore } from '../cluster/grouping.js';
 import type { Figure } from '../report/figures.js';
@@ -201,6 +201,9 @@ export function buildReport(
     loss: s.loss.form === 'paper' ? `(1 - ${s.loss.lambda ?? 0.1}) MSE + ${s.loss.lambda ?? 0.1} KL` : `${s.loss.gamma ?? 0.1} KL + MSE`,
     'record order': s.permute ? 'a seeded random permutation, once before training' : 'as given',
     'stopped by': `${result.fineTune.stopReason} after ${result.fineTune.iterations} iterations`,
+    ...(result.fineTuneCheck && {
+      'fine-tuning kept': `${result.fineTuneCheck.kept === 'end' ? 'its end' : 'its start'} (${describeFineTuneCheck(result.fineTuneCheck)})`,
+    }),
     'run time': `${result.seconds.toFixed(1)} s`,
   };
   return {
@@ -212,6 +215,11 @@ export function buildReport(
     results: rows,
     sections,
   };
+}
+
+/** E.g. "silhouette on the inputs: start 0.383, end 0.380". */
+export function describeFineTuneCheck(c: FineTuneCheck): string {
+  return `silhouette on the inputs: start ${c.start.toFixed(3)}, end ${c.end.toFixed(3)}`;
 }
 
 /** E.g. "3, seeds 0, 7919, 15838; kept 7919 (silhouette on the inputs 0.412; the others 0.301, 0.405)", and the runs passed over. */

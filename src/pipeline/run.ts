@@ -18,7 +18,7 @@ import { TSNE_MIN_POINTS, withMethodDefaults } from './defaults.js';
 import { evaluateRun, type RunEvaluation } from './evaluation.js';
 import { writeLog } from './log.js';
 import { Stages, type OnProgress } from './progress.js';
-import { buildReport, type Snapshot } from './report.js';
+import { buildReport, describeFineTuneCheck, type Snapshot } from './report.js';
 import { baselineRow, rowOf, scoredSubset } from './rows.js';
 import type { PipelineSettings } from './settings.js';
 import { fineTuneOptions, pretrainOptions } from './stage-options.js';
@@ -86,6 +86,7 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
     pretrain: pretrainOptions(s, stages),
     kMeans: { nInit: s.nInit },
     restarts: s.restarts,
+    keepFineTuning: s.keepFineTuning,
     onRestart: (r, of) => {
       snapshotsByRestart.push([]);
       if (of > 1) onProgress?.({ kind: 'message', text: `${data.name}: whole run ${r + 1} of ${of}` });
@@ -120,7 +121,8 @@ export async function runPipeline(given: PipelineData, settings: PipelineSetting
 
   const final = result.fineTune.prediction;
   rows.push(rowOf('k-means on codes', data, result.kMeans.labels));
-  rows.push(rowOf('fine-tuning', data, final.clusters, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}`));
+  const kept = result.fineTuneCheck?.kept === 'start' ? `; its start kept (${describeFineTuneCheck(result.fineTuneCheck)})` : '';
+  rows.push(rowOf('fine-tuning', data, final.clusters, `${result.fineTune.iterations} iterations, stopped by ${result.fineTune.stopReason}${kept}`));
   const scored = scoredSubset(data, final.clusters);
   const evaluation =
     scored === null ? undefined : evaluateRun(scored.labels, scored.clusters, data.snr ? scored.index.map((i) => data.snr![i] ?? null) : undefined);

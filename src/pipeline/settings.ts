@@ -1,4 +1,5 @@
 /** What a run of the method is told: the method's settings, and where it runs and writes. */
+import type { FineTuneKeepRule } from '../cluster/experiment.js';
 import type { LossForm } from '../cluster/loss.js';
 import type { RestartRule } from '../cluster/selection.js';
 import type { ModelDescription } from '../model/description.js';
@@ -20,6 +21,8 @@ export interface MethodSettings {
   readonly restarts: number | null;
   /** How the kept restart is chosen: silhouette on the inputs, or consensus among the restarts. */
   readonly restartChoice: RestartRule;
+  /** Whether fine-tuning's end is kept always, or only when its silhouette on the inputs is not below its start's (src/cluster/experiment.ts); null: `methodDefaults` of the data. */
+  readonly keepFineTuning: FineTuneKeepRule | null;
   readonly loss: LossForm;
   /** Exponent of the cluster frequency in the target distribution; null: `methodDefaults` of the data. */
   readonly targetBalance: number | null;
@@ -49,6 +52,7 @@ export const DEFAULT_METHOD_SETTINGS: MethodSettings = Object.freeze({
   nInit: 20,
   restarts: null,
   restartChoice: 'silhouette',
+  keepFineTuning: null,
   loss: Object.freeze({ form: 'notebook', gamma: 0.1 }),
   targetBalance: null,
   shuffleFineTune: false,

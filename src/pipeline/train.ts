@@ -51,6 +51,8 @@ export interface TrainResult {
   readonly kChoice?: KChoice;
   /** With whole-run restarts: their seeds, the rule, each one's score and the one kept. */
   readonly restarts?: NonNullable<ExperimentResult['restarts']>;
+  /** With `keepFineTuning: 'silhouette'`: the kept run's fine-tuning end weighed against its start. */
+  readonly fineTuneCheck?: NonNullable<ExperimentResult['fineTuneCheck']>;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -85,5 +87,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     classNames: data.classNames ?? [],
     ...(result.kChoice && { kChoice: result.kChoice }),
     ...(result.experiment.restarts && { restarts: result.experiment.restarts }),
+    ...(result.experiment.fineTuneCheck && { fineTuneCheck: result.experiment.fineTuneCheck }),
   };
 }

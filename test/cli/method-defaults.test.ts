@@ -7,16 +7,16 @@ import { DEFAULT_METHOD_SETTINGS } from '../../src/pipeline/settings.js';
 import { syntheticData } from '../../src/pipeline/sources.js';
 
 describe('the pre-training epochs, target balance and whole-run restarts a run gets by default', () => {
-  it("are the paper's 100 epochs, balance 1 and a single run for sets prepared with --preset paper and for the synthetic sets, which are", () => {
-    expect(methodDefaults({ preset: 'paper' }, 'A')).toEqual({ epochs: 100, targetBalance: 1, restarts: 1 });
-    expect(methodDefaults(syntheticData('A', 40, 0).preprocessing, 'A')).toEqual({ epochs: 100, targetBalance: 1, restarts: 1 });
-    expect(methodDefaults(syntheticData('B', 40, 0).preprocessing, 'B')).toEqual({ epochs: 100, targetBalance: 1, restarts: 1 });
+  it("are the paper's 100 epochs, balance 1, a single run and fine-tuning's end always kept for sets prepared with --preset paper and for the synthetic sets, which are", () => {
+    expect(methodDefaults({ preset: 'paper' }, 'A')).toEqual({ epochs: 100, targetBalance: 1, restarts: 1, keepFineTuning: 'always' });
+    expect(methodDefaults(syntheticData('A', 40, 0).preprocessing, 'A')).toEqual({ epochs: 100, targetBalance: 1, restarts: 1, keepFineTuning: 'always' });
+    expect(methodDefaults(syntheticData('B', 40, 0).preprocessing, 'B')).toEqual({ epochs: 100, targetBalance: 1, restarts: 1, keepFineTuning: 'always' });
   });
 
-  it('are 300 epochs for task A, 100 for task B, balance 0.5 and 5 runs for sets prepared with the default preset or naming none', () => {
-    expect(methodDefaults({ preset: 'default' }, 'A')).toEqual({ epochs: 300, targetBalance: 0.5, restarts: 5 });
-    expect(methodDefaults({ preset: 'default' }, 'B')).toEqual({ epochs: 100, targetBalance: 0.5, restarts: 5 });
-    expect(methodDefaults({}, 'A')).toEqual({ epochs: 300, targetBalance: 0.5, restarts: 5 });
+  it('are 300 epochs for task A, 100 for task B, balance 0.5, 5 runs and fine-tuning kept by silhouette for sets prepared with the default preset or naming none', () => {
+    expect(methodDefaults({ preset: 'default' }, 'A')).toEqual({ epochs: 300, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' });
+    expect(methodDefaults({ preset: 'default' }, 'B')).toEqual({ epochs: 100, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' });
+    expect(methodDefaults({}, 'A')).toEqual({ epochs: 300, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' });
   });
 });
 

@@ -1,5 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/cluster/experiment.js';
+import { readCheckpoint, restoreModel } from '../../src/cluster/checkpoint.js';
+import { runExperiment, type ExperimentOptions } from '../../src/cluster/experiment.js';
+import { predict } from '../../src/cluster/predict.js';
 import { chooseBySilhouette } from '../../src/cluster/selection.js';
 import { syntheticTaskA } from '../../src/data/synthetic.js';
 import { networkA } from '../../src/model/networks.js';
@@ -94,5 +99,56 @@ describe('the full pipeline (pre-training, k-means on codes, fine-tuning)', () =
     expect(r.fineTune.history.every((h) => h.loss === null || (h.loss.kl >= 0 && h.loss.reconstruction > 0))).toBe(true);
     r.model.dispose();
     r.clustering.dispose();
+  });
+});
+
+describe("fine-tuning's end weighed against its start (keepFineTuning: 'silhouette')", () => {
+  const { inputs, labels } = tinyData(60, 3);
+  const options = (fineTune: ExperimentOptions['fineTune']): ExperimentOptions => ({
+    description: tinyDescription(),
+    inputs,
+    labels,
+    seed: 1,
+    pretrain: { epochs: 2, batchSize: 16 },
+    kMeans: { nInit: 3 },
+    fineTune: { batchSize: 16, updateInterval: 4, maxIter: 40, tol: 0, ...fineTune },
+  });
+
+  it('gives way to its start when fine-tuning wrecks the clusters: the model returned and its checkpoint assign the k-means clusters', async () => {
+    // A learning rate of 0.3 throws the codes about; the clusters it ends with separate the inputs worse than k-means on the pre-trained codes.
+    const always = await runExperiment({ ...options({ lr: 0.3 }), keepFineTuning: 'always' });
+    expect(always.fineTuneCheck).toBeUndefined();
+    expect(always.fineTune.prediction.clusters).not.toEqual(always.kMeans.labels);
+    always.model.dispose();
+    always.clustering.dispose();
+
+    const path = join(mkdtempSync(join(tmpdir(), 'seiscluster-keep-')), 'model.ckpt');
+    const r = await runExperiment({ ...options({ lr: 0.3 }), keepFineTuning: 'silhouette', checkpointPath: path });
+    expect(r.fineTuneCheck).toMatchObject({ kept: 'start' });
+    expect(r.fineTuneCheck!.start).toBeGreaterThan(r.fineTuneCheck!.end);
+    expect(r.fineTune.prediction.clusters).toEqual(r.kMeans.labels);
+    expect((await predict(r.model, r.clustering, inputs)).clusters).toEqual(r.kMeans.labels);
+    const saved = restoreModel(await readCheckpoint(path));
+    expect((await predict(saved.model, saved.clustering!, inputs)).clusters).toEqual(r.kMeans.labels);
+    // The stage's row scores what is kept.
+    expect(r.stages.find((s) => s.stage === 'fine-tuning')!.scores).toEqual(r.stages.find((s) => s.stage === 'k-means on codes')!.scores);
+    for (const m of [r.model, saved.model]) m.dispose();
+    for (const c of [r.clustering, saved.clustering!]) c.dispose();
+  });
+
+  it('keeps the end when it separates the inputs better, and on a tie (no iterations)', async () => {
+    const better = await runExperiment({ ...options({ lr: 0.05 }), seed: 3, keepFineTuning: 'silhouette' });
+    expect(better.fineTuneCheck).toMatchObject({ kept: 'end' });
+    expect(better.fineTuneCheck!.end).toBeGreaterThan(better.fineTuneCheck!.start);
+    const always = await runExperiment({ ...options({ lr: 0.05 }), seed: 3 });
+    expect(better.fineTune.prediction.clusters).toEqual(always.fineTune.prediction.clusters);
+    expect(better.fineTune.prediction.clusters).not.toEqual(better.kMeans.labels);
+    const none = await runExperiment({ ...options({ maxIter: 0 }), keepFineTuning: 'silhouette' });
+    expect(none.fineTuneCheck).toMatchObject({ kept: 'end' });
+    expect(none.fineTuneCheck!.end).toBe(none.fineTuneCheck!.start);
+    for (const r of [better, always, none]) {
+      r.model.dispose();
+      r.clustering.dispose();
+    }
   });
 });

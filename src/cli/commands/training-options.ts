@@ -1,3 +1,4 @@
+import type { FineTuneKeepRule } from '../../cluster/experiment.js';
 import type { LossForm } from '../../cluster/loss.js';
 import { TSNE_MIN_POINTS } from '../../pipeline/defaults.js';
 import { DEFAULT_METHOD_SETTINGS as defaults, type MethodSettings } from '../../pipeline/settings.js';
@@ -32,6 +33,12 @@ export const trainingOptions: readonly OptionSpec[] = [
     choices: ['silhouette', 'consensus'],
     default: defaults.restartChoice,
     help: 'which restart is kept, without labels: silhouette = the highest mean silhouette of its clusters on the network inputs; consensus = the one whose clusters agree most with the others (mean ARI)',
+  },
+  {
+    name: 'keep-fine-tuning',
+    type: 'string',
+    choices: ['always', 'silhouette'],
+    help: "always: the model at fine-tuning's end (the paper); silhouette: go back to fine-tuning's start (k-means on the pre-trained codes) when its clusters have the higher mean silhouette on the network inputs (default always for sets prepared with --preset paper and the synthetic sets, else silhouette; README)",
   },
   { name: 'ft-batch', type: 'int', default: defaults.fineTuneBatchSize, min: 1, max: 65_536, help: 'fine-tuning batch size' },
   { name: 'max-iter', type: 'int', default: defaults.maxIter, min: 1, max: 1_000_000, help: 'fine-tuning iterations at most' },
@@ -70,6 +77,10 @@ export const trainingOptions: readonly OptionSpec[] = [
   { name: 'tsne-iterations', type: 'int', default: defaults.tsneIterations, min: 1, max: 10_000, help: 't-SNE iterations per map' },
 ];
 
+function keepRule(given: string | undefined): FineTuneKeepRule | null {
+  return given === 'always' || given === 'silhouette' ? given : null;
+}
+
 /** The method's settings from the parsed options. */
 export function settingsFrom(args: ParsedArgs): MethodSettings {
   const loss: LossForm = str(args, 'loss') === 'paper' ? { form: 'paper', lambda: num(args, 'lambda')! } : { form: 'notebook', gamma: num(args, 'gamma')! };
@@ -87,6 +98,7 @@ export function settingsFrom(args: ParsedArgs): MethodSettings {
     nInit: num(args, 'n-init')!,
     restarts: num(args, 'restarts') ?? null,
     restartChoice: str(args, 'restart-choice') === 'consensus' ? 'consensus' : 'silhouette',
+    keepFineTuning: keepRule(str(args, 'keep-fine-tuning')),
     loss,
     shuffleFineTune: args.options.shuffle === true,
     permute: args.options['keep-order'] !== true,
