@@ -38,7 +38,7 @@ export function methodDefaults(preprocessing: JsonObject, task: 'A' | 'B'): Meth
   return { epochs: task === 'A' ? 300 : 100, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' };
 }
 
-/** `settings` with the choices it leaves to the data (null epochs, target balance, restarts) made by `methodDefaults`. */
+/** `settings` with the choices it leaves to the data (null epochs, target balance, restarts, fine-tuning kept) made by `methodDefaults`. */
 export function withMethodDefaults<S extends MethodSettings>(
   settings: S,
   data: { readonly preprocessing: JsonObject; readonly task: 'A' | 'B' },

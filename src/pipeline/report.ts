@@ -83,7 +83,8 @@ export function buildReport(
   const chosen = [...new Set([0, Math.floor((snapshots.length - 1) / 2), snapshots.length - 1])].filter((i) => i >= 0 && i < snapshots.length);
   for (const i of chosen) {
     const snap = snapshots[i]!;
-    const title = i === 0 ? 'Codes after pre-training' : `Codes at fine-tuning iteration ${snap.iteration}`;
+    const keptStart = result.fineTuneCheck?.kept === 'start' ? ' (the model kept: fine-tuning gave way to its start)' : '';
+    const title = i === 0 ? `Codes after pre-training${keptStart}` : `Codes at fine-tuning iteration ${snap.iteration}`;
     maps.push(map(title, snap.codes, codeSize, i === 0 ? km : snap.clusters, i === 0 ? (typeof codesAcc === 'number' ? codesAcc : undefined) : snap.acc));
   }
   stages.finish();
