@@ -6,7 +6,6 @@
  * means, and a seeded uniform sample (reservoir) of at most
  * `DETECTION_SAMPLE` detections for the scatter figures.
  */
-import { readCheckpoint } from '../cluster/checkpoint.js';
 import type { LineSeries } from '../report/figure-types.js';
 import { writeReport, type JsonValue, type Report, type Section } from '../report/html.js';
 import { Rng } from '../tensor/random.js';
@@ -89,8 +88,6 @@ export interface StreamReportContext {
   readonly inputs: readonly string[];
   /** The run's settings for the settings table. */
   readonly settings: Readonly<Record<string, JsonValue>>;
-  /** The checkpoint's preparation, one line a step. */
-  readonly preprocessing: readonly string[];
 }
 
 const clusterName = (c: number): string => `cluster ${c}`;
@@ -206,7 +203,7 @@ export function streamReport(tally: DetectionTally, summary: StreamSummary, cont
     provenance: {
       sources: channels.map((c) => ({ path: `${c.station} ${c.channel}`, records: c.detections, note: 'detections on this channel' })),
       countsPerLabel: counts,
-      preprocessing: context.preprocessing,
+      preprocessing: Object.entries(summary.preprocessing).map(([key, value]) => `${key}: ${JSON.stringify(value)}`),
     },
     results: [],
     sections,
@@ -214,13 +211,6 @@ export function streamReport(tally: DetectionTally, summary: StreamSummary, cont
 }
 
 /** Writes the page into `folder` (report.html, figures/); returns the HTML file's path. */
-export async function writeStreamReport(
-  folder: string,
-  tally: DetectionTally,
-  summary: StreamSummary,
-  context: Omit<StreamReportContext, 'preprocessing'>,
-): Promise<string> {
-  const checkpoint = await readCheckpoint(context.checkpointPath);
-  const preprocessing = Object.entries(checkpoint.preprocessing ?? {}).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
-  return (await writeReport(folder, streamReport(tally, summary, { ...context, preprocessing }))).html;
+export async function writeStreamReport(folder: string, tally: DetectionTally, summary: StreamSummary, context: StreamReportContext): Promise<string> {
+  return (await writeReport(folder, streamReport(tally, summary, context))).html;
 }

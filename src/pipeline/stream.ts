@@ -18,6 +18,7 @@
  */
 import { readCheckpoint, restoreModel } from '../cluster/checkpoint.js';
 import { predict } from '../cluster/predict.js';
+import type { JsonObject } from '../cluster/training.js';
 import { DataError } from '../common/errors.js';
 import { readFileBlocks, type FollowOptions } from '../data/files.js';
 import { inputWindow, recordedPreparation, type Preparation } from '../data/preparation.js';
@@ -75,6 +76,8 @@ export interface StreamSummary {
   readonly dropped: number;
   /** Records `prepareRecord` refused (e.g. all zeros). */
   readonly unprepared: number;
+  /** How the checkpoint's training records were prepared, as it records it (and so every detection's record). */
+  readonly preprocessing: JsonObject;
 }
 
 interface Input {
@@ -163,7 +166,7 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
     picked++;
     dropped += channel.stream.dropped;
   }
-  return { seconds, channels: picked, detections, dropped, unprepared };
+  return { seconds, channels: picked, detections, dropped, unprepared, preprocessing: checkpoint.preprocessing ?? {} };
 }
 
 /** The channel a block belongs to, made on its first block; null for a channel passed over (not vertical). */

@@ -212,18 +212,12 @@ export async function qc(args: ParsedArgs): Promise<void> {
     onProgress: renderProgress(),
   });
   if (result.files.length > 0) note(`wrote ${result.files.map(printable).join(', ')}`);
+  // The rule's levels as `threshold`, its cluster-to-class map beside them.
+  const { map, ...threshold } = result.rule;
   const json = {
     flagged: result.flagged,
-    threshold: {
-      neighbours: result.rule.neighbours,
-      codeNeighbours: result.rule.codeNeighbours,
-      minAgreement: result.rule.minAgreement,
-      maxReach: result.rule.maxReach,
-      maxIsolation: result.rule.maxIsolation,
-      minConfidence: result.rule.minConfidence,
-      maxDistance: result.rule.maxDistance,
-    },
-    map: result.rule.map,
+    threshold,
+    map,
     records: result.records,
     labelled: result.labelled,
     classNames: result.classNames,
