@@ -43,6 +43,7 @@ import type { PreparationOverrides, PresetName } from '../src/data/preparation.j
 import { prepareDataset, type PickPolicy } from '../src/data/prepare.js';
 import { readManifest, type ManifestRow } from '../src/data/readers/manifest.js';
 import { networkA, networkB } from '../src/model/networks.js';
+import type { ModelDescription } from '../src/model/description.js';
 import { readDatasetHeader } from '../src/data/dataset.js';
 import { cpu, CpuBackend } from '../src/kernels/cpu.js';
 import { Rng } from '../src/tensor/random.js';
@@ -60,6 +61,21 @@ interface Candidate extends PreparationOverrides {
   readonly keepFineTuning?: 'always' | 'silhouette';
   /** Pre-training Adam steps at least (epochs = max(100, steps / batches per epoch)); absent: `epochs`. */
   readonly steps?: number;
+  /** The autoencoder (`train --model`); absent: the paper's network for the task. */
+  readonly network?: () => ModelDescription;
+}
+
+/**
+ * Network A with other filter counts for its encoder's convolutions, in order;
+ * the decoder's convolutions mirror them, except its last (one linear filter:
+ * the spectrogram).
+ */
+function networkAWith(filters: readonly [number, number, number]): ModelDescription {
+  const paper = networkA();
+  let next = 0;
+  const encoder = paper.encoder.map((layer) => (layer.type === 'conv2d' ? { ...layer, filters: filters[next++]! } : layer));
+  const decoder = paper.decoder.map((layer) => (layer.type === 'conv2d' && next > 0 ? { ...layer, filters: filters[--next]! } : layer));
+  return { ...paper, name: `network-a-${filters.join('-')}`, encoder, decoder };
 }
 
 const band = (lowHz: number, highHz = 20) => ({ bandpass: { lowHz, highHz, order: 4, zeroPhase: true } });
@@ -93,6 +109,9 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'default, fine-tuning kept always', preset: 'default', keepFineTuning: 'always' },
   { name: 'default, 5 runs', preset: 'default', restarts: 5 },
   { name: 'default, 100 epochs', preset: 'default', epochs: 100 },
+  { name: 'default, network A 8-4-1', preset: 'default', network: () => networkAWith([8, 4, 1]) },
+  { name: 'default, network A 16-8-2', preset: 'default', network: () => networkAWith([16, 8, 2]) },
+  { name: 'default, network A 4-2-2', preset: 'default', network: () => networkAWith([4, 2, 2]) },
   // Measured with fine-tuning's end always kept, the default of the time (README, "Pre-training steps").
   { name: 'default, 1000 epochs', preset: 'default', epochs: 1000, keepFineTuning: 'always' },
   { name: 'default, 7200 steps', preset: 'default', steps: 7200, keepFineTuning: 'always' },
@@ -294,7 +313,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
       for (let seed = firstSeed; seed < firstSeed + (quick ? 1 : seeds); seed++) {
         const settings = {
           ...settingsFrom(args),
-          description: task === 'A' ? networkA() : networkB(),
+          description: candidate.network?.() ?? (task === 'A' ? networkA() : networkB()),
           backend,
           outDir: null,
           command: 'defaults-experiment',
