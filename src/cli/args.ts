@@ -30,7 +30,7 @@ export interface OptionSpec {
   readonly max?: number;
   /** The value must be greater than `min`, not equal to it (rates, for instance). */
   readonly aboveMin?: boolean;
-  /** Words an int or number option takes besides numbers (train's `--k auto`); `str` reads them, `num` gives undefined. */
+  /** Words an option takes besides numbers or paths (train's `--k auto`, `--model network-a`); `str` reads them, `num` gives undefined, and no path check applies. */
   readonly words?: readonly string[];
   /** Required for every path option. */
   readonly role?: PathRole;

@@ -36,7 +36,7 @@ async function kindOf(path: string): Promise<'file' | 'folder' | 'other' | null>
 async function checkOne(opt: OptionSpec, path: string): Promise<void> {
   const kind = await kindOf(path);
   if (opt.role === 'input-file') {
-    if (kind === null) throw refuse(opt, path, 'no such file');
+    if (kind === null) throw refuse(opt, path, opt.words === undefined ? 'no such file' : `no such file, nor one of ${opt.words.join(', ')}`);
     if (kind !== 'file') throw refuse(opt, path, `is a ${kind === 'folder' ? 'folder' : 'special file'}; expects a file`);
     return;
   }
@@ -69,6 +69,6 @@ async function checkOne(opt: OptionSpec, path: string): Promise<void> {
 export async function checkPaths(spec: CommandSpec, args: ParsedArgs): Promise<void> {
   for (const opt of spec.options) {
     const path = opt.type === 'path' ? str(args, opt.name) : undefined;
-    if (path !== undefined && opt.role !== undefined) await checkOne(opt, path);
+    if (path !== undefined && opt.role !== undefined && !opt.words?.includes(path)) await checkOne(opt, path);
   }
 }

@@ -1,4 +1,4 @@
-/** The autoencoders: declarative descriptions, the paper's two networks, layers. */
+/** The autoencoders: declarative descriptions, the paper's two networks and network A widened, the built-in names, layers. */
 export { Autoencoder, type AutoencoderOptions } from './autoencoder.js';
 export {
   ACTIVATIONS,
@@ -21,4 +21,4 @@ export {
   type Upsample2dDescription,
 } from './description.js';
 export { activate, buildLayer, parameterShapes, type Layer, type NamedParameter } from './layers.js';
-export { networkA, networkB } from './networks.js';
+export { BUILT_IN_NETWORK_NAMES, BUILT_IN_NETWORKS, networkA, networkAWide, networkAWith, networkB } from './networks.js';

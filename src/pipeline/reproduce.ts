@@ -91,7 +91,7 @@ export function aggregateRows(runs: readonly (readonly ResultRow[])[]): ResultRo
 export async function reproduce(options: ReproduceOptions): Promise<ReproduceResult> {
   const { task, seeds, onProgress } = options;
   const data = await loadData(task, options.data);
-  const description = await modelFor(options.model, task);
+  const description = await modelFor(options.model, data);
   const { backend, description: where } = await openBackend(options.backend);
   const base = options.settings.seed;
   const seedList = Array.from({ length: seeds }, (_, i) => base + i);

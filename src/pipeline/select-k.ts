@@ -56,7 +56,7 @@ export interface SelectKResult extends KChoice {
 
 export async function selectK(options: SelectKOptions): Promise<SelectKResult> {
   const data = await preparedData(options.data);
-  const description = await modelFor(options.model, data.task);
+  const description = await modelFor(options.model, data);
   checkKRange(data, options.ks);
   const { backend, description: where } = await openBackend(options.backend);
   const settings = { ...options.settings, description, backend, ks: options.ks, fineTune: options.fineTune };

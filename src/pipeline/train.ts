@@ -57,7 +57,7 @@ export interface TrainResult {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const data = await preparedData(options.data);
-  const description = await modelFor(options.model, data.task);
+  const description = await modelFor(options.model, data);
   const want = description.input.reduce((a, b) => a * b, 1);
   if (want !== recordSize(data))
     throw new DataError(options.data, 'inputShape', data.inputShape.join('x'), `the model takes ${description.input.join('x')} per record`);

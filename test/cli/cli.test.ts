@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './run.js';
 import { DatasetWriter } from '../../src/data/dataset.js';
 import { TASK_B_CLASSES, syntheticTaskB } from '../../src/data/synthetic.js';
+import { Rng } from '../../src/tensor/random.js';
 import { realDataDir, skipWithoutRealData } from '../helpers/real-data.js';
 
 const tiny = [
@@ -160,6 +161,37 @@ describe('prepare, train, predict, evaluate', () => {
       expect(row.acc, row.stage).toBeGreaterThanOrEqual(0.5);
       expect(row.acc, row.stage).toBeLessThanOrEqual(1);
     }
+  });
+
+  it("a task A set prepared with the default preset trains network A widened (a 24-number code); --model network-a trains the paper's (12)", async () => {
+    const set = join(dir, 'archive-a.scds');
+    const writer = await DatasetWriter.create(set, {
+      task: 'A',
+      // With a channel first, as the network's input is: the report draws the last two dimensions.
+      inputShape: [1, 16, 48],
+      samplingRate: 100,
+      window: { startFromP: -100, length: 600 },
+      preprocessing: { preset: 'default' },
+    });
+    const rng = new Rng(4);
+    await writer.append(Array.from({ length: 40 }, (_, i) => ({ input: Float32Array.from({ length: 768 }, () => rng.normal() + (i % 2)), sourceId: `r${i}` })));
+    await writer.finish();
+    const codeSize = async (name: string, ...model: string[]): Promise<number> => {
+      const runDir = join(dir, name);
+      const trained = await run('train', '--data', set, '--out', runDir, '--restarts', '1', ...model, ...tiny);
+      expect(trained.code, trained.stderr).toBe(0);
+      const csv = join(dir, `${name}.csv`);
+      expect((await run('predict', '--checkpoint', join(runDir, 'model.ckpt'), '--data', set, '--out', csv, '--backend', 'cpu')).code).toBe(0);
+      return (await readFile(csv, 'utf8'))
+        .split('\n')[0]!
+        .split(',')
+        .filter((c) => c.startsWith('z_')).length;
+    };
+    expect(await codeSize('archive-default')).toBe(24);
+    expect(await codeSize('archive-paper-width', '--model', 'network-a')).toBe(12);
+    const unknown = await run('train', '--data', set, '--out', join(dir, 'never'), '--model', 'network-c', ...tiny);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('--model = "network-c": no such file, nor one of network-a, network-a-wide, network-b');
   });
 
   it.skipIf(noRealData)('prepare and train on the real polarity set (50 records, task B)', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { trainSpec } from '../../src/cli/commands/train.js';
 import { settingsFrom } from '../../src/cli/commands/training-options.js';
-import { methodDefaults } from '../../src/pipeline/defaults.js';
+import { defaultNetwork, methodDefaults } from '../../src/pipeline/defaults.js';
+import { networkA, networkAWide, networkB } from '../../src/model/networks.js';
 import { DEFAULT_METHOD_SETTINGS } from '../../src/pipeline/settings.js';
 import { syntheticData } from '../../src/pipeline/sources.js';
 
@@ -17,6 +18,20 @@ describe('the pre-training epochs, target balance and whole-run restarts a run g
     expect(methodDefaults({ preset: 'default' }, 'A')).toEqual({ epochs: 300, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' });
     expect(methodDefaults({ preset: 'default' }, 'B')).toEqual({ epochs: 100, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' });
     expect(methodDefaults({}, 'A')).toEqual({ epochs: 300, targetBalance: 0.5, restarts: 5, keepFineTuning: 'silhouette' });
+  });
+});
+
+describe('the autoencoder a run trains when none is named', () => {
+  it("is the paper's network for sets prepared with --preset paper and the synthetic sets", () => {
+    expect(defaultNetwork({ preset: 'paper' }, 'A')).toEqual(networkA());
+    expect(defaultNetwork(syntheticData('A', 40, 0).preprocessing, 'A')).toEqual(networkA());
+    expect(defaultNetwork(syntheticData('B', 40, 0).preprocessing, 'B')).toEqual(networkB());
+  });
+
+  it('is network A widened to a 24-number code for task A sets prepared with the default preset, and network B for task B', () => {
+    expect(defaultNetwork({ preset: 'default' }, 'A')).toEqual(networkAWide());
+    expect(defaultNetwork({}, 'A')).toEqual(networkAWide());
+    expect(defaultNetwork({ preset: 'default' }, 'B')).toEqual(networkB());
   });
 });
 

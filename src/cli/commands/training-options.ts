@@ -1,5 +1,6 @@
 import type { FineTuneKeepRule } from '../../cluster/experiment.js';
 import type { LossForm } from '../../cluster/loss.js';
+import { BUILT_IN_NETWORK_NAMES } from '../../model/networks.js';
 import { TSNE_MIN_POINTS } from '../../pipeline/defaults.js';
 import { DEFAULT_METHOD_SETTINGS as defaults, type MethodSettings } from '../../pipeline/settings.js';
 import { num, str, type OptionSpec, type ParsedArgs } from '../args.js';
@@ -9,7 +10,13 @@ export const SYNTHETIC_RECORDS = { min: TSNE_MIN_POINTS, max: 100_000 } as const
 
 /** The training options shared by train, demo and reproduce, with the notebook's defaults (METHOD.md); epochs and target balance follow the data's preparation (`methodDefaults`). */
 export const trainingOptions: readonly OptionSpec[] = [
-  { name: 'model', type: 'path', role: 'input-file', help: "a model description (JSON); default the paper's network A (task A) or B (task B)" },
+  {
+    name: 'model',
+    type: 'path',
+    role: 'input-file',
+    words: BUILT_IN_NETWORK_NAMES,
+    help: "a model description (JSON file) or a built-in network: network-a (the paper's), network-a-wide (16-8-2 filters), network-b (default: network-a-wide for task A sets not prepared with --preset paper, else the paper's network A or B; README)",
+  },
   {
     name: 'epochs',
     type: 'int',

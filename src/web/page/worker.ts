@@ -9,7 +9,7 @@ import { basename, extname } from '../../common/path.js';
 import { setHost } from '../../host/host.js';
 import { createBackend } from '../../kernels/select.js';
 import { requestAdapter } from '../../kernels/webgpu/device.js';
-import { networkA, networkB } from '../../model/networks.js';
+import { defaultNetwork } from '../../pipeline/defaults.js';
 import { predict } from '../../pipeline/predict.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
 import type { PrepareSummary } from '../../data/prepare.js';
@@ -144,7 +144,7 @@ async function train(source: DataSource, path: PathChoice, settings: PageSetting
     {
       ...DEFAULT_METHOD_SETTINGS,
       ...settings,
-      description: data.task === 'A' ? networkA() : networkB(),
+      description: defaultNetwork(data.preprocessing, data.task),
       backend: opened.backend,
       outDir: '/run',
       command: `seiscluster page (${opened.description})`,
