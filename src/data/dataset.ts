@@ -331,6 +331,11 @@ function checkMeta(meta: DatasetMeta, file: string, prefix = ''): void {
   if (!Array.isArray(meta.inputShape) || meta.inputShape.length === 0 || !meta.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new DataError(file, `${prefix}inputShape`, meta.inputShape, 'must be a non-empty list of positive integers');
   }
+  // What every reader of a set takes it to be: task A spectrograms, task B P windows.
+  if (meta.task === 'A' && meta.inputShape.length !== 2)
+    throw new DataError(file, `${prefix}inputShape`, meta.inputShape, 'must be [bins, frames] for task A spectrograms');
+  if (meta.task === 'B' && meta.inputShape.length !== 1)
+    throw new DataError(file, `${prefix}inputShape`, meta.inputShape, 'must be [samples] for task B P windows');
   if (typeof meta.samplingRate !== 'number' || !Number.isFinite(meta.samplingRate) || meta.samplingRate <= 0) {
     throw new DataError(file, `${prefix}samplingRate`, meta.samplingRate, 'must be a positive number of Hz');
   }

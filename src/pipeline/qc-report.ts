@@ -94,18 +94,9 @@ async function gatherInputs(p: QcReportParts, wanted: ReadonlySet<number>): Prom
   return { typical, records };
 }
 
-/** A task A set's spectrogram: its last two dimensions (a set written with a channel first, 1 x 16 x 48, holds the same). */
-function spectrogramShape(header: DatasetHeader): { bins: number; frames: number } {
-  const [bins, frames] = header.inputShape.slice(-2) as [number, number];
-  return { bins, frames };
-}
-
 /** A panel of one input: a spectrogram (task A) or a P window (task B). */
 function panel(header: DatasetHeader, title: string, values: Float32Array): InputPanel {
-  if (header.task === 'A') {
-    const { bins, frames } = spectrogramShape(header);
-    return { title, spectrogram: { rows: bins, cols: frames, values } };
-  }
+  if (header.task === 'A') return { title, spectrogram: { rows: header.inputShape[0]!, cols: header.inputShape[1]!, values } };
   return { title, waveform: values };
 }
 
@@ -115,7 +106,7 @@ function axes(p: QcReportParts): Pick<InputRowsFigure, 'extent' | 'sampleRate' |
   const prepared = recordedPreparation(header.preprocessing, p.dataPath);
   if (header.task === 'B') return { sampleRate: header.samplingRate, pick: prepared.pWindow.preP };
   const rate = header.samplingRate;
-  const { bins } = spectrogramShape(header);
+  const bins = header.inputShape[0]!;
   return {
     extent: {
       x0: header.window.startFromP / rate,

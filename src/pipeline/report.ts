@@ -252,8 +252,7 @@ function examplesFigure(data: PipelineData, result: ExperimentResult, classNames
   const [codeRows, codeCols] = codeGrid(result.model.codeShape);
   const label = (i: number): string => `${classNames[groups[i]!] ?? `#${i}`} (cluster ${p.clusters[i]})`;
   if (data.task === 'A') {
-    // The last two dimensions: a set written with a channel first (1 x 16 x 48) holds the same spectrograms.
-    const [bins, frames] = data.inputShape.slice(-2) as [number, number];
+    const [bins, frames] = data.inputShape as [number, number];
     return {
       kind: 'spectrogram-code',
       title: 'Spectrograms and their codes',

@@ -167,8 +167,7 @@ describe('prepare, train, predict, evaluate', () => {
     const set = join(dir, 'archive-a.scds');
     const writer = await DatasetWriter.create(set, {
       task: 'A',
-      // With a channel first, as the network's input is: the report draws the last two dimensions.
-      inputShape: [1, 16, 48],
+      inputShape: [16, 48],
       samplingRate: 100,
       window: { startFromP: -100, length: 600 },
       preprocessing: { preset: 'default' },

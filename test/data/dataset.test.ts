@@ -175,6 +175,8 @@ describe('data-set writer rejects bad rows before writing them', () => {
   it('bad metadata', async () => {
     const file = tmp.path('bad-meta.scds');
     await expectDataError(DatasetWriter.create(file, { ...taskA, inputShape: [16, 0] }), { file, field: 'inputShape', value: '[16, 0]' });
+    await expectDataError(DatasetWriter.create(file, { ...taskA, inputShape: [1, 16, 48] }), { file, field: 'inputShape', value: '[1, 16, 48]' });
+    await expectDataError(DatasetWriter.create(file, { ...taskA, task: 'B', inputShape: [16, 48] }), { file, field: 'inputShape', value: '[16, 48]' });
     await expectDataError(DatasetWriter.create(file, { ...taskA, samplingRate: 0 }), { file, field: 'samplingRate', value: '0' });
     await expectDataError(DatasetWriter.create(file, { ...taskA, task: 'C' as 'A' }), { file, field: 'task', value: '"C"' });
     await expectDataError(DatasetWriter.create(file, { ...taskA, preprocessing: { bandpassHz: [1, Number.NaN] } }), {
