@@ -51,11 +51,6 @@ export function at(b: TileBuffer, channel: number, row: number, column: number):
   return offset;
 }
 
-/** The larger of two borders, side by side. */
-export function widest(a: Border, b: Border): Border {
-  return { top: Math.max(a.top, b.top), bottom: Math.max(a.bottom, b.bottom), left: Math.max(a.left, b.left), right: Math.max(a.right, b.right) };
-}
-
 /** Hands out consecutive, 16-byte aligned regions. */
 export class Arena {
   private end: number;
