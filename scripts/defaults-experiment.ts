@@ -42,7 +42,7 @@ import { preparedData } from '../src/pipeline/sources.js';
 import type { PreparationOverrides, PresetName } from '../src/data/preparation.js';
 import { prepareDataset, type PickPolicy } from '../src/data/prepare.js';
 import { readManifest, type ManifestRow } from '../src/data/readers/manifest.js';
-import { networkA, networkAWith } from '../src/model/networks.js';
+import { networkA, networkAWith, networkB, networkBWith } from '../src/model/networks.js';
 import { defaultNetwork } from '../src/pipeline/defaults.js';
 import type { ModelDescription } from '../src/model/description.js';
 import { readDatasetHeader } from '../src/data/dataset.js';
@@ -111,6 +111,9 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'B default, 1 run', preset: 'default', restarts: 1 },
   { name: 'B default, 5 runs', preset: 'default', restarts: 5 },
   { name: 'B default, 300 epochs', preset: 'default', epochs: 300 },
+  { name: 'B default, network B 8-4-2-1', preset: 'default', network: networkB },
+  { name: 'B default, network B 8-4-4-4', preset: 'default', network: () => networkBWith([8, 4, 4, 4]) },
+  { name: 'B default, network B 16-8-4-2', preset: 'default', network: () => networkBWith([16, 8, 4, 2]) },
   { name: 'B paper', preset: 'paper' },
   { name: 'B rms', preset: 'paper', pWindow: { normalize: 'rms' } },
   { name: 'B pick at 5', preset: 'paper', pWindow: { preP: 5 } },

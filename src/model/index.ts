@@ -21,4 +21,4 @@ export {
   type Upsample2dDescription,
 } from './description.js';
 export { activate, buildLayer, parameterShapes, type Layer, type NamedParameter } from './layers.js';
-export { BUILT_IN_NETWORK_NAMES, BUILT_IN_NETWORKS, networkA, networkAWide, networkAWith, networkB } from './networks.js';
+export { BUILT_IN_NETWORK_NAMES, BUILT_IN_NETWORKS, networkA, networkAWide, networkAWith, networkB, networkBWide, networkBWith } from './networks.js';

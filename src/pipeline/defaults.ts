@@ -2,7 +2,7 @@
 import type { FineTuneKeepRule } from '../cluster/experiment.js';
 import type { JsonObject } from '../cluster/training.js';
 import type { ModelDescription } from '../model/description.js';
-import { networkA, networkAWide, networkB } from '../model/networks.js';
+import { networkA, networkAWide, networkB, networkBWide } from '../model/networks.js';
 import type { MethodSettings } from './settings.js';
 
 /** t-SNE's perplexity of 30 needs more points than that. */
@@ -43,14 +43,18 @@ export function methodDefaults(preprocessing: JsonObject, task: 'A' | 'B'): Meth
 /**
  * The autoencoder a run trains when the user names none: the paper's
  * networks for sets prepared with its preset (the synthetic ones included),
- * and for task A's other sets network A widened (16-8-2 filters, a 24-number
- * code), which on new archives came within 0.6 points of k-means on the
- * spectrograms where the paper's width stayed up to 1.3 points below it, and
- * raised the worst of the development compositions (README, "A wider network A").
+ * and for other sets the same networks with a wider code. Network A with
+ * 16-8-2 filters (a 24-number code) came within 0.6 points of k-means on the
+ * spectrograms on new archives, where the paper's width stayed up to 1.3
+ * points below it, and raised the worst of the development compositions
+ * (README, "A wider network A"); network B with 8-4-2-2 (a 4-number code)
+ * raised the polarity compositions with estimated picks from below k-means
+ * on the P windows to above it (README, "A wider network B").
  */
 export function defaultNetwork(preprocessing: JsonObject, task: 'A' | 'B'): ModelDescription {
-  if (task === 'B') return networkB();
-  return preprocessing.preset === 'paper' ? networkA() : networkAWide();
+  const paper = preprocessing.preset === 'paper';
+  if (task === 'B') return paper ? networkB() : networkBWide();
+  return paper ? networkA() : networkAWide();
 }
 
 /** `settings` with the choices it leaves to the data (null epochs, target balance, restarts, fine-tuning kept) made by `methodDefaults`. */

@@ -190,7 +190,7 @@ describe('prepare, train, predict, evaluate', () => {
     expect(await codeSize('archive-paper-width', '--model', 'network-a')).toBe(12);
     const unknown = await run('train', '--data', set, '--out', join(dir, 'never'), '--model', 'network-c', ...tiny);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('--model = "network-c": no such file, nor one of network-a, network-a-wide, network-b');
+    expect(unknown.stderr).toContain('--model = "network-c": no such file, nor one of network-a, network-a-wide, network-b, network-b-wide');
   });
 
   it.skipIf(noRealData)('prepare and train on the real polarity set (50 records, task B)', async () => {

@@ -3,7 +3,7 @@ import { parseArgs } from '../../src/cli/args.js';
 import { trainSpec } from '../../src/cli/commands/train.js';
 import { settingsFrom } from '../../src/cli/commands/training-options.js';
 import { defaultNetwork, methodDefaults } from '../../src/pipeline/defaults.js';
-import { networkA, networkAWide, networkB } from '../../src/model/networks.js';
+import { networkA, networkAWide, networkB, networkBWide } from '../../src/model/networks.js';
 import { DEFAULT_METHOD_SETTINGS } from '../../src/pipeline/settings.js';
 import { syntheticData } from '../../src/pipeline/sources.js';
 
@@ -28,10 +28,11 @@ describe('the autoencoder a run trains when none is named', () => {
     expect(defaultNetwork(syntheticData('B', 40, 0).preprocessing, 'B')).toEqual(networkB());
   });
 
-  it('is network A widened to a 24-number code for task A sets prepared with the default preset, and network B for task B', () => {
+  it('is network A widened to a 24-number code and network B to a 4-number one for sets prepared with the default preset', () => {
     expect(defaultNetwork({ preset: 'default' }, 'A')).toEqual(networkAWide());
     expect(defaultNetwork({}, 'A')).toEqual(networkAWide());
-    expect(defaultNetwork({ preset: 'default' }, 'B')).toEqual(networkB());
+    expect(defaultNetwork({ preset: 'default' }, 'B')).toEqual(networkBWide());
+    expect(defaultNetwork({}, 'B')).toEqual(networkBWide());
   });
 });
 

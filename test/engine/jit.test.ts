@@ -10,7 +10,7 @@ import { CpuBackend } from '../../src/kernels/cpu.js';
 import { createBackend } from '../../src/kernels/select.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import type { Activation, ModelDescription } from '../../src/model/description.js';
-import { networkA, networkAWide, networkB } from '../../src/model/networks.js';
+import { networkA, networkAWide, networkB, networkBWide } from '../../src/model/networks.js';
 import { tinyData, tinyDescription } from '../cluster/fixtures.js';
 
 // ---------------------------------------------------------------- helpers
@@ -220,6 +220,10 @@ describe('compiled pre-training step matches the float64 autograd path', () => {
 
   it('network A widened to 16-8-2 filters (the default for archives): batches of 9 and 2', async () => {
     await expectPretrainMatches(networkAWide(), [9, 2]);
+  });
+
+  it('network B with a 4-number code (the default for archives): batches of 9 and 2', async () => {
+    await expectPretrainMatches(networkBWide(), [9, 2]);
   });
 
   it('conv2d with an even [2, 4] same kernel, partial 2x2 pooling windows on 7x9, valid padding, upsample [4, 3]', async () => {

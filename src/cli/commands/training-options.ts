@@ -15,7 +15,7 @@ export const trainingOptions: readonly OptionSpec[] = [
     type: 'path',
     role: 'input-file',
     words: BUILT_IN_NETWORK_NAMES,
-    help: "a model description (JSON file) or a built-in network: network-a (the paper's), network-a-wide (16-8-2 filters), network-b (default: network-a-wide for task A sets not prepared with --preset paper, else the paper's network A or B; README)",
+    help: "a model description (JSON file) or a built-in network: network-a (the paper's), network-a-wide (16-8-2 filters), network-b (the paper's), network-b-wide (8-4-2-2 filters) (default: the wide ones for sets not prepared with --preset paper, else the paper's; README)",
   },
   {
     name: 'epochs',
