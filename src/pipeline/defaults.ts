@@ -48,8 +48,9 @@ export function methodDefaults(preprocessing: JsonObject, task: 'A' | 'B'): Meth
  * spectrograms on new archives, where the paper's width stayed up to 1.3
  * points below it, and raised the worst of the development compositions
  * (README, "A wider network A"); network B with 8-4-2-2 (a 4-number code)
- * raised the polarity compositions with estimated picks from below k-means
- * on the P windows to above it (README, "A wider network B").
+ * raised the mean over the polarity compositions with estimated picks from
+ * below k-means on the P windows to above it, the worst unchanged (README,
+ * "A wider network B").
  */
 export function defaultNetwork(preprocessing: JsonObject, task: 'A' | 'B'): ModelDescription {
   const paper = preprocessing.preset === 'paper';
