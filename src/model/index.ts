@@ -1,4 +1,4 @@
-/** The autoencoders: declarative descriptions, the paper's two networks and network A widened, the built-in names, layers. */
+/** The autoencoders: declarative descriptions, the paper's two networks and their widened forms, the built-in names, layers. */
 export { Autoencoder, type AutoencoderOptions } from './autoencoder.js';
 export {
   ACTIVATIONS,
