@@ -40,6 +40,7 @@ export * from './kmeans.js';
 export * from './select-k.js';
 export * from './metrics.js';
 export {
+  CODE_SILENCE_Z,
   DEFAULT_SUSPECT_RULE,
   assignmentConfidence,
   centroidDistances,
@@ -49,11 +50,23 @@ export {
   neighbourIsolation,
   neighbourReach,
   suspectScore,
+  type CodeVote,
   type LabelMapKind,
   type Suspect,
   type SuspectInputs,
   type SuspectReport,
   type SuspectRule,
+  type WitnessReadOut,
 } from './suspects.js';
-export { jointVote, nearestNeighbours, neighbourVote, type NeighbourVote, type Neighbours, type Witness } from './neighbour-labels.js';
+export {
+  compareReadOuts,
+  jointVote,
+  nearestNeighbours,
+  neighbourVote,
+  readOut,
+  type NeighbourVote,
+  type Neighbours,
+  type ReadOutContrast,
+  type Witness,
+} from './neighbour-labels.js';
 export { checkFlips, flipLabels, scoreFlags, type FlagScore, type FlipCheck, type FlippedLabels } from './label-noise.js';

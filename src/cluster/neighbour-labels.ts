@@ -146,3 +146,69 @@ export function jointVote(witnesses: readonly Witness[], labels: ArrayLike<numbe
   }
   return { vote, share };
 }
+
+/**
+ * Whether the witnesses' joint vote gives each record its own label: 1 where
+ * it does, 0 where it names another class, -1 where the record is
+ * unlabelled or none of its neighbours is labelled.
+ */
+function readEach(witnesses: readonly Witness[], labels: ArrayLike<number>): Int8Array {
+  const { vote } = jointVote(witnesses, labels);
+  return Int8Array.from(vote, (v, i) => (labels[i]! < 0 || v < 0 ? -1 : v === labels[i] ? 1 : 0));
+}
+
+/** The share of the records asked (not -1) that read right (1); 0 when none is asked. */
+function shareRead(read: Int8Array): number {
+  let asked = 0;
+  let right = 0;
+  for (const r of read) {
+    if (r < 0) continue;
+    asked++;
+    right += r;
+  }
+  return asked > 0 ? right / asked : 0;
+}
+
+/**
+ * How well witnesses read the labels they are given: the share of the
+ * labelled records that their joint vote (`jointVote`) gives their own
+ * label; 0 when no labelled record has a labelled neighbour. Measured on the
+ * labels under check, mistakes and all: neighbourhoods that mix the classes
+ * read them worse, whichever labels are wrong.
+ */
+export function readOut(witnesses: readonly Witness[], labels: ArrayLike<number>): number {
+  return shareRead(readEach(witnesses, labels));
+}
+
+/** How well two sets of witnesses read the same labels (`compareReadOuts`). */
+export interface ReadOutContrast {
+  /** `readOut` of the first. */
+  readonly first: number;
+  /** `readOut` of the second. */
+  readonly second: number;
+  /**
+   * The sign test of the first reading better, over the records the two read
+   * differently: (read right by the first only − by the second only) /
+   * √(their sum); 0 when they read every record alike.
+   */
+  readonly z: number;
+}
+
+/**
+ * `readOut` of two sets of witnesses over the same labels, and whether the
+ * difference is more than chance. Both read the same records, so the
+ * records they read alike say nothing about which is better; the sign test
+ * asks only the others.
+ */
+export function compareReadOuts(first: readonly Witness[], second: readonly Witness[], labels: ArrayLike<number>): ReadOutContrast {
+  const a = readEach(first, labels);
+  const b = readEach(second, labels);
+  let onlyFirst = 0;
+  let onlySecond = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === 1 && b[i] !== 1) onlyFirst++;
+    if (b[i] === 1 && a[i] !== 1) onlySecond++;
+  }
+  const differ = onlyFirst + onlySecond;
+  return { first: shareRead(a), second: shareRead(b), z: differ > 0 ? (onlyFirst - onlySecond) / Math.sqrt(differ) : 0 };
+}

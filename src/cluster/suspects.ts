@@ -10,7 +10,13 @@
  *   view of the record, learnt without labels. It errs on other records than
  *   the raw input does (on task A its neighbourhoods mix less; on task B's
  *   2-number codes, more), so a label both views contradict is a likelier
- *   mistake than one either contradicts alone.
+ *   mistake than one either contradicts alone. It votes unless adding it
+ *   makes the neighbours' vote read the labels under check measurably worse
+ *   than the inputs' vote alone (`compareReadOuts`, a sign test): where the
+ *   codes mix the classes more than the inputs and err on the same records
+ *   (task B's 2-number codes), they would only dilute the vote; where they
+ *   err on other records, they sharpen it even when they read worse alone
+ *   (a weak task A model).
  *
  * Each witness gives every class the share of its neighbours that carry it;
  * a label is flagged when the class with the largest mean share is another
@@ -40,7 +46,7 @@
  * in, the cluster → class map and the ranked suspects out.
  */
 import { clusteringAccuracy } from './metrics.js';
-import { jointVote, nearestNeighbours, type Neighbours, type Witness } from './neighbour-labels.js';
+import { compareReadOuts, jointVote, nearestNeighbours, readOut, type Neighbours, type Witness } from './neighbour-labels.js';
 
 /**
  * How clusters become classes: 'majority' gives each cluster the class most
@@ -50,12 +56,29 @@ import { jointVote, nearestNeighbours, type Neighbours, type Witness } from './n
  */
 export type LabelMapKind = 'majority' | 'hungarian';
 
+/**
+ * When the neighbours by code vote: 'auto' unless the two witnesses together
+ * read the labels under check measurably worse than the inputs alone (the
+ * sign test's z above `CODE_SILENCE_Z`), 'always' in every case.
+ */
+export type CodeVote = 'auto' | 'always';
+
+/**
+ * How much better the inputs alone must read the labels than the two
+ * witnesses together, in the sign test's standard errors, before the codes
+ * are left out: 2, a one-sided chance of about 2 % that codes which do no
+ * harm would be silenced.
+ */
+export const CODE_SILENCE_Z = 2;
+
 /** When a disagreement is flagged (see the module comment). */
 export interface SuspectRule {
   /** Nearest labelled neighbours by input that vote on each label; 0: the model alone decides. */
   readonly neighbours: number;
   /** Nearest labelled neighbours by code that vote beside them; 0: the inputs alone. */
   readonly codeNeighbours: number;
+  /** When the neighbours by code vote (`CodeVote`). */
+  readonly codeVote: CodeVote;
   /** Smallest share of the neighbours naming one other class (the mean over the two witnesses) that flags a label. */
   readonly minAgreement: number;
   /** Largest distance to the farthest of the neighbours, in units of the labelled records' median of it (`neighbourReach`). */
@@ -79,6 +102,7 @@ export interface SuspectRule {
 export const DEFAULT_SUSPECT_RULE: SuspectRule = Object.freeze({
   neighbours: 50,
   codeNeighbours: 15,
+  codeVote: 'auto',
   minAgreement: 0.8,
   maxReach: 2,
   maxIsolation: 1.5,
@@ -140,6 +164,19 @@ export interface Suspect {
   readonly score: number;
 }
 
+/** How well each witness reads the labels under check (`compareReadOuts`), and whether the codes voted. */
+export interface WitnessReadOut {
+  /** The neighbours by input; null when the model alone decides. */
+  readonly input: number | null;
+  /** The neighbours by code alone; null when they are not asked. */
+  readonly code: number | null;
+  /** The two together (their joint vote); null when the codes are not asked. */
+  readonly joint: number | null;
+  /** The sign test of the inputs alone reading better than the two together, in standard errors; null when the codes are not asked. */
+  readonly z: number | null;
+  readonly codeVoted: boolean;
+}
+
 export interface SuspectReport {
   /** Class of each cluster; -1 for a cluster with no labelled member. */
   readonly labelMap: Int32Array;
@@ -153,6 +190,7 @@ export interface SuspectReport {
   readonly distance: Float64Array;
   /** Labelled records whose label disagrees with their cluster's class, flagged or not. */
   readonly disagreeing: number;
+  readonly witnesses: WitnessReadOut;
   /** The records the rule flags, highest score first. */
   readonly flagged: Suspect[];
 }
@@ -359,26 +397,38 @@ export function findSuspects(inputs: SuspectInputs, rule: SuspectRule = DEFAULT_
     flagged.push({ ...model, neighbourLabel: vote, agreement, reach, isolation, backed, score: (agreement * (1 + support)) / 2 });
   }
   flagged.sort((a, b) => b.score - a.score || a.index - b.index);
-  return { labelMap, unmappedClasses, spread, topQ, distance, disagreeing, flagged };
+  const witnesses = asked?.witnesses ?? { input: null, code: null, joint: null, z: null, codeVoted: false };
+  return { labelMap, unmappedClasses, spread, topQ, distance, disagreeing, witnesses, flagged };
 }
 
-/** The joint vote of each record's neighbours by input and by code, and how far out it lies from its input neighbours. */
-function askNeighbours(inputs: SuspectInputs, rule: SuspectRule): { vote: Int32Array; share: Float64Array; reach: Float64Array; isolation: Float64Array } {
+/**
+ * The joint vote of each record's neighbours by input and by code (the codes
+ * left out where `rule.codeVote` says so), how far out each record lies from
+ * its input neighbours, and how well the witnesses read the labels.
+ */
+function askNeighbours(
+  inputs: SuspectInputs,
+  rule: SuspectRule,
+): { vote: Int32Array; share: Float64Array; reach: Float64Array; isolation: Float64Array; witnesses: WitnessReadOut } {
   const { neighbours, labels } = inputs;
   if (neighbours === undefined) throw new Error('findSuspects: the rule asks neighbours, and none were given');
   if (neighbours.index.length !== labels.length * neighbours.k)
     throw new Error(`findSuspects: neighbour lists of ${neighbours.index.length / Math.max(1, neighbours.k)} records for ${labels.length}`);
   // Fewer lists than asked only where the set has fewer other labelled records; those are all there are.
   const used = Math.min(rule.neighbours, neighbours.k);
-  const witnesses: Witness[] = [{ neighbours, k: used }];
-  if (rule.codeNeighbours > 0) {
-    // Codes are a few numbers a record: this search costs a small part of the one over the inputs.
-    const byCode = nearestNeighbours(inputs.codes, inputs.codeSize, (i) => labels[i]! >= 0, rule.codeNeighbours);
-    witnesses.push({ neighbours: byCode, k: byCode.k });
-  }
+  const byInput: Witness = { neighbours, k: used };
+  const limits = { reach: neighbourReach(neighbours, labels, used), isolation: neighbourIsolation(neighbours, labels, used) };
+  if (rule.codeNeighbours === 0)
+    return { ...jointVote([byInput], labels), ...limits, witnesses: { input: readOut([byInput], labels), code: null, joint: null, z: null, codeVoted: false } };
+  // Codes are a few numbers a record: this search costs a small part of the one over the inputs.
+  const found = nearestNeighbours(inputs.codes, inputs.codeSize, (i) => labels[i]! >= 0, rule.codeNeighbours);
+  const byCode: Witness = { neighbours: found, k: found.k };
+  const both = [byInput, byCode];
+  const read = compareReadOuts([byInput], both, labels);
+  const codeVoted = rule.codeVote === 'always' || read.z <= CODE_SILENCE_Z;
   return {
-    ...jointVote(witnesses, labels),
-    reach: neighbourReach(neighbours, labels, used),
-    isolation: neighbourIsolation(neighbours, labels, used),
+    ...jointVote(codeVoted ? both : [byInput], labels),
+    ...limits,
+    witnesses: { input: read.first, code: readOut([byCode], labels), joint: read.second, z: read.z, codeVoted },
   };
 }

@@ -12,7 +12,7 @@
  */
 import { evaluateClusters } from '../cluster/evaluation.js';
 import type { FlipCheck } from '../cluster/label-noise.js';
-import { assignmentConfidence, type Suspect, type SuspectReport, type SuspectRule } from '../cluster/suspects.js';
+import { assignmentConfidence, CODE_SILENCE_Z, type Suspect, type SuspectReport, type SuspectRule } from '../cluster/suspects.js';
 import { iterateDataset, type DatasetHeader } from '../data/dataset.js';
 import { recordedPreparation } from '../data/preparation.js';
 import type { Figure, InputPanel, InputRowsFigure } from '../report/figures.js';
@@ -201,14 +201,25 @@ function confidenceMap(p: QcReportParts): Figure {
 /** The flagging rule in words. */
 function ruleWords(p: QcReportParts): string {
   const { rule } = p;
+  const read = p.suspects.witnesses;
   const model = `confidence at least ${rule.minConfidence} and distance to the centroid at most ${rule.maxDistance}`;
   if (rule.neighbours === 0)
     return `A label is flagged when it disagrees with its cluster's class while the model is sure of the cluster: ${model}. They are ranked by score = confidence / (1 + distance²).`;
-  const witnesses =
-    rule.codeNeighbours > 0
-      ? `its ${rule.neighbours} nearest labelled neighbours by network input and its ${rule.codeNeighbours} nearest by the model's code (the mean of the two shares)`
-      : `its ${rule.neighbours} nearest labelled neighbours by network input`;
+  const witnesses = read.codeVoted
+    ? `its ${rule.neighbours} nearest labelled neighbours by network input and its ${rule.codeNeighbours} nearest by the model's code (the mean of the two shares)`
+    : `its ${rule.neighbours} nearest labelled neighbours by network input`;
+  // Why the codes did or did not vote: how well the neighbourhoods read the labels under check, alone and together.
+  const readText =
+    read.input === null
+      ? ''
+      : `Neighbours by input give ${(100 * read.input).toFixed(1)} % of the labelled records their own label` +
+        (read.code === null || read.joint === null || read.z === null
+          ? '. '
+          : `, by code ${(100 * read.code).toFixed(1)} %, the two together ${(100 * read.joint).toFixed(1)} % ` +
+            `(the inputs alone better by z = ${read.z.toFixed(1)} of the sign test over the records read differently): ` +
+            `the codes ${read.codeVoted ? 'vote' : `make the vote measurably worse (z above ${CODE_SILENCE_Z}) and do not vote`}${rule.codeVote === 'always' ? ' (--code-vote always)' : ''}. `);
   return (
+    readText +
     `A label is flagged when at least ${rule.minAgreement} of ${witnesses} carry one other class; ` +
     `never when the record lies farther from its input neighbours than ${rule.maxReach} times the typical labelled record (reach) ` +
     `or than ${rule.maxIsolation} times its neighbours lie from theirs (isolation). ` +
@@ -326,6 +337,7 @@ export async function qcReport(p: QcReportParts, stages: Stages): Promise<Report
       labels: p.labelsPath ?? "the data set's own",
       neighbours: rule.neighbours,
       'neighbours by code': rule.codeNeighbours,
+      'neighbours by code vote': rule.codeVote,
       'smallest agreement': rule.minAgreement,
       'largest reach': rule.maxReach,
       'largest isolation': rule.maxIsolation,

@@ -14,7 +14,7 @@ import { readCheckpoint } from '../cluster/checkpoint.js';
 import { checkFlips, flipLabels, type FlipCheck } from '../cluster/label-noise.js';
 import { nearestNeighbours, type Neighbours } from '../cluster/neighbour-labels.js';
 import { predict as predictRecords } from '../cluster/predict.js';
-import { DEFAULT_SUSPECT_RULE, findSuspects, type SuspectRule } from '../cluster/suspects.js';
+import { DEFAULT_SUSPECT_RULE, findSuspects, type SuspectRule, type WitnessReadOut } from '../cluster/suspects.js';
 import { DataError } from '../common/errors.js';
 import { iterateDataset, readDatasetHeader } from '../data/dataset.js';
 import { csvField } from '../data/readers/manifest.js';
@@ -96,6 +96,8 @@ export interface QcResult {
   readonly rule: SuspectRule;
   /** Labelled records whose label disagrees with their cluster's class, flagged or not. */
   readonly disagreeing: number;
+  /** How well the neighbours by input and by code read the labels under check, and whether the codes voted. */
+  readonly witnesses: WitnessReadOut;
   readonly flagged: readonly FlaggedRecord[];
   readonly flip?: FlipCheck;
   readonly warnings: readonly string[];
@@ -251,6 +253,7 @@ export async function qc(options: QcOptions): Promise<QcResult> {
     topQ: Array.from(suspects.topQ),
     rule,
     disagreeing: suspects.disagreeing,
+    witnesses: suspects.witnesses,
     flagged,
     ...(flip && { flip }),
     warnings,

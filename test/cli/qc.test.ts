@@ -48,6 +48,7 @@ interface QcJson {
   threshold: {
     neighbours: number;
     codeNeighbours: number;
+    codeVote: string;
     minAgreement: number;
     maxReach: number;
     maxIsolation: number;
@@ -55,6 +56,7 @@ interface QcJson {
     maxDistance: number;
   };
   labelMap: (string | null)[];
+  witnesses: { input: number | null; code: number | null; joint: number | null; z: number | null; codeVoted: boolean };
   flip?: { flipped: number; flagged: number; found: number; precision: number | null; recall: number | null };
 }
 
@@ -86,6 +88,7 @@ describe('seiscluster qc', () => {
       '--report',
       '--neighbours',
       '--code-neighbours',
+      '--code-vote',
       '--min-agreement',
       '--max-reach',
       '--max-isolation',
@@ -122,6 +125,7 @@ describe('seiscluster qc', () => {
     expect(out.threshold).toEqual({
       neighbours: 10,
       codeNeighbours: 10,
+      codeVote: 'auto',
       minAgreement: 0.6,
       maxReach: 1000,
       maxIsolation: 1000,
@@ -129,6 +133,10 @@ describe('seiscluster qc', () => {
       maxDistance: 1000,
     });
     expect(out.labelMap.every((c) => c === 'up' || c === 'down')).toBe(true);
+    // Each read-out is a share of the labelled records, and the codes vote unless the inputs alone read measurably better.
+    const { input, code, joint, z, codeVoted } = out.witnesses;
+    for (const share of [input!, code!, joint!]) expect(share >= 0 && share <= 1).toBe(true);
+    expect(codeVoted).toBe(z! <= 2);
     expect(out.flagged.length).toBeGreaterThan(0);
     out.flagged.forEach((f, k) => {
       expect(f.rank).toBe(k + 1);

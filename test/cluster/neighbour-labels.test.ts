@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jointVote, nearestNeighbours, neighbourVote } from '../../src/cluster/neighbour-labels.js';
+import { compareReadOuts, jointVote, nearestNeighbours, neighbourVote, readOut } from '../../src/cluster/neighbour-labels.js';
 
 /** Records on a line: points 0, 1, 3, 6, 10 (one value each). */
 const line = [0, 1, 3, 6, 10];
@@ -93,5 +93,56 @@ describe('neighbourVote', () => {
     );
     expect(vote[4]).toBe(1);
     expect(share[4]).toBeCloseTo(2 / 3, 12);
+  });
+});
+
+describe('readOut', () => {
+  // The 10 records on a line again, 0-4 class 0 and 5-9 class 1, each with its 4 nearest.
+  const points = Array.from({ length: 10 }, (_, i) => i);
+  const labels = points.map((i) => (i < 5 ? 0 : 1));
+  const neighbours = nearestNeighbours(points, 1, all, 4);
+
+  it("is the share of labelled records whose neighbours' vote is their own label", () => {
+    // Only record 5 is misread: its neighbours 4, 6, 3, 7 are two of each, and the tie goes to class 0.
+    expect(readOut([{ neighbours, k: 4 }], labels)).toBe(0.9);
+    // Record 2's label flipped: it is misread (its neighbours are class 0), and so is record 4, whose neighbours 3, 5, 2, 6 now say class 1.
+    expect(
+      readOut(
+        [{ neighbours, k: 4 }],
+        labels.map((l, i) => (i === 2 ? 1 : l)),
+      ),
+    ).toBeCloseTo(0.7, 12);
+  });
+
+  it('compares two sets of witnesses by a sign test over the records they read differently', () => {
+    // A second view with records 0 and 9 swapped end for end: each sits among the other class and is misread there,
+    // and record 5 is misread by both. Only the first view is right on two records, the second alone on none: z = 2 / √2.
+    const four = { neighbours, k: 4 };
+    const swapped = { neighbours: nearestNeighbours([9, 1, 2, 3, 4, 5, 6, 7, 8, 0], 1, all, 4), k: 4 };
+    const contrast = compareReadOuts([four], [swapped], labels);
+    expect(contrast.first).toBe(0.9);
+    expect(contrast.second).toBeCloseTo(0.7, 12);
+    expect(contrast.z).toBeCloseTo(Math.SQRT2, 12);
+    // The other way round the sign turns; a witness against itself has nothing to weigh.
+    expect(compareReadOuts([swapped], [four], labels).z).toBeCloseTo(-Math.SQRT2, 12);
+    expect(compareReadOuts([four], [four], labels).z).toBe(0);
+    // Together the two views split evenly on records 0 and 9, and the tie goes to class 0: record 0 is read again, 9 is not.
+    expect(compareReadOuts([four], [four, swapped], labels)).toEqual({ first: 0.9, second: 0.8, z: 1 });
+  });
+
+  it('counts neither unlabelled records nor their votes, and a witness that reads nothing reads 0', () => {
+    // Record 9 unlabelled: of the 9 labelled, record 5 is still misread.
+    expect(
+      readOut(
+        [{ neighbours, k: 4 }],
+        labels.map((l, i) => (i === 9 ? -1 : l)),
+      ),
+    ).toBeCloseTo(8 / 9, 12);
+    expect(
+      readOut(
+        [{ neighbours, k: 4 }],
+        labels.map(() => -1),
+      ),
+    ).toBe(0);
   });
 });

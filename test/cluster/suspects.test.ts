@@ -3,6 +3,7 @@ import {
   assignmentConfidence,
   centroidDistances,
   centroidQ,
+  CODE_SILENCE_Z,
   DEFAULT_SUSPECT_RULE,
   findSuspects,
   fitLabelMap,
@@ -163,6 +164,33 @@ describe('findSuspects, neighbours and model', () => {
     const inputsAlone = findSuspects(split, { ...rule, codeNeighbours: 0 }).flagged.find((s) => s.index === 53)!;
     // Nine of its ten input neighbours are locals; the tenth is record 50, whose label is flipped.
     expect(inputsAlone).toMatchObject({ neighbourLabel: LOCAL, agreement: 0.9, backed: false });
+  });
+
+  it('lets the codes vote unless adding them makes the vote read the labels measurably worse than the inputs alone', () => {
+    // The codes are the inputs here: the two together read the labels exactly as the inputs alone, and they vote.
+    expect(findSuspects(inputs, rule).witnesses).toMatchObject({ z: 0, codeVoted: true });
+    const { input, code, joint } = findSuspects(inputs, rule).witnesses;
+    expect(code).toBe(input);
+    expect(joint).toBe(input);
+    // Codes that pair each local of the ring with a teleseismic record (the same place, a hair apart), every other record far
+    // off on its own: each ring record's nearest code is of the other class, so the two witnesses split evenly on it and the
+    // tie goes to the smaller class. The joint vote misreads one whole ring the inputs read right: the codes are silenced.
+    const paired = records.flatMap((_, i) => (i < 40 ? [100 * (i % 20) + (i < 20 ? 0 : 0.01), 0] : [5000 + 100 * i, 0]));
+    const pairedInputs: SuspectInputs = { ...inputs, codes: paired };
+    const auto = findSuspects(pairedInputs, { ...rule, codeNeighbours: 1 });
+    expect(auto.witnesses.joint!).toBeLessThan(auto.witnesses.input!);
+    expect(auto.witnesses.z!).toBeGreaterThan(CODE_SILENCE_Z);
+    expect(auto.witnesses.codeVoted).toBe(false);
+    expect(auto.flagged.map((s) => s.index)).toEqual([50]);
+    const always = findSuspects(pairedInputs, { ...rule, codeNeighbours: 1, codeVote: 'always' });
+    expect(always.witnesses.codeVoted).toBe(true);
+    // Made to vote, they flag five records of the band (each one's only code neighbour is the next of the band, labelled
+    // the other way) and lose record 50 (its code neighbour, far off too, carries its own label).
+    expect(always.flagged.map((s) => s.index)).toEqual([40, 42, 44, 46, 48]);
+  });
+
+  it('reports no witness read-out when the model alone decides', () => {
+    expect(findSuspects(model, MODEL_ALONE).witnesses).toEqual({ input: null, code: null, joint: null, z: null, codeVoted: false });
   });
 
   it('scores a unanimous vote the model backs from near the centroid close to 1, and an unbacked one at half its agreement', () => {

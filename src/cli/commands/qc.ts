@@ -1,7 +1,7 @@
-import { DEFAULT_SUSPECT_RULE, type LabelMapKind, type SuspectRule } from '../../cluster/suspects.js';
+import { CODE_SILENCE_Z, type CodeVote, DEFAULT_SUSPECT_RULE, type LabelMapKind, type SuspectRule, type WitnessReadOut } from '../../cluster/suspects.js';
 import { qc as pipelineQc, type QcResult } from '../../pipeline/qc.js';
 import { commonOptions, num, str, type CommandSpec, type ParsedArgs } from '../args.js';
-import { note, openBackend, output, table } from '../context.js';
+import { note, openBackend, output, percent, table } from '../context.js';
 import { renderProgress } from '../progress.js';
 import { printable } from '../terminal.js';
 
@@ -49,6 +49,13 @@ export const qcSpec: CommandSpec = {
       min: 0,
       max: 1000,
       help: "nearest labelled records, by the model's code, that vote beside them; 0: the inputs alone",
+    },
+    {
+      name: 'code-vote',
+      type: 'string',
+      choices: ['auto', 'always'],
+      default: DEFAULT_SUSPECT_RULE.codeVote,
+      help: "auto: the neighbours by code vote unless the two witnesses together read the labels under check measurably worse than the neighbours by input alone (the share of labelled records whose neighbours' vote is their own label; a sign test, z above 2); always: in every case",
     },
     {
       name: 'min-agreement',
@@ -115,13 +122,21 @@ export const qcSpec: CommandSpec = {
   ],
 };
 
-/** The rule in words, for the summary line. */
-function ruleText(rule: SuspectRule): string {
+/** The rule in words, as it ran, for the summary line. */
+function ruleText(rule: SuspectRule, codeVoted: boolean): string {
   const model = `confidence >= ${rule.minConfidence}, distance <= ${rule.maxDistance} spreads`;
   if (rule.neighbours === 0) return model;
-  const witnesses =
-    rule.codeNeighbours > 0 ? `${rule.neighbours} neighbours by input and ${rule.codeNeighbours} by code` : `${rule.neighbours} neighbours by input`;
+  const witnesses = codeVoted ? `${rule.neighbours} neighbours by input and ${rule.codeNeighbours} by code` : `${rule.neighbours} neighbours by input`;
   return `of ${witnesses}, at least ${rule.minAgreement} name another class; reach <= ${rule.maxReach}, isolation <= ${rule.maxIsolation}; the model backs a flag at ${model}`;
+}
+
+/** How well each witness reads the labels, and whether the codes voted; nothing when the model alone decides. */
+function witnessLine(w: WitnessReadOut): string[] {
+  if (w.input === null) return [];
+  const input = `neighbours by input give ${percent(w.input)} of the labelled records their own label`;
+  if (w.code === null || w.joint === null || w.z === null) return [input];
+  const voted = w.codeVoted ? 'the codes vote' : `measurably worse than the inputs alone (z > ${CODE_SILENCE_Z}): the codes do not vote`;
+  return [`${input}, by code ${percent(w.code)}, the two together ${percent(w.joint)} (sign test z = ${w.z.toFixed(1)}; ${voted})`];
 }
 
 function formatQc(r: QcResult, out: string | undefined): string {
@@ -130,7 +145,8 @@ function formatQc(r: QcResult, out: string | undefined): string {
     `${r.records} records, ${r.labelled} labelled`,
     `clusters -> classes: ${r.labelMap.map((c, k) => `${k} -> ${c === null ? '(no labels)' : printable(c)}`).join(', ')}`,
     `q of a record on each centroid (confidence 1): ${r.topQ.map((t) => t.toFixed(3)).join(', ')}`,
-    `${r.disagreeing} labels disagree with their cluster; ${r.flagged.length} flagged (${ruleText(r.rule)})`,
+    ...witnessLine(r.witnesses),
+    `${r.disagreeing} labels disagree with their cluster; ${r.flagged.length} flagged (${ruleText(r.rule, r.witnesses.codeVoted)})`,
     ...(f
       ? [
           `flipped ${f.flipped} labels (${(100 * f.fraction).toFixed(1)} %, seed ${f.seed}; ${f.findable} in a cluster of their true class): ${f.found} found, precision ${f.precision?.toFixed(3) ?? '-'}, recall ${f.recall?.toFixed(3) ?? '-'}`,
@@ -197,6 +213,7 @@ export async function qc(args: ParsedArgs): Promise<void> {
     rule: {
       neighbours: num(args, 'neighbours')!,
       codeNeighbours: num(args, 'code-neighbours')!,
+      codeVote: str(args, 'code-vote') as CodeVote,
       minAgreement: num(args, 'min-agreement')!,
       maxReach: num(args, 'max-reach')!,
       maxIsolation: num(args, 'max-isolation')!,
@@ -224,6 +241,7 @@ export async function qc(args: ParsedArgs): Promise<void> {
     labelMap: result.labelMap,
     topQ: result.topQ,
     disagreeing: result.disagreeing,
+    witnesses: result.witnesses,
     ...(result.flip && { flip: result.flip }),
     warnings: result.warnings,
     files: result.files,
