@@ -55,7 +55,7 @@ export const qcSpec: CommandSpec = {
       type: 'string',
       choices: ['auto', 'always'],
       default: DEFAULT_SUSPECT_RULE.codeVote,
-      help: "auto: the neighbours by code vote unless the two witnesses together read the labels under check measurably worse than the neighbours by input alone (the share of labelled records whose neighbours' vote is their own label; a sign test, z above 2); always: in every case",
+      help: `auto: the neighbours by code vote unless the two witnesses together read the labels under check measurably worse than the neighbours by input alone (the share of labelled records whose neighbours' vote is their own label; a sign test, z above ${CODE_SILENCE_Z}); always: in every case`,
     },
     {
       name: 'min-agreement',
