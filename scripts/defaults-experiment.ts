@@ -119,6 +119,10 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'B pick at 5', preset: 'paper', pWindow: { preP: 5 } },
   { name: 'B pick at 5, rms', preset: 'paper', pWindow: { preP: 5, normalize: 'rms' } },
   { name: 'B pick at 16', preset: 'paper', pWindow: { preP: 16 } },
+  // The P window's decay after the pick; the default is 4 (README, "First motion first").
+  { name: 'B default, decay none', preset: 'default', pWindow: { decay: null } },
+  { name: 'B default, decay 3', preset: 'default', pWindow: { decay: 3 } },
+  { name: 'B default, decay 6', preset: 'default', pWindow: { decay: 6 } },
 ];
 
 /** A named subset of a prepared set's rows. */

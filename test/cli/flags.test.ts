@@ -13,6 +13,7 @@ import { demoSpec } from '../../src/cli/commands/demo.js';
 import { evaluateSpec } from '../../src/cli/commands/evaluate.js';
 import { infoSpec } from '../../src/cli/commands/info.js';
 import { predictSpec } from '../../src/cli/commands/predict.js';
+import { preparationFrom } from '../../src/cli/commands/preparation-options.js';
 import { prepareSpec } from '../../src/cli/commands/prepare.js';
 import { qcSpec } from '../../src/cli/commands/qc.js';
 import { reproduceSpec } from '../../src/cli/commands/reproduce.js';
@@ -116,6 +117,15 @@ describe('every flag of every command through main(): exit 1 with one line, neve
 
   it('prepare takes several files and folders, as its usage says', () => {
     expect(parseArgs(prepareSpec, ['--task', 'A', '--out', 'a.scds', 'one/', 'two/', 'three.sac']).positionals).toEqual(['one/', 'two/', 'three.sac']);
+  });
+
+  it("--p-window-decay takes a positive number of samples or 'none', and names a bad value", () => {
+    const from = (...argv: string[]) => preparationFrom(parseArgs(prepareSpec, ['--task', 'B', '--out', 'b.scds', ...argv, 'x.sac']));
+    expect(from('--p-window-decay', '4').pWindow).toEqual({ decay: 4 });
+    expect(from('--p-window-decay', 'none').pWindow).toEqual({ decay: null });
+    expect(from().pWindow).toBeUndefined();
+    for (const bad of ['0', '-2', 'fast'])
+      expect(() => from('--p-window-decay', bad)).toThrow(`--p-window-decay expects a positive number of samples or 'none', got '${bad}'`);
   });
 
   it('an unknown flag is one line and exit 1', async () => {

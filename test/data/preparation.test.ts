@@ -33,7 +33,7 @@ describe('presets', () => {
     expect(resolvePreparation('paper')).toEqual(PAPER_PREPARATION);
     expect(PAPER_PREPARATION.preprocess).toEqual(PAPER_PREPROCESS);
     expect(PAPER_PREPARATION.spectrogram).toEqual({ preP: 100, windowSamples: 600, segment: 30, hop: 13, scale: 'linear', floorDb: 60, normalize: 'max' });
-    expect(PAPER_PREPARATION.pWindow).toEqual({ preP: 10, normalize: 'maxabs' });
+    expect(PAPER_PREPARATION.pWindow).toEqual({ preP: 10, normalize: 'maxabs', decay: null });
   });
 
   it('a data set prepared with --preset paper holds exactly the spectrogram of the paper chain', async () => {
@@ -50,9 +50,23 @@ describe('presets', () => {
     const { preP, windowSamples } = DEFAULT_PREPARATION.spectrogram;
     expect(set.header.window).toEqual({ startFromP: -preP, length: windowSamples });
     expect(set.header.preprocessing.preset).toBe('default');
-    expect(recordedPreparation(set.header.preprocessing, summary.out)).toEqual(DEFAULT_PREPARATION);
+    const recorded = recordedPreparation(set.header.preprocessing, summary.out);
+    expect(recorded.preprocess).toEqual(DEFAULT_PREPARATION.preprocess);
+    expect(recorded.spectrogram).toEqual(DEFAULT_PREPARATION.spectrogram);
     const expected = spectrogram(preprocess(trace, 100, DEFAULT_PREPARATION.preprocess).samples, P, DEFAULT_PREPARATION.spectrogram);
     expect(set.inputs).toEqual(expected);
+  });
+
+  it("the default P window weighs the samples after the pick down by e every 4; the header gives it back, and a header from before the choice reads as the paper's", async () => {
+    expect(DEFAULT_PREPARATION.pWindow).toEqual({ preP: 10, normalize: 'maxabs', decay: 4 });
+    const summary = await prepareDataset({ task: 'B', inputs: [sac], out: tmp.path('default-b.ds') });
+    const set = await readDataset(summary.out);
+    const recorded = recordedPreparation(set.header.preprocessing, summary.out);
+    expect(recorded.preprocess).toEqual(DEFAULT_PREPARATION.preprocess);
+    expect(recorded.pWindow).toEqual(DEFAULT_PREPARATION.pWindow);
+    expect(set.inputs).toEqual(pWindow(preprocess(trace, 100, DEFAULT_PREPARATION.preprocess).samples, P, DEFAULT_PREPARATION.pWindow));
+    const { decay: _, ...before } = set.header.preprocessing.pWindow as Record<string, unknown>;
+    expect(recordedPreparation({ ...set.header.preprocessing, pWindow: before }, 'old.scds').pWindow.decay).toBeNull();
   });
 });
 
@@ -122,6 +136,11 @@ describe('bad choices', () => {
       file: 'prepare options',
       field: 'pWindow.preP',
       value: '32',
+    });
+    await expectDataError(prepareDataset({ task: 'B', inputs: [sac], out, pWindow: { decay: 0 } }), {
+      file: 'prepare options',
+      field: 'pWindow.decay',
+      value: '0',
     });
   });
 });

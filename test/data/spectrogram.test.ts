@@ -187,6 +187,21 @@ describe('pWindow', () => {
     expect(() => pWindow(x, Number.NaN, { record: '5B.1107.DHZ' })).toThrow(/5B\.1107\.DHZ: P pick at sample NaN/);
     expect(() => pWindow(new Float64Array(100), 50, { record: 'flat' })).toThrow(/flat: .*all zeros/);
   });
+
+  it('decay: a later swing twice the first motion no longer sets the scale; samples before the pick keep their weight', () => {
+    const x = new Float64Array(1000);
+    x[498] = 0.1; // noise before the pick
+    x[501] = 1; // the first motion, up
+    x[508] = -2; // a later, larger swing
+    const plain = pWindow(x, 500);
+    expect(plain[11]).toBe(0.5);
+    expect(plain[18]).toBe(-1);
+    const damped = pWindow(x, 500, { decay: 4 });
+    expect(damped[11]).toBe(1); // 1 x e^(-1/4) is now the largest
+    expect(damped[18]).toBeCloseTo((-2 * Math.exp(-8 / 4)) / Math.exp(-1 / 4), 6);
+    expect(damped[8]).toBeCloseTo(0.1 / Math.exp(-1 / 4), 6);
+    expect(pWindow(x, 500, { decay: null })).toEqual(plain);
+  });
 });
 
 describe.skipIf(noRealData)('the real development set', () => {

@@ -47,6 +47,11 @@ export const preparationOptions: readonly OptionSpec[] = [
     choices: ['maxabs', 'rms'],
     help: 'task B: divide each window by its largest absolute value (paper, default) or its root-mean-square',
   },
+  {
+    name: 'p-window-decay',
+    type: 'string',
+    help: "task B: samples over which the window's weight after the pick falls by e, so the first motion outweighs later swings, or 'none' (paper)",
+  },
 ];
 
 /** The preset and the single choices the options change. */
@@ -83,12 +88,23 @@ export function preparationFrom(args: ParsedArgs): { preset: PresetName } & Prep
   if (pBefore !== undefined) pWindow.preP = pBefore;
   const pNormalize = str(args, 'p-window-normalize');
   if (pNormalize !== undefined) pWindow.normalize = pNormalize as PWindowParams['normalize'];
+  const pDecay = str(args, 'p-window-decay');
+  if (pDecay !== undefined) pWindow.decay = parseDecay(pDecay);
   return {
     preset,
     ...(Object.keys(preprocess).length > 0 && { preprocess }),
     ...(Object.keys(spectrogram).length > 0 && { spectrogram }),
     ...(Object.keys(pWindow).length > 0 && { pWindow }),
   };
+}
+
+/** A positive number of samples, or 'none'; anything else is a usage error naming the value. */
+function parseDecay(text: string): number | null {
+  if (text.trim() === 'none') return null;
+  const decay = Number(text);
+  if (text.trim() === '' || !(decay > 0 && Number.isFinite(decay)))
+    throw new UsageError(`--p-window-decay expects a positive number of samples or 'none', got '${text}'`);
+  return decay;
 }
 
 /** "0.5-20" to its corners; anything else is a usage error naming the value. */

@@ -113,10 +113,19 @@ export interface PWindowParams {
   /** Samples before the pick; the pick is element preP. */
   preP: number;
   normalize: PWindowNormalization;
+  /**
+   * Samples (at 100 Hz) over which the weight of the window from the pick on
+   * falls by a factor e, exp(-(i - preP) / decay), before normalising; null
+   * weighs every sample alike (the paper's). The first motion decides the
+   * polarity; a later swing larger than it (coda, a reverberation, a
+   * high-passed sensor's overshoot) otherwise sets the window's scale and
+   * shape.
+   */
+  decay: number | null;
 }
 
 /** The paper's P window. */
-export const PAPER_P_WINDOW: Readonly<PWindowParams> = Object.freeze({ preP: P_WINDOW.preP, normalize: 'maxabs' });
+export const PAPER_P_WINDOW: Readonly<PWindowParams> = Object.freeze({ preP: P_WINDOW.preP, normalize: 'maxabs', decay: null });
 
 export interface WindowOptions {
   /** Names the record in error messages (e.g. its file path). */
@@ -298,12 +307,13 @@ function definedFields<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** 32 samples around the P arrival (by default 10 before, 22 from the pick), scaled to unit max |x| or unit RMS. */
+/** 32 samples around the P arrival (by default 10 before, 22 from the pick), optionally weighted down after the pick, scaled to unit max |x| or unit RMS. */
 export function pWindow(samples: Float64Array, pSample: number, options: PWindowOptions = {}): Float32Array {
   const record = options.record ?? 'trace';
-  const { preP, normalize } = { ...PAPER_P_WINDOW, ...definedFields(options) };
+  const { preP, normalize, decay } = { ...PAPER_P_WINDOW, ...definedFields(options) };
   const p = checkPick(samples, pSample, record, 'pWindow');
   const w = cut(samples, p - preP, P_WINDOW.length);
+  if (decay !== null) for (let i = preP + 1; i < w.length; i++) w[i]! *= Math.exp(-(i - preP) / decay);
   let peak = 0;
   for (let i = 0; i < w.length; i++) peak = Math.max(peak, Math.abs(w[i]!));
   if (!(peak > 0)) throw new Error(`pWindow: ${record}: the 32 samples around the P pick (sample ${p}) are all zeros`);
