@@ -4,15 +4,26 @@
  * recall and F1 against the day's true P onsets (events.csv) within a
  * tolerance, the pick error, and the classification accuracy of the detected
  * events, clusters mapped to classes one-to-one (Hungarian) as `evaluate`
- * maps them.
+ * maps them. With --checkpoint and --day, also the accuracy of the same
+ * events cut at their true P instead of the pick (what picking costs): each
+ * record cut from the day's miniSEED as `stream` cuts it, prepared as the
+ * checkpoint's training records were and classified by it.
  *
  *   npx tsx scripts/stream-score.ts --events day/events.csv --detections detections.jsonl [--tolerance 0.5] [--json]
+ *       [--checkpoint run-a/model.ckpt --day day]
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import '../src/node/install.js';
+import { readCheckpoint, restoreModel } from '../src/cluster/checkpoint.js';
 import { evaluateClusters } from '../src/cluster/evaluation.js';
+import { predict } from '../src/cluster/predict.js';
 import { scoreDetections, type TimedPick } from '../src/data/detection-score.js';
+import { recordedPreparation } from '../src/data/preparation.js';
+import { prepareRecord } from '../src/data/prepare-record.js';
 import { parseCsv } from '../src/data/readers/manifest.js';
+import { readMiniSeed } from '../src/data/readers/miniseed.js';
+import { DEFAULT_RECORD_SPAN } from '../src/data/stream-channel.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +31,8 @@ const { values } = parseArgs({
     detections: { type: 'string' },
     tolerance: { type: 'string', default: '0.5' },
     json: { type: 'boolean', default: false },
+    checkpoint: { type: 'string' },
+    day: { type: 'string' },
   },
 });
 if (values.events === undefined || values.detections === undefined) {
@@ -44,6 +57,7 @@ const classes = [...new Set(events.map((e) => e.label))].sort();
 const labels = score.matches.map(([onset]) => classes.indexOf(events[onset]!.label));
 const clusters = score.matches.map(([, pick]) => detections[pick]!.cluster);
 const evaluation = evaluateClusters(labels, clusters);
+const atTrueP = values.checkpoint !== undefined && values.day !== undefined ? await accuracyAtTrueP(values.checkpoint, values.day) : null;
 const errors = [...score.errors].sort((a, b) => a - b);
 const quantile = (q: number): number => errors[Math.min(errors.length - 1, Math.floor(q * errors.length))] ?? Number.NaN;
 const result = {
@@ -58,6 +72,7 @@ const result = {
   f1: score.f1,
   pickErrorSeconds: { q05: quantile(0.05), median: quantile(0.5), q95: quantile(0.95) },
   accuracyOfDetected: evaluation.acc,
+  accuracyOfDetectedAtTrueP: atTrueP,
   mapping: evaluation.mapping.map(([cluster, label]) => `cluster ${cluster} -> ${classes[label]}`),
 };
 if (values.json) console.log(JSON.stringify(result, null, 2));
@@ -68,4 +83,44 @@ else {
   const e = result.pickErrorSeconds;
   console.log(`pick - true onset, s: 5 % ${e.q05.toFixed(2)}, median ${e.median.toFixed(2)}, 95 % ${e.q95.toFixed(2)}`);
   console.log(`accuracy of the detected events: ${(100 * result.accuracyOfDetected).toFixed(2)} % (${result.mapping.join(', ')})`);
+  if (atTrueP !== null) console.log(`the same events cut at their true P: ${(100 * atTrueP).toFixed(2)} %`);
+}
+
+/** The detected events' records cut at their true P (files `<station>..<channel>.mseed` in the day's folder), classified by the checkpoint. */
+async function accuracyAtTrueP(checkpointPath: string, day: string): Promise<number> {
+  const checkpoint = await readCheckpoint(checkpointPath);
+  const preparation = recordedPreparation(checkpoint.preprocessing, checkpointPath);
+  const { model, clustering } = restoreModel(checkpoint);
+  if (clustering === null) throw new Error(`${checkpointPath}: no clustering layer`);
+  const traces = new Map<string, { start: number; rate: number; samples: Float64Array }>();
+  const inputs: Float32Array[] = [];
+  for (const [onset] of score.matches) {
+    const event = events[onset]!;
+    let trace = traces.get(event.trace);
+    if (trace === undefined) {
+      const [station, channel] = [event.trace.slice(0, event.trace.lastIndexOf('.')), event.trace.slice(event.trace.lastIndexOf('.') + 1)];
+      const read = await readMiniSeed(`${day}/${station}..${channel}.mseed`);
+      const segment = read[0]!.segments[0]!;
+      trace = { start: segment.startTime, rate: read[0]!.samplingRate, samples: segment.samples };
+      traces.set(event.trace, trace);
+    }
+    const before = Math.round(DEFAULT_RECORD_SPAN.beforeSeconds * trace.rate);
+    const at = Math.round((event.time - trace.start) * trace.rate);
+    const samples = trace.samples.slice(at - before, at + Math.round(DEFAULT_RECORD_SPAN.afterSeconds * trace.rate));
+    const record = {
+      id: `${event.trace} ${event.time}`,
+      file: day,
+      samples,
+      samplingRate: trace.rate,
+      pick: { sample: before, source: 'pick' as const, field: 'true P' },
+    };
+    inputs.push(prepareRecord(record, { task: 'A', preparation, picks: 'given' }).input);
+  }
+  const size = inputs[0]?.length ?? 0;
+  const flat = new Float32Array(size * inputs.length);
+  inputs.forEach((input, i) => flat.set(input, i * size));
+  const { clusters: atTrue } = await predict(model, clustering, flat);
+  model.dispose();
+  clustering.dispose();
+  return evaluateClusters(labels, atTrue).acc;
 }
