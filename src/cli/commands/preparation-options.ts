@@ -50,7 +50,7 @@ export const preparationOptions: readonly OptionSpec[] = [
   {
     name: 'p-window-decay',
     type: 'string',
-    help: "task B: samples over which the window's weight after the pick falls by e, so the first motion outweighs later swings, or 'none' (paper)",
+    help: "task B: samples over which the window's weight after the pick falls by e, so the first motion outweighs later swings (default 4), or 'none': every sample alike (paper)",
   },
 ];
 
