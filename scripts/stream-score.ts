@@ -106,6 +106,8 @@ async function accuracyAtTrueP(checkpointPath: string, day: string): Promise<num
     }
     const before = Math.round(DEFAULT_RECORD_SPAN.beforeSeconds * trace.rate);
     const at = Math.round((event.time - trace.start) * trace.rate);
+    if (at - before < 0)
+      throw new Error(`${day}: the event of ${event.trace} at ${event.time} s is less than ${DEFAULT_RECORD_SPAN.beforeSeconds} s into its trace`);
     const samples = trace.samples.slice(at - before, at + Math.round(DEFAULT_RECORD_SPAN.afterSeconds * trace.rate));
     const record = {
       id: `${event.trace} ${event.time}`,
