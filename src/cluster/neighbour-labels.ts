@@ -148,13 +148,12 @@ export function jointVote(witnesses: readonly Witness[], labels: ArrayLike<numbe
 }
 
 /**
- * Whether the witnesses' joint vote gives each record its own label: 1 where
- * it does, 0 where it names another class, -1 where the record is
- * unlabelled or none of its neighbours is labelled.
+ * Whether a vote (`jointVote`'s) gives each record its own label: 1 where it
+ * does, 0 where it names another class, -1 where the record is unlabelled
+ * or none of its neighbours is labelled.
  */
-function readEach(witnesses: readonly Witness[], labels: ArrayLike<number>): Int8Array {
-  const { vote } = jointVote(witnesses, labels);
-  return Int8Array.from(vote, (v, i) => (labels[i]! < 0 || v < 0 ? -1 : v === labels[i] ? 1 : 0));
+function readEach(vote: ArrayLike<number>, labels: ArrayLike<number>): Int8Array {
+  return Int8Array.from({ length: labels.length }, (_, i) => (labels[i]! < 0 || vote[i]! < 0 ? -1 : vote[i] === labels[i] ? 1 : 0));
 }
 
 /** The share of the records asked (not -1) that read right (1); 0 when none is asked. */
@@ -171,16 +170,16 @@ function shareRead(read: Int8Array): number {
 
 /**
  * How well witnesses read the labels they are given: the share of the
- * labelled records that their joint vote (`jointVote`) gives their own
- * label; 0 when no labelled record has a labelled neighbour. Measured on the
- * labels under check, mistakes and all: neighbourhoods that mix the classes
- * read them worse, whichever labels are wrong.
+ * labelled records that their joint vote (`jointVote(...).vote`) gives their
+ * own label; 0 when no labelled record has a labelled neighbour. Measured on
+ * the labels under check, mistakes and all: neighbourhoods that mix the
+ * classes read them worse, whichever labels are wrong.
  */
-export function readOut(witnesses: readonly Witness[], labels: ArrayLike<number>): number {
-  return shareRead(readEach(witnesses, labels));
+export function readOut(vote: ArrayLike<number>, labels: ArrayLike<number>): number {
+  return shareRead(readEach(vote, labels));
 }
 
-/** How well two sets of witnesses read the same labels (`compareReadOuts`). */
+/** How well two votes read the same labels (`compareReadOuts`). */
 export interface ReadOutContrast {
   /** `readOut` of the first. */
   readonly first: number;
@@ -195,12 +194,12 @@ export interface ReadOutContrast {
 }
 
 /**
- * `readOut` of two sets of witnesses over the same labels, and whether the
- * difference is more than chance. Both read the same records, so the
- * records they read alike say nothing about which is better; the sign test
- * asks only the others.
+ * `readOut` of two votes over the same labels (each `jointVote(...).vote` of
+ * a set of witnesses), and whether the difference is more than chance. Both
+ * read the same records, so the records they read alike say nothing about
+ * which is better; the sign test asks only the others.
  */
-export function compareReadOuts(first: readonly Witness[], second: readonly Witness[], labels: ArrayLike<number>): ReadOutContrast {
+export function compareReadOuts(first: ArrayLike<number>, second: ArrayLike<number>, labels: ArrayLike<number>): ReadOutContrast {
   const a = readEach(first, labels);
   const b = readEach(second, labels);
   let onlyFirst = 0;

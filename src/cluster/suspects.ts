@@ -418,17 +418,18 @@ function askNeighbours(
   const used = Math.min(rule.neighbours, neighbours.k);
   const byInput: Witness = { neighbours, k: used };
   const limits = { reach: neighbourReach(neighbours, labels, used), isolation: neighbourIsolation(neighbours, labels, used) };
+  const inputVote = jointVote([byInput], labels);
   if (rule.codeNeighbours === 0)
-    return { ...jointVote([byInput], labels), ...limits, witnesses: { input: readOut([byInput], labels), code: null, joint: null, z: null, codeVoted: false } };
+    return { ...inputVote, ...limits, witnesses: { input: readOut(inputVote.vote, labels), code: null, joint: null, z: null, codeVoted: false } };
   // Codes are a few numbers a record: this search costs a small part of the one over the inputs.
   const found = nearestNeighbours(inputs.codes, inputs.codeSize, (i) => labels[i]! >= 0, rule.codeNeighbours);
   const byCode: Witness = { neighbours: found, k: found.k };
-  const both = [byInput, byCode];
-  const read = compareReadOuts([byInput], both, labels);
+  const bothVote = jointVote([byInput, byCode], labels);
+  const read = compareReadOuts(inputVote.vote, bothVote.vote, labels);
   const codeVoted = rule.codeVote === 'always' || read.z <= CODE_SILENCE_Z;
   return {
-    ...jointVote(codeVoted ? both : [byInput], labels),
+    ...(codeVoted ? bothVote : inputVote),
     ...limits,
-    witnesses: { input: read.first, code: readOut([byCode], labels), joint: read.second, z: read.z, codeVoted },
+    witnesses: { input: read.first, code: readOut(jointVote([byCode], labels).vote, labels), joint: read.second, z: read.z, codeVoted },
   };
 }

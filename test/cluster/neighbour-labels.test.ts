@@ -97,21 +97,18 @@ describe('neighbourVote', () => {
 });
 
 describe('readOut', () => {
+  const voteOf = (witnesses: Parameters<typeof jointVote>[0], given: readonly number[]) => jointVote(witnesses, given).vote;
   // The 10 records on a line again, 0-4 class 0 and 5-9 class 1, each with its 4 nearest.
   const points = Array.from({ length: 10 }, (_, i) => i);
   const labels = points.map((i) => (i < 5 ? 0 : 1));
   const neighbours = nearestNeighbours(points, 1, all, 4);
 
   it("is the share of labelled records whose neighbours' vote is their own label", () => {
+    const flipped = labels.map((l, i) => (i === 2 ? 1 : l));
     // Only record 5 is misread: its neighbours 4, 6, 3, 7 are two of each, and the tie goes to class 0.
-    expect(readOut([{ neighbours, k: 4 }], labels)).toBe(0.9);
+    expect(readOut(voteOf([{ neighbours, k: 4 }], labels), labels)).toBe(0.9);
     // Record 2's label flipped: it is misread (its neighbours are class 0), and so is record 4, whose neighbours 3, 5, 2, 6 now say class 1.
-    expect(
-      readOut(
-        [{ neighbours, k: 4 }],
-        labels.map((l, i) => (i === 2 ? 1 : l)),
-      ),
-    ).toBeCloseTo(0.7, 12);
+    expect(readOut(voteOf([{ neighbours, k: 4 }], flipped), flipped)).toBeCloseTo(0.7, 12);
   });
 
   it('compares two sets of witnesses by a sign test over the records they read differently', () => {
@@ -119,30 +116,22 @@ describe('readOut', () => {
     // and record 5 is misread by both. Only the first view is right on two records, the second alone on none: z = 2 / √2.
     const four = { neighbours, k: 4 };
     const swapped = { neighbours: nearestNeighbours([9, 1, 2, 3, 4, 5, 6, 7, 8, 0], 1, all, 4), k: 4 };
-    const contrast = compareReadOuts([four], [swapped], labels);
+    const contrast = compareReadOuts(voteOf([four], labels), voteOf([swapped], labels), labels);
     expect(contrast.first).toBe(0.9);
     expect(contrast.second).toBeCloseTo(0.7, 12);
     expect(contrast.z).toBeCloseTo(Math.SQRT2, 12);
     // The other way round the sign turns; a witness against itself has nothing to weigh.
-    expect(compareReadOuts([swapped], [four], labels).z).toBeCloseTo(-Math.SQRT2, 12);
-    expect(compareReadOuts([four], [four], labels).z).toBe(0);
+    expect(compareReadOuts(voteOf([swapped], labels), voteOf([four], labels), labels).z).toBeCloseTo(-Math.SQRT2, 12);
+    expect(compareReadOuts(voteOf([four], labels), voteOf([four], labels), labels).z).toBe(0);
     // Together the two views split evenly on records 0 and 9, and the tie goes to class 0: record 0 is read again, 9 is not.
-    expect(compareReadOuts([four], [four, swapped], labels)).toEqual({ first: 0.9, second: 0.8, z: 1 });
+    expect(compareReadOuts(voteOf([four], labels), voteOf([four, swapped], labels), labels)).toEqual({ first: 0.9, second: 0.8, z: 1 });
   });
 
   it('counts neither unlabelled records nor their votes, and a witness that reads nothing reads 0', () => {
+    const ninthUnlabelled = labels.map((l, i) => (i === 9 ? -1 : l));
+    const none = labels.map(() => -1);
     // Record 9 unlabelled: of the 9 labelled, record 5 is still misread.
-    expect(
-      readOut(
-        [{ neighbours, k: 4 }],
-        labels.map((l, i) => (i === 9 ? -1 : l)),
-      ),
-    ).toBeCloseTo(8 / 9, 12);
-    expect(
-      readOut(
-        [{ neighbours, k: 4 }],
-        labels.map(() => -1),
-      ),
-    ).toBe(0);
+    expect(readOut(voteOf([{ neighbours, k: 4 }], ninthUnlabelled), ninthUnlabelled)).toBeCloseTo(8 / 9, 12);
+    expect(readOut(voteOf([{ neighbours, k: 4 }], none), none)).toBe(0);
   });
 });
