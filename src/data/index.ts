@@ -53,7 +53,15 @@ export {
 export * from './readers/index.js';
 export { readSampleBlocks, type SampleBlock } from './readers/continuous.js';
 export { PICKER_PIECE_SAMPLES, STREAM_PICKER_DEFAULTS, StreamPicker, lowestPickableRate, pickOnsets, type StreamPickerParams } from './stream-picker.js';
-export { ChannelStream, DEFAULT_RECORD_SPAN, type RecordSpan, type StreamBreak, type StreamWindow } from './stream-channel.js';
+export {
+  type ChannelListeners,
+  ChannelStream,
+  DEFAULT_RECORD_SPAN,
+  type FilledGap,
+  type RecordSpan,
+  type StreamBreak,
+  type StreamWindow,
+} from './stream-channel.js';
 export { scoreDetections, type DetectionScore, type TimedPick } from './detection-score.js';
 export {
   CONTINUOUS_EVENT_COLUMNS,

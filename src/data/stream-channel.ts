@@ -10,15 +10,24 @@
  * and the picker's own buffers; `bufferedSamples` counts them, whatever the
  * length of the stream.
  *
- * A block that does not start where the last one ended (by more than half a
- * sample: a gap, or an overlap) ends the trace there and starts a new one
- * with a new picker, as `readMiniSeed` splits segments; onsets whose record
- * would reach across the break, or before the first sample, are dropped and
- * counted.
+ * The trace ends, and a new one starts with a new picker, in two places:
+ * - a block that does not start where the last one ended (by more than half
+ *   a sample: a gap, or an overlap), as `readMiniSeed` splits segments;
+ * - a filled gap: a run of one repeated value at least DEAD_RUN_SECONDS
+ *   long (how zero-filled or value-held gaps look; live noise never holds a
+ *   value that long), the rule `pickP`'s `liveSegments` applies to a whole
+ *   record. The picker never sees the run, so the step at its end does not
+ *   trigger, and the onsets are those of `pickOnsets` over each live stretch
+ *   on its own. A run is held back, as a value and a count, until it either
+ *   ends (it was data) or reaches that length (it is a gap). Equal means
+ *   equal: the samples come as recorded, never resampled.
+ * Onsets whose record would reach across the end of a trace, or before its
+ * first sample, are dropped and counted.
  */
 import { DataError } from '../common/errors.js';
 import type { RawRecord } from './prepare-record.js';
 import type { SampleBlock } from './readers/continuous.js';
+import { DEAD_RUN_SECONDS } from './signal/picker.js';
 import { PICKER_PIECE_SAMPLES, StreamPicker, type StreamPickerParams } from './stream-picker.js';
 
 /** The record cut around each onset, seconds before and after it. */
@@ -48,6 +57,18 @@ export interface StreamBreak {
   readonly came: number;
 }
 
+/** A run of one repeated value taken for a gap: the time of its first sample, and of the first sample after it (or of the data's end). */
+export interface FilledGap {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What a channel says of the places its trace ends before the data do. */
+export interface ChannelListeners {
+  readonly onBreak?: (gap: StreamBreak) => void;
+  readonly onFilledGap?: (gap: FilledGap) => void;
+}
+
 export class ChannelStream {
   /** Onsets whose record ran past a trace's start or end. */
   dropped = 0;
@@ -57,11 +78,24 @@ export class ChannelStream {
   private readonly before: number;
   private readonly after: number;
   private readonly ring: Float64Array;
+  /** Samples written to the ring after the `received` ones, not yet given to the picker: at most a piece. */
+  private stagedCount = 0;
+  /** Length of a run of one value that is a filled gap, samples. */
+  private readonly gapRun: number;
   private picker: StreamPicker;
-  /** Samples of the current trace received so far. */
-  private received = 0;
-  /** Time of the current trace's first sample. */
+  /** Whether a block has come, and when the sample after it is due. */
+  private seen = false;
+  private nextTime = 0;
+  /** Whether a trace is open: it has a first sample, at `traceStart`. */
+  private traceOpen = false;
   private traceStart = 0;
+  /** Samples of the current trace given to the ring and the picker. */
+  private received = 0;
+  /** The run of equal samples held back (`runCount` of `runValue`), and whether it is a filled gap (begun at `runStart`). */
+  private runValue = 0;
+  private runCount = 0;
+  private runStart = 0;
+  private inGap = false;
   /** Onsets (sample indices of the current trace) waiting for the end of their record. */
   private readonly waiting: number[] = [];
 
@@ -71,10 +105,11 @@ export class ChannelStream {
     private readonly id: string,
     span: RecordSpan = DEFAULT_RECORD_SPAN,
     private readonly pickerParams: Partial<StreamPickerParams> = {},
-    private readonly onBreak?: (gap: StreamBreak) => void,
+    private readonly listeners: ChannelListeners = {},
   ) {
     this.before = Math.round(span.beforeSeconds * samplingRate);
     this.after = Math.round(span.afterSeconds * samplingRate);
+    this.gapRun = Math.max(2, Math.round(DEAD_RUN_SECONDS * samplingRate));
     this.picker = new StreamPicker(samplingRate, pickerParams);
     // A record is cut at the end of the piece that completes it, or when its onset is reported, whichever is later.
     this.ring = new Float64Array(this.before + Math.max(this.after + PICKER_PIECE_SAMPLES, this.picker.latencySamples));
@@ -83,35 +118,95 @@ export class ChannelStream {
 
   /** Samples held now: the ring (filled up to its length) and the picker's. */
   get bufferedSamples(): number {
-    return Math.min(this.received, this.ring.length) + this.picker.bufferedSamples;
+    return Math.min(this.received + this.stagedCount, this.ring.length) + this.picker.bufferedSamples;
   }
 
   /** Takes the channel's next block (its first sample's time, its samples, their rate); returns the records now complete. */
   push(block: Pick<SampleBlock, 'startTime' | 'samples' | 'samplingRate'>): StreamWindow[] {
-    if (block.samplingRate !== this.samplingRate) {
-      throw new DataError(this.file, `${this.id} sampling rate`, block.samplingRate, `changed from ${this.samplingRate} Hz within the stream`);
+    const rate = this.samplingRate;
+    if (block.samplingRate !== rate) {
+      throw new DataError(this.file, `${this.id} sampling rate`, block.samplingRate, `changed from ${rate} Hz within the stream`);
     }
     const windows: StreamWindow[] = [];
-    const due = this.traceStart + this.received / this.samplingRate;
-    if (this.received === 0) this.traceStart = block.startTime;
-    else if (Math.abs(block.startTime - due) > 0.5 / this.samplingRate) {
+    if (this.seen && Math.abs(block.startTime - this.nextTime) > 0.5 / rate) {
+      const due = this.nextTime;
       windows.push(...this.flush());
-      this.onBreak?.({ due, came: block.startTime });
-      this.traceStart = block.startTime;
+      this.listeners.onBreak?.({ due, came: block.startTime });
     }
-    const { samples } = block;
-    for (let from = 0; from < samples.length; from += PICKER_PIECE_SAMPLES) {
-      const piece = samples.subarray(from, Math.min(samples.length, from + PICKER_PIECE_SAMPLES));
-      for (let i = 0; i < piece.length; i++) this.ring[(this.received + i) % this.ring.length] = piece[i]!;
-      this.received += piece.length;
-      this.waiting.push(...this.picker.push(piece));
-      this.cutReady(windows);
+    const { samples, startTime } = block;
+    this.seen = true;
+    this.nextTime = startTime + samples.length / rate;
+    const gapRun = this.gapRun;
+    // The run held back, in locals for the loop; the fields are brought up to date where a method reads them.
+    let value = this.runValue;
+    let count = this.runCount;
+    for (let i = 0; i < samples.length; i++) {
+      const x = samples[i]!;
+      if (count > 0 && x === value) {
+        if (++count === gapRun) {
+          // A filled gap: the trace ended where the run began (blocks are contiguous since the last break, so the run began gapRun - 1 samples back).
+          this.runStart = startTime + (i - gapRun + 1) / rate;
+          this.feedStaged(windows);
+          windows.push(...this.endTrace());
+          this.inGap = true;
+        }
+        continue;
+      }
+      if (this.inGap) this.endGap(startTime + i / rate);
+      else this.stageRun(value, count, windows);
+      if (!this.traceOpen) {
+        this.traceOpen = true;
+        this.traceStart = startTime + i / rate;
+      }
+      value = x;
+      count = 1;
     }
+    this.runValue = value;
+    this.runCount = count;
+    this.feedStaged(windows);
     return windows;
   }
 
   /** The trace ended (end of the data, or a break): its last onsets, those whose record is complete; a new trace starts with the next block. */
   flush(): StreamWindow[] {
+    const windows: StreamWindow[] = [];
+    if (this.inGap) this.endGap(this.nextTime);
+    else this.stageRun(this.runValue, this.runCount, windows);
+    this.runCount = 0;
+    this.feedStaged(windows);
+    windows.push(...this.endTrace());
+    return windows;
+  }
+
+  /** A run that ended shorter than a filled gap was data: into the ring, on its way to the picker a piece at a time. */
+  private stageRun(value: number, count: number, windows: StreamWindow[]): void {
+    const ring = this.ring;
+    for (let k = 0; k < count; k++) {
+      ring[(this.received + this.stagedCount) % ring.length] = value;
+      if (++this.stagedCount === PICKER_PIECE_SAMPLES) this.feedStaged(windows);
+    }
+  }
+
+  private endGap(end: number): void {
+    this.inGap = false;
+    this.listeners.onFilledGap?.({ start: this.runStart, end });
+  }
+
+  /** The staged samples to the picker (the ring's stretch after the received ones, in one or two parts); the records they complete are cut. */
+  private feedStaged(windows: StreamWindow[]): void {
+    const count = this.stagedCount;
+    if (count === 0) return;
+    const from = this.received % this.ring.length;
+    const first = Math.min(count, this.ring.length - from);
+    this.waiting.push(...this.picker.push(this.ring.subarray(from, from + first)));
+    if (first < count) this.waiting.push(...this.picker.push(this.ring.subarray(0, count - first)));
+    this.received += count;
+    this.stagedCount = 0;
+    this.cutReady(windows);
+  }
+
+  /** The current trace ends after the samples fed: its last onsets whose record is complete; the others are dropped. */
+  private endTrace(): StreamWindow[] {
     const windows: StreamWindow[] = [];
     this.waiting.push(...this.picker.flush());
     this.cutReady(windows);
@@ -119,6 +214,7 @@ export class ChannelStream {
     this.waiting.length = 0;
     this.picker = new StreamPicker(this.samplingRate, this.pickerParams);
     this.received = 0;
+    this.traceOpen = false;
     return windows;
   }
 

@@ -14,9 +14,9 @@
  * - the trace is demeaned by the mean of its first LTA length, not of the
  *   whole trace (a stream's mean is not known before it ends); the band-pass
  *   removes any offset left, so this only shortens the filter's start-up;
- * - gaps inside the samples are not looked for (`liveSegments` needs the
- *   whole trace): where the data have a time gap the caller starts a new
- *   picker (stream-channel.ts).
+ * - gaps are not looked for here (`liveSegments` needs the whole trace):
+ *   the caller (stream-channel.ts) starts a new picker at a time gap and
+ *   after a filled one (a run of one repeated value), which it holds back.
  *
  * `pickOnsets` is the same over a whole trace at once, built from the
  * whole-trace functions (the band-pass sections over the whole trace,

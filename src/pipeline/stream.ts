@@ -27,7 +27,7 @@ import { RecordProblem, prepareRecord, type RecordChoices } from '../data/prepar
 import { readSampleBlocks, type SampleBlock } from '../data/readers/continuous.js';
 import { detectFormat } from '../data/readers/index.js';
 import { TARGET_RATE_HZ } from '../data/signal/resample.js';
-import { ChannelStream, DEFAULT_RECORD_SPAN, type RecordSpan, type StreamBreak, type StreamWindow } from '../data/stream-channel.js';
+import { type ChannelListeners, ChannelStream, DEFAULT_RECORD_SPAN, type RecordSpan, type StreamWindow } from '../data/stream-channel.js';
 import { lowestPickableRate, type StreamPickerParams } from '../data/stream-picker.js';
 import { host } from '../host/host.js';
 import { OptionError } from './errors.js';
@@ -193,12 +193,19 @@ function channelOf(
     channels.set(block.id, null);
     return null;
   }
-  const onBreak = (gap: StreamBreak): void => {
-    const seconds = gap.came - gap.due;
-    stages.message(`${block.id}: ${seconds >= 0 ? 'gap' : 'overlap'} of ${Math.abs(seconds).toFixed(3)} s at ${isoTime(gap.due)}; picking starts again`);
+  const listeners: ChannelListeners = {
+    onBreak: (gap) => {
+      const seconds = gap.came - gap.due;
+      stages.message(`${block.id}: ${seconds >= 0 ? 'gap' : 'overlap'} of ${Math.abs(seconds).toFixed(3)} s at ${isoTime(gap.due)}; picking starts again`);
+    },
+    onFilledGap: (gap) => {
+      stages.message(
+        `${block.id}: ${(gap.end - gap.start).toFixed(3)} s of one repeated value (a filled gap) from ${isoTime(gap.start)}; picking starts again after it`,
+      );
+    },
   };
   const channel: Channel = {
-    stream: new ChannelStream(block.samplingRate, file, block.id, span, options.picker, onBreak),
+    stream: new ChannelStream(block.samplingRate, file, block.id, span, options.picker, listeners),
     station: `${block.network}.${block.station}`,
     channel: block.location === '' ? block.channel : `${block.location}.${block.channel}`,
   };

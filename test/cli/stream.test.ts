@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureCheckpoint, saveCheckpoint } from '../../src/cluster/checkpoint.js';
 import { ClusteringLayer } from '../../src/cluster/clustering.js';
+import { continuousDay } from '../../src/data/continuous.js';
 import { encodeMiniSeed } from '../../src/data/readers/miniseed.js';
 import { encodeSac } from '../../src/data/readers/sac.js';
 import { cpu } from '../../src/kernels/cpu.js';
@@ -136,6 +137,30 @@ describe('seiscluster stream', () => {
     expect(r.stderr).toContain('passing over SY.ST09..LHZ');
     expect(r.stderr).toContain('its 1 Hz are too few for the picker');
     expect(r.stderr).toContain('0 detections in 0.00 hours of data on 0 channels');
+  });
+
+  it('says where a stretch of zeros (a filled gap) ends the trace, and detects nothing at its end', async () => {
+    const rate = 100;
+    const day = continuousDay({ seed: 4, stations: 1, hours: 0.5, meanGapSeconds: 120 });
+    const samples = new Int32Array(day.stations[0]!.length);
+    let at = 0;
+    for (const block of day.blocks(0)) {
+      samples.set(block, at);
+      at += block.length;
+    }
+    samples.fill(0, 900 * rate, 960 * rate);
+    const start = Date.UTC(2024, 0, 1) / 1000;
+    const filled = files.path('filled.mseed');
+    await writeFile(
+      filled,
+      encodeMiniSeed({ network: 'SY', station: 'ST01', location: '', channel: 'HHZ', samplingRate: rate, startTime: start, samples }, { encoding: 'steim1' }),
+    );
+    const r = await run('stream', '--checkpoint', checkpoint, '--backend', 'cpu', '--threads', '1', filled);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('SY.ST01..HHZ: 60.000 s of one repeated value (a filled gap) from 2024-01-01T00:15:00.000Z; picking starts again after it');
+    const picked = lines(r.stdout).map((d) => Date.parse(String(d.pick_time)) / 1000 - start);
+    expect(picked.length).toBeGreaterThan(3);
+    expect(picked.filter((t) => t >= 895 && t <= 975)).toEqual([]);
   });
 
   it('a followed file that grows gives what the whole file gives, until the signal stops it', async () => {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { continuousDay, type ContinuousDay } from '../../src/data/continuous.js';
 import { scoreDetections, type TimedPick } from '../../src/data/detection-score.js';
-import { ChannelStream } from '../../src/data/stream-channel.js';
+import { ChannelStream, type FilledGap } from '../../src/data/stream-channel.js';
 import { StreamPicker, pickOnsets, type StreamPickerParams } from '../../src/data/stream-picker.js';
 import { Rng } from '../../src/tensor/random.js';
 
@@ -105,7 +105,7 @@ describe('one channel of a stream', () => {
   it('starts again after a gap, and drops an onset whose record would reach across it', () => {
     const trace = wholeTrace(continuousDay({ seed: 21, stations: 1, hours: 1 }), 0);
     const breaks: number[] = [];
-    const channel = new ChannelStream(RATE, 'gappy.mseed', 'SY.ST01..HHZ', undefined, {}, (gap) => breaks.push(gap.came - gap.due));
+    const channel = new ChannelStream(RATE, 'gappy.mseed', 'SY.ST01..HHZ', undefined, {}, { onBreak: (gap) => breaks.push(gap.came - gap.due) });
     const block = (from: number, to: number, startTime: number) => ({ startTime, samples: trace.subarray(from, to), samplingRate: RATE });
     const first = pickOnsets(trace.subarray(0, 1200 * RATE), RATE);
     const windows = [...channel.push(block(0, 1200 * RATE, 0)), ...channel.push(block(1200 * RATE, trace.length, 1260))];
@@ -115,5 +115,62 @@ describe('one channel of a stream', () => {
     const before = windows.filter((w) => w.pickTime < 1200).map((w) => Math.round(w.pickTime * RATE));
     expect(before).toEqual(first.filter((onset) => onset + 8 * RATE <= 1200 * RATE));
     expect(windows.some((w) => w.pickTime > 1260)).toBe(true);
+  });
+
+  /** A channel fed `trace` (first sample at time 0) in blocks of the sizes `sizes` gives: the onsets of the records it cut (samples), the filled gaps it saw, its dropped onsets. */
+  function streamTrace(trace: Float64Array, sizes: () => number): { onsets: number[]; gaps: FilledGap[]; dropped: number } {
+    const gaps: FilledGap[] = [];
+    const channel = new ChannelStream(RATE, 'filled.mseed', 'SY.ST01..HHZ', undefined, {}, { onFilledGap: (gap) => gaps.push(gap) });
+    const onsets: number[] = [];
+    for (let from = 0; from < trace.length; ) {
+      const to = Math.min(trace.length, from + sizes());
+      for (const w of channel.push({ startTime: from / RATE, samples: trace.subarray(from, to), samplingRate: RATE }))
+        onsets.push(Math.round(w.pickTime * RATE));
+      from = to;
+    }
+    for (const w of channel.flush()) onsets.push(Math.round(w.pickTime * RATE));
+    return { onsets, gaps, dropped: channel.dropped };
+  }
+
+  /** The onsets of `trace[from, to)` picked on their own whose 13 s record (5 s before, 8 s after) fits in it, as samples of `trace`. */
+  function liveStretchOnsets(trace: Float64Array, from: number, to: number): number[] {
+    return pickOnsets(trace.subarray(from, to), RATE)
+      .filter((onset) => onset >= 5 * RATE && onset + 8 * RATE <= to - from)
+      .map((onset) => from + onset);
+  }
+
+  it('takes a zero-filled stretch for a gap: each side is picked on its own, and the step at its end is no detection', () => {
+    const trace = wholeTrace(continuousDay({ seed: 21, stations: 1, hours: 1 }), 0);
+    const gapFrom = 1200 * RATE;
+    const gapTo = 1260 * RATE;
+    trace.fill(0, gapFrom, gapTo);
+    // Read whole, the return from zero triggers: the onset the rule keeps out.
+    expect(pickOnsets(trace, RATE).some((onset) => Math.abs(onset - gapTo) <= RATE)).toBe(true);
+    const expected = [...liveStretchOnsets(trace, 0, gapFrom), ...liveStretchOnsets(trace, gapTo, trace.length)];
+    expect(expected.length).toBeGreaterThan(8);
+    const rng = new Rng(9);
+    for (const sizes of [() => 400, () => 7, () => 4097, () => 1 + rng.int(20_000)]) {
+      const { onsets, gaps } = streamTrace(trace, sizes);
+      expect(onsets).toEqual(expected);
+      expect(gaps).toEqual([{ start: expect.closeTo(gapFrom / RATE, 6), end: expect.closeTo(gapTo / RATE, 6) }]);
+    }
+  });
+
+  it('keeps a run of one value shorter than half a second as data, and counts the onsets a filled gap cuts off', () => {
+    const trace = wholeTrace(continuousDay({ seed: 21, stations: 1, hours: 1 }), 0);
+    const onsets = pickOnsets(trace, RATE);
+    // 49 equal samples (0.49 s) 3 s after an onset, inside its record.
+    const at = onsets[3]! + 3 * RATE;
+    trace.fill(trace[at]!, at, at + 49);
+    const held = streamTrace(trace, () => 333);
+    expect(held.gaps).toEqual([]);
+    expect(held.onsets).toEqual(pickOnsets(trace, RATE).filter((onset) => onset >= 5 * RATE && onset + 8 * RATE <= trace.length));
+    // One sample more is a filled gap, across which that onset's record would reach.
+    trace.fill(trace[at]!, at, at + 50);
+    const split = streamTrace(trace, () => 333);
+    expect(split.gaps).toEqual([{ start: expect.closeTo(at / RATE, 6), end: expect.closeTo((at + 50) / RATE, 6) }]);
+    expect(split.onsets).toEqual([...liveStretchOnsets(trace, 0, at), ...liveStretchOnsets(trace, at + 50, trace.length)]);
+    expect(split.onsets).not.toContain(onsets[3]);
+    expect(split.dropped).toBeGreaterThan(held.dropped);
   });
 });

@@ -71,8 +71,8 @@ export const PICKER_DEFAULTS: Readonly<PickerParams> = Object.freeze({
   aic: Object.freeze({ beforeSeconds: 2, afterSeconds: 0.5 }),
 });
 
-/** A run of equal samples at least this long is a gap, not data (see liveSegments). */
-const DEAD_RUN_SECONDS = 0.5;
+/** A run of equal samples at least this long is a gap, not data (see liveSegments; stream-channel.ts holds the same rule). */
+export const DEAD_RUN_SECONDS = 0.5;
 
 /**
  * Recursive STA/LTA ratio of the energy e[i] = x[i]^2. Both averages start
