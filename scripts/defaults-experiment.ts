@@ -6,7 +6,7 @@
  *
  *   npx tsx scripts/defaults-experiment.ts --task A|B [--candidates 'a;b;...'] [--seeds 3] [--first-seed 0]
  *       [--stress <manifest.csv>] [--new-archives <a.csv,b.csv,...> [--only-new-archives]]
- *       [--out results.json] [--threads 1] [--quick]
+ *       [--out results.json] [--threads 1] [--quick] [--inputs-only]
  *
  * Task A compositions (from ../shared/data/real/distance/manifest.csv, by its
  * `dataset` and `event_id` columns): each local data set against each pair of
@@ -25,7 +25,9 @@
  * s.d. over seeds within a composition, the runs below 0.6 (collapsed), and
  * the same compositions' k-means on the inputs and trivial cue. Labels only
  * score; every run is `train` with its defaults (runPipeline, no report).
- * --quick: 2 compositions and 1 seed, to check the script.
+ * --quick: 2 compositions and 1 seed, to check the script. --inputs-only:
+ * k-means on the inputs and the trivial cue per composition, no training (a
+ * preparation candidate's quick screen, seconds a composition).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,6 +49,8 @@ import { defaultNetwork } from '../src/pipeline/defaults.js';
 import type { ModelDescription } from '../src/model/description.js';
 import { readDatasetHeader } from '../src/data/dataset.js';
 import { cpu, CpuBackend } from '../src/kernels/cpu.js';
+import { trivialCueFeatures } from '../src/cluster/baselines.js';
+import { baselineRow } from '../src/pipeline/rows.js';
 import { Rng } from '../src/tensor/random.js';
 
 interface Candidate extends PreparationOverrides {
@@ -104,6 +108,7 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'default, 1000 epochs', preset: 'default', epochs: 1000, keepFineTuning: 'always' },
   { name: 'default, 7200 steps', preset: 'default', steps: 7200, keepFineTuning: 'always' },
   { name: 'default, 3000 steps', preset: 'default', steps: 3000, keepFineTuning: 'always' },
+  { name: 'default, STFT 64', preset: 'default', spectrogram: { segment: 64 } },
   { name: 'default, 100 epochs, balance 1', preset: 'default', epochs: 100, targetBalance: 1 },
   { name: 'default, 100 epochs, balance 0', preset: 'default', epochs: 100, targetBalance: 0 },
   { name: 'B default', preset: 'default' },
@@ -142,6 +147,7 @@ const seeds = Number(option('seeds') ?? 3);
 /** Training seeds run: `--first-seed` to `--first-seed` + `--seeds` - 1 (so more seeds can be added to an earlier run). */
 const firstSeed = Number(option('first-seed') ?? 0);
 const quick = process.argv.includes('--quick');
+const inputsOnly = process.argv.includes('--inputs-only');
 const wanted = option('candidates')?.split(';');
 const candidates = wanted === undefined ? CANDIDATES.filter((c) => c.name.startsWith('B ') === (task === 'B')) : wanted.map(findCandidate);
 const threads = Number(option('threads') ?? 0);
@@ -305,6 +311,24 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
     const args = parseArgs(trainSpec, ['--data', out, '--out', scratch]);
     for (const composition of compositions) {
       const part = subset(data, composition.rows, composition.name);
+      if (inputsOnly) {
+        const row = (stage: string, features: Float32Array | Float64Array, d: number): number =>
+          Number(baselineRow(stage, features, composition.rows.length, d, part, { k: 2, nInit: 20, seed: 0 }).acc);
+        const run: RunScores = {
+          composition: composition.name,
+          seed: 0,
+          records: composition.rows.length,
+          fineTuning: Number.NaN,
+          kMeansCodes: Number.NaN,
+          kMeansInputs: row('k-means on inputs', part.inputs, part.inputs.length / composition.rows.length),
+          trivialCue: row('trivial cue', trivialCueFeatures(part.inputs, composition.rows.length, part.inputShape), 2),
+        };
+        runs.push(run);
+        console.error(
+          `  ${candidate.name} | ${composition.name} (${run.records}): k-means inputs ${run.kMeansInputs.toFixed(3)}, trivial cue ${run.trivialCue.toFixed(3)}`,
+        );
+        continue;
+      }
       for (let seed = firstSeed; seed < firstSeed + (quick ? 1 : seeds); seed++) {
         const settings = {
           ...settingsFrom(args),
@@ -373,9 +397,12 @@ try {
       const runs = await scoreCandidate(candidate, picks, scratch);
       const summary = summarise(runs);
       results.push({ candidate: candidate.name, picks: picks ?? 'given, else estimate', summary, runs });
-      console.log(
-        `| ${candidate.name}${picks ? ` | ${picks}` : ''} | ${(summary.meanAcc as number).toFixed(3)} | ${(summary.worstComposition as number).toFixed(3)} (${summary.worstName}) | ${(summary.meanSeedSd as number).toFixed(3)} / ${(summary.maxSeedSd as number).toFixed(3)} | ${summary.collapsed} of ${summary.runs} | ${summary.kMeansInputs} | ${summary.trivialCue} |`,
-      );
+      if (inputsOnly)
+        console.log(`| ${candidate.name}${picks ? ` | ${picks}` : ''} | k-means on inputs ${summary.kMeansInputs} | trivial cue ${summary.trivialCue} |`);
+      else
+        console.log(
+          `| ${candidate.name}${picks ? ` | ${picks}` : ''} | ${(summary.meanAcc as number).toFixed(3)} | ${(summary.worstComposition as number).toFixed(3)} (${summary.worstName}) | ${(summary.meanSeedSd as number).toFixed(3)} / ${(summary.maxSeedSd as number).toFixed(3)} | ${summary.collapsed} of ${summary.runs} | ${summary.kMeansInputs} | ${summary.trivialCue} |`,
+        );
       if (outPath !== undefined) await writeFile(outPath, `${JSON.stringify({ task, seeds, stress: stress ?? null, results }, null, 1)}\n`);
     }
   }
