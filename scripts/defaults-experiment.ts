@@ -313,7 +313,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
       const part = subset(data, composition.rows, composition.name);
       if (inputsOnly) {
         const row = (stage: string, features: Float32Array | Float64Array, d: number): number =>
-          Number(baselineRow(stage, features, composition.rows.length, d, part, { k: 2, nInit: 20, seed: 0 }).acc);
+          Number(baselineRow(stage, features, composition.rows.length, d, part, { ...settingsFrom(args), seed: 0 }).acc);
         const run: RunScores = {
           composition: composition.name,
           seed: 0,
