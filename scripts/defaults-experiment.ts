@@ -38,7 +38,7 @@ import { realDataDir } from '../test/helpers/real-data.js';
 import { parseArgs } from '../src/cli/args.js';
 import { trainSpec } from '../src/cli/commands/train.js';
 import { settingsFrom } from '../src/cli/commands/training-options.js';
-import type { PipelineData } from '../src/pipeline/data.js';
+import { recordSize, type PipelineData } from '../src/pipeline/data.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { preparedData } from '../src/pipeline/sources.js';
 import type { PreparationOverrides, PresetName } from '../src/data/preparation.js';
@@ -320,7 +320,7 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
           records: composition.rows.length,
           fineTuning: Number.NaN,
           kMeansCodes: Number.NaN,
-          kMeansInputs: row('k-means on inputs', part.inputs, part.inputs.length / composition.rows.length),
+          kMeansInputs: row('k-means on inputs', part.inputs, recordSize(part)),
           trivialCue: row('trivial cue', trivialCueFeatures(part.inputs, composition.rows.length, part.inputShape), 2),
         };
         runs.push(run);
