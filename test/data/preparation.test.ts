@@ -36,6 +36,16 @@ describe('presets', () => {
     expect(PAPER_PREPARATION.pWindow).toEqual({ preP: 10, normalize: 'maxabs', decay: null });
   });
 
+  it("the default spectrogram's 16 bins span the band its filter passes: 64-sample segment, 1.5625 Hz apart up to 23.4 Hz", () => {
+    const { spectrogram: s, preprocess: p } = DEFAULT_PREPARATION;
+    expect(s.segment).toBe(64);
+    const binHz = 100 / s.segment;
+    const topHz = 15 * binHz;
+    expect(binHz).toBe(1.5625);
+    expect(topHz).toBeGreaterThan(p.bandpass!.highHz);
+    expect(topHz).toBeLessThan(2 * p.bandpass!.highHz);
+  });
+
   it('a data set prepared with --preset paper holds exactly the spectrogram of the paper chain', async () => {
     const summary = await prepareDataset({ task: 'A', inputs: [sac], out: tmp.path('paper.ds'), preset: 'paper' });
     const set = await readDataset(summary.out);

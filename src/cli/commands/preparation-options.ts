@@ -35,7 +35,7 @@ export const preparationOptions: readonly OptionSpec[] = [
     type: 'int',
     min: 30,
     max: 60_000,
-    help: 'task A: Hann segment in samples at 100 Hz; the first 16 bins are kept, 0 to 1600/segment Hz (paper and default 30)',
+    help: 'task A: Hann segment in samples at 100 Hz; the first 16 bins are kept, 0 to 1600/segment Hz (paper 30, default 64)',
   },
   { name: 'stft-hop', type: 'int', min: 1, max: 60_000, help: 'task A: samples between the 48 frames (paper and default 13); must fit the window' },
   { name: 'window-before-p', type: 'number', min: 0, max: 600, help: 'task A: seconds of the window before the P pick (paper and default 1)' },
