@@ -162,8 +162,8 @@ const stress = option('stress');
 const newArchives = option('new-archives')?.split(',') ?? [];
 const onlyNewArchives = process.argv.includes('--only-new-archives');
 const outPath = option('out');
-const match = option('match');
-const matching = match === undefined ? null : new RegExp(match);
+/** Compositions run: those whose name matches `--match` (the empty pattern matches all). */
+const matching = new RegExp(option('match') ?? '');
 
 function findCandidate(name: string): Candidate {
   const c = CANDIDATES.find((x) => x.name === name);
@@ -312,14 +312,15 @@ async function scoreCandidate(candidate: Candidate, picks: PickPolicy | undefine
     const data = await preparedData(out);
     const meta = await rowsBySource(set.manifest, (await readDatasetHeader(out)).sourceIds);
     let compositions = set.compose(meta);
-    if (matching !== null) compositions = compositions.filter((c) => matching.test(c.name));
+    compositions = compositions.filter((c) => matching.test(c.name));
     if (quick) compositions = compositions.slice(0, 2);
     const args = parseArgs(trainSpec, ['--data', out, '--out', scratch]);
+    const baselineSettings = { ...settingsFrom(args), seed: 0 };
     for (const composition of compositions) {
       const part = subset(data, composition.rows, composition.name);
       if (inputsOnly) {
         const row = (stage: string, features: Float32Array | Float64Array, d: number): number =>
-          Number(baselineRow(stage, features, composition.rows.length, d, part, { ...settingsFrom(args), seed: 0 }).acc);
+          Number(baselineRow(stage, features, composition.rows.length, d, part, baselineSettings).acc);
         const run: RunScores = {
           composition: composition.name,
           seed: 0,

@@ -4,7 +4,7 @@ import { DEFAULT_PREPARATION, PAPER_PREPARATION, recordedPreparation, resolvePre
 import { prepareDataset } from '../../src/data/prepare.js';
 import { writeSac } from '../../src/data/readers/sac.js';
 import { PAPER_PREPROCESS, preprocess } from '../../src/data/signal/preprocess.js';
-import { spectrogram, pWindow } from '../../src/data/signal/spectrogram.js';
+import { SPECTROGRAM, spectrogram, pWindow } from '../../src/data/signal/spectrogram.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectDataError, scratch } from './helpers.js';
 
@@ -39,8 +39,8 @@ describe('presets', () => {
   it("the default spectrogram's 16 bins span the band its filter passes: 64-sample segment, 1.5625 Hz apart up to 23.4 Hz", () => {
     const { spectrogram: s, preprocess: p } = DEFAULT_PREPARATION;
     expect(s.segment).toBe(64);
-    const binHz = 100 / s.segment;
-    const topHz = 15 * binHz;
+    const binHz = SPECTROGRAM.samplingRateHz / s.segment;
+    const topHz = (SPECTROGRAM.bins - 1) * binHz;
     expect(binHz).toBe(1.5625);
     expect(topHz).toBeGreaterThan(p.bandpass!.highHz);
     expect(topHz).toBeLessThan(2 * p.bandpass!.highHz);
