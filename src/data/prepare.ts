@@ -211,6 +211,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<PrepareSu
       picker: {
         ...PICKER_DEFAULTS,
         bandpass: PICKER_DEFAULTS.bandpass && { ...PICKER_DEFAULTS.bandpass },
+        lowBand: PICKER_DEFAULTS.lowBand && { ...PICKER_DEFAULTS.lowBand },
         aic: PICKER_DEFAULTS.aic && { ...PICKER_DEFAULTS.aic },
       },
       skipped: countBy(skipped.map((s) => s.reason)),

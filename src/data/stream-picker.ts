@@ -26,11 +26,11 @@
  * of the AIC's trace that an AIC window can still reach.
  */
 import { butterworthBandpass, sosFilterInPlace, type SecondOrderSection } from './signal/filters.js';
-import { PICKER_DEFAULTS, aicOnset, pickerSamples, ratioTriggers, staLta, type PickerParams, type PickerSamples } from './signal/picker.js';
+import { PICKER_DEFAULTS, aicOnset, pickerSamples, ratioTriggers, staLta, type PickerBand, type PickerParams, type PickerSamples } from './signal/picker.js';
 
-export interface StreamPickerParams extends Omit<PickerParams, 'relativePeak'> {
+export interface StreamPickerParams extends Omit<PickerParams, 'relativePeak' | 'lowBand' | 'lowBandMargin'> {
   /** The causal band-pass of the trace the AIC runs on, or null for the characteristic function's. */
-  aicBandpass: { lowHz: number; highHz: number; order: number } | null;
+  aicBandpass: PickerBand | null;
   /** Triggers opening within this many seconds after an accepted one belong to the same event and are passed over. */
   deadTimeSeconds: number;
 }
@@ -40,8 +40,8 @@ export interface StreamPickerParams extends Omit<PickerParams, 'relativePeak'> {
  * stations x 6 hours; seed 7, 10 stations x 6 hours) by detection F1 within
  * 0.5 s (README, "A live stream"), where they differ from the record
  * picker's:
- * - STA/LTA band 1-10 Hz (record picker: 2-45 Hz): a teleseismic P has
- *   little energy above 2 Hz;
+ * - STA/LTA band 1-10 Hz (record picker: 2-45 Hz, with 0.5-5 Hz as a second
+ *   band): a teleseismic P has little energy above 2 Hz;
  * - STA 1 s, LTA 10 s (0.3 s, 5 s): a 0.3 s STA of low-frequency noise
  *   reached the trigger level several times an hour per station;
  * - the AIC on a 1.5-10 Hz band-pass of order 2: on the order-4 trace of the
