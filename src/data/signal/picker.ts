@@ -234,27 +234,36 @@ export function pickP(samples: Float64Array, samplingRate: number, params: Parti
   if (!(p.relativePeak >= 0 && p.relativePeak <= 1)) throw new Error(`pickP: relativePeak must be in [0, 1], got ${p.relativePeak}`);
   if (!(p.lowBandMargin >= 1) || !Number.isFinite(p.lowBandMargin)) throw new Error(`pickP: lowBandMargin must be a number >= 1, got ${p.lowBandMargin}`);
 
-  const main = bandPick(samples, samplingRate, p, s, s.band);
+  // The gaps and the demeaned live pieces are the same for both bands.
+  const pieces: LivePiece[] = [];
+  for (const [start, end] of liveSegments(samples, Math.round(DEAD_RUN_SECONDS * samplingRate))) {
+    if (end - start > s.warmup) pieces.push({ offset: start, x: demean(samples.subarray(start, end)) });
+  }
+  const main = bandPick(pieces, samplingRate, p, s, s.band);
   if (p.lowBand === null) return main?.onset;
-  const low = bandPick(samples, samplingRate, p, s, belowNyquist(p.lowBand, samplingRate));
+  const low = bandPick(pieces, samplingRate, p, s, belowNyquist(p.lowBand, samplingRate));
   if (low === undefined) return main?.onset;
   return main === undefined || low.strongest > p.lowBandMargin * main.strongest ? low.onset : main.onset;
 }
 
+/** A live stretch of the trace (between gaps, longer than the warm-up), demeaned, and where it starts in the trace. */
+interface LivePiece {
+  offset: number;
+  x: Float64Array;
+}
+
 /** Steps 1-4 of the file comment in one band: the onset and the strongest trigger's peak ratio, or undefined when nothing triggers. */
 function bandPick(
-  samples: Float64Array,
+  pieces: readonly LivePiece[],
   samplingRate: number,
   p: PickerParams,
   s: PickerSamples,
   band: PickerBand | null,
 ): { onset: number; strongest: number } | undefined {
   const triggers: Trigger[] = [];
-  for (const [start, end] of liveSegments(samples, Math.round(DEAD_RUN_SECONDS * samplingRate))) {
-    if (end - start <= s.warmup) continue;
-    let x = demean(samples.subarray(start, end));
-    if (band !== null) x = bandpass(x, samplingRate, { ...band, zeroPhase: false });
-    for (const t of ratioTriggers(staLta(x, s.nSta, s.nLta), p, s)) triggers.push({ ...t, trace: x, offset: start });
+  for (const piece of pieces) {
+    const x = band === null ? piece.x : bandpass(piece.x, samplingRate, { ...band, zeroPhase: false });
+    for (const t of ratioTriggers(staLta(x, s.nSta, s.nLta), p, s)) triggers.push({ ...t, trace: x, offset: piece.offset });
   }
   let strongest = 0;
   for (const t of triggers) strongest = Math.max(strongest, t.peak);
