@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CheckpointError,
   captureCheckpoint,
@@ -18,9 +18,18 @@ import { Autoencoder } from '../../src/model/autoencoder.js';
 import { networkA } from '../../src/model/networks.js';
 import { tinyData, tinyDescription } from './fixtures.js';
 
+const tempDirs: string[] = [];
+
+/** A fresh folder for one test's files, removed when the file's tests end. */
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'seiscluster-checkpoint-'));
+  const dir = mkdtempSync(join(tmpdir(), 'seiscluster-checkpoint-'));
+  tempDirs.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 async function sample(): Promise<{ model: Autoencoder; clustering: ClusteringLayer; checkpoint: Checkpoint }> {
   const model = new Autoencoder(tinyDescription(), { seed: 9 });

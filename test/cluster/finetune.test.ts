@@ -1,7 +1,7 @@
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cpu } from '../../src/index.js';
 import { readCheckpoint } from '../../src/cluster/checkpoint.js';
 import { ClusteringLayer } from '../../src/cluster/clustering.js';
@@ -35,9 +35,18 @@ function numbers(history: readonly UpdateRecord[]): unknown[] {
   return history.map(({ elapsedSeconds: _, ...rest }) => rest);
 }
 
+const tempDirs: string[] = [];
+
+/** A fresh folder for one test's files, removed when the file's tests end. */
 function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'seiscluster-finetune-'));
+  const dir = mkdtempSync(join(tmpdir(), 'seiscluster-finetune-'));
+  tempDirs.push(dir);
+  return dir;
 }
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('batchRange (in order, wrap-around)', () => {
   it('takes batches of B, a short last batch, then wraps to 0', () => {

@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint, restoreModel } from '../../src/cluster/checkpoint.js';
 import { runExperiment, type ExperimentOptions } from '../../src/cluster/experiment.js';
@@ -134,6 +134,7 @@ describe("fine-tuning's end weighed against its start (keepFineTuning: 'silhouet
     expect(r.stages.find((s) => s.stage === 'fine-tuning')!.scores).toEqual(r.stages.find((s) => s.stage === 'k-means on codes')!.scores);
     for (const m of [r.model, saved.model]) m.dispose();
     for (const c of [r.clustering, saved.clustering!]) c.dispose();
+    rmSync(dirname(path), { recursive: true, force: true });
   });
 
   it('keeps the end when it separates the inputs better, and on a tie (no iterations)', async () => {
