@@ -99,6 +99,25 @@ describe('miniSEED as it comes', () => {
     });
     await expectDataError(collect(readSampleBlocks(chunks(new Uint8Array(0), 64), '-')), { file: '-', field: 'file size', value: '0' });
   });
+
+  it('ends its source when it refuses the bytes or its reader stops early, so a file closes at once', async () => {
+    let ended = 0;
+    async function* tracked(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+      try {
+        yield* chunks(bytes, 64);
+      } finally {
+        ended++;
+      }
+    }
+    const text = new TextEncoder().encode('station,channel\n'.repeat(100));
+    await expect(collect(readSampleBlocks(tracked(text), 'notes.txt'))).rejects.toThrow(/not continuous miniSEED or SAC/);
+    expect(ended).toBe(1);
+    for await (const block of readSampleBlocks(tracked(bytes), 'two.mseed')) {
+      expect(block.samples.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(ended).toBe(2);
+  });
 });
 
 describe('SAC as it comes', () => {

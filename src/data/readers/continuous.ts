@@ -101,14 +101,20 @@ class PendingBytes {
 
 /** Decodes `bytes` (a file's or standard input's) into blocks of samples as they arrive; `file` names the source in errors. */
 export async function* readSampleBlocks(bytes: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<SampleBlock> {
-  const pending = new PendingBytes(bytes[Symbol.asyncIterator]());
-  await pending.atLeast(SAC_HEADER_BYTES);
-  const head = pending.view();
-  const format = looksLikeMiniSeed(head) ? 'mseed' : looksLikeSac(head) ? 'sac' : formatByExtension(file);
-  if (format === 'mseed') yield* miniSeedBlocks(pending, file);
-  else if (format === 'sac') yield* sacBlocks(pending, file);
-  else if (head.length === 0) throw new DataError(file, 'file size', 0, 'empty: no data');
-  else throw new DataError(file, 'format', hex(head.subarray(0, 8)), 'not continuous miniSEED or SAC (first bytes shown in hex)');
+  const source = bytes[Symbol.asyncIterator]();
+  try {
+    const pending = new PendingBytes(source);
+    await pending.atLeast(SAC_HEADER_BYTES);
+    const head = pending.view();
+    const format = looksLikeMiniSeed(head) ? 'mseed' : looksLikeSac(head) ? 'sac' : formatByExtension(file);
+    if (format === 'mseed') yield* miniSeedBlocks(pending, file);
+    else if (format === 'sac') yield* sacBlocks(pending, file);
+    else if (head.length === 0) throw new DataError(file, 'file size', 0, 'empty: no data');
+    else throw new DataError(file, 'format', hex(head.subarray(0, 8)), 'not continuous miniSEED or SAC (first bytes shown in hex)');
+  } finally {
+    // A bad file, or a reader that stops early, leaves the source part-read: end it now, so a file's handle closes here and not when collected.
+    await source.return?.();
+  }
 }
 
 async function* miniSeedBlocks(pending: PendingBytes, file: string): AsyncGenerator<SampleBlock> {
