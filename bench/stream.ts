@@ -6,8 +6,9 @@
  * Rows: the stream picker alone on the samples; the picker and the records
  * cut around its onsets (one channel of a stream); and the whole of
  * `stream` from the miniSEED bytes to the detections (decoding, picking,
- * preparing each record as `prepare` does, classifying it with a network-A
- * checkpoint on one thread). Real time is the hour of data over the median.
+ * preparing each record's views as `prepare` does, classifying them with a
+ * network-A checkpoint on one thread), with the default views and with one.
+ * Real time is the hour of data over the median.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { CpuBackend } from '../src/kernels/cpu.js';
 import { Autoencoder } from '../src/model/autoencoder.js';
 import { networkA } from '../src/model/networks.js';
 import { streamDetections } from '../src/pipeline/stream.js';
+import { DEFAULT_VIEW_SHIFTS, viewOffsets } from '../src/pipeline/views.js';
 
 const RATE = 100;
 const SECONDS = 3600;
@@ -75,12 +77,16 @@ async function main(): Promise<void> {
     }
     channel.flush();
   });
-  bench.add('stream end to end: miniSEED bytes to classified detections', async () => {
-    async function* source(): AsyncGenerator<Uint8Array> {
-      for (let at = 0; at < bytes.length; at += 1 << 16) yield bytes.subarray(at, at + (1 << 16));
-    }
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < bytes.length; at += 1 << 16) yield bytes.subarray(at, at + (1 << 16));
+  }
+  bench.add(`stream end to end: miniSEED bytes to classified detections, ${viewOffsets(DEFAULT_VIEW_SHIFTS, RATE).length} views each`, async () => {
     detections = 0;
     for await (const _ of streamDetections({ checkpoint, sources: [{ name: 'bench', bytes: source() }], backend })) detections++;
+  });
+  bench.add('the same, one view each (--view-shift 0)', async () => {
+    const views = { shiftSeconds: 0, stepSeconds: DEFAULT_VIEW_SHIFTS.stepSeconds };
+    for await (const _ of streamDetections({ checkpoint, sources: [{ name: 'bench', bytes: source() }], views, backend }));
   });
   await bench.run();
   await rm(dir, { recursive: true, force: true });

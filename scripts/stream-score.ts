@@ -6,11 +6,12 @@
  * events, clusters mapped to classes one-to-one (Hungarian) as `evaluate`
  * maps them. With --checkpoint and --day, also the accuracy of the same
  * events cut at their true P instead of the pick (what picking costs): each
- * record cut from the day's miniSEED as `stream` cuts it, prepared as the
+ * record cut from the day's miniSEED as `stream` cuts it, in the same views
+ * (--view-shift, --view-step as `stream` takes them), prepared as the
  * checkpoint's training records were and classified by it.
  *
  *   npx tsx scripts/stream-score.ts --events day/events.csv --detections detections.jsonl [--tolerance 0.5] [--json]
- *       [--checkpoint run-a/model.ckpt --day day]
+ *       [--checkpoint run-a/model.ckpt --day day [--view-shift 4 --view-step 0.5]]
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ import { prepareRecord } from '../src/data/prepare-record.js';
 import { parseCsv } from '../src/data/readers/manifest.js';
 import { readMiniSeed } from '../src/data/readers/miniseed.js';
 import { DEFAULT_RECORD_SPAN } from '../src/data/stream-channel.js';
+import { combineViews, cutView, DEFAULT_VIEW_SHIFTS, type ViewShifts, viewOffsets, widenedSpan } from '../src/pipeline/views.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     checkpoint: { type: 'string' },
     day: { type: 'string' },
+    'view-shift': { type: 'string', default: String(DEFAULT_VIEW_SHIFTS.shiftSeconds) },
+    'view-step': { type: 'string', default: String(DEFAULT_VIEW_SHIFTS.stepSeconds) },
   },
 });
 if (values.events === undefined || values.detections === undefined) {
@@ -57,6 +61,7 @@ const classes = [...new Set(events.map((e) => e.label))].sort();
 const labels = score.matches.map(([onset]) => classes.indexOf(events[onset]!.label));
 const clusters = score.matches.map(([, pick]) => detections[pick]!.cluster);
 const evaluation = evaluateClusters(labels, clusters);
+const views: ViewShifts = { shiftSeconds: Number(values['view-shift']), stepSeconds: Number(values['view-step']) };
 const atTrueP = values.checkpoint !== undefined && values.day !== undefined ? await accuracyAtTrueP(values.checkpoint, values.day) : null;
 const errors = [...score.errors].sort((a, b) => a - b);
 const quantile = (q: number): number => errors[Math.min(errors.length - 1, Math.floor(q * errors.length))] ?? Number.NaN;
@@ -93,7 +98,8 @@ async function accuracyAtTrueP(checkpointPath: string, day: string): Promise<num
   const { model, clustering } = restoreModel(checkpoint);
   if (clustering === null) throw new Error(`${checkpointPath}: no clustering layer`);
   const traces = new Map<string, { start: number; rate: number; samples: Float64Array }>();
-  const inputs: Float32Array[] = [];
+  const span = widenedSpan(DEFAULT_RECORD_SPAN, views);
+  const atTrue: number[] = [];
   for (const [onset] of score.matches) {
     const event = events[onset]!;
     let trace = traces.get(event.trace);
@@ -104,24 +110,31 @@ async function accuracyAtTrueP(checkpointPath: string, day: string): Promise<num
       trace = { start: segment.startTime, rate: read[0]!.samplingRate, samples: segment.samples };
       traces.set(event.trace, trace);
     }
-    const before = Math.round(DEFAULT_RECORD_SPAN.beforeSeconds * trace.rate);
+    const before = Math.round(span.beforeSeconds * trace.rate);
     const at = Math.round((event.time - trace.start) * trace.rate);
-    if (at - before < 0)
-      throw new Error(`${day}: the event of ${event.trace} at ${event.time} s is less than ${DEFAULT_RECORD_SPAN.beforeSeconds} s into its trace`);
-    const samples = trace.samples.slice(at - before, at + Math.round(DEFAULT_RECORD_SPAN.afterSeconds * trace.rate));
+    const end = at + Math.round(span.afterSeconds * trace.rate);
+    if (at - before < 0 || end > trace.samples.length)
+      throw new Error(`${day}: the event of ${event.trace} at ${event.time} s is too near its trace's start or end for the record and its views`);
     const record = {
       id: `${event.trace} ${event.time}`,
       file: day,
-      samples,
+      samples: trace.samples.slice(at - before, end),
       samplingRate: trace.rate,
       pick: { sample: before, source: 'pick' as const, field: 'true P' },
     };
-    inputs.push(prepareRecord(record, { task: 'A', preparation, picks: 'given' }).input);
+    const inputs = viewOffsets(views, trace.rate).map(
+      (offset) =>
+        prepareRecord(
+          cutView(record, Math.round(DEFAULT_RECORD_SPAN.beforeSeconds * trace.rate), Math.round(DEFAULT_RECORD_SPAN.afterSeconds * trace.rate), offset),
+          { task: 'A', preparation, picks: 'given' },
+        ).input,
+    );
+    const size = inputs[0]!.length;
+    const flat = new Float32Array(size * inputs.length);
+    inputs.forEach((input, i) => flat.set(input, i * size));
+    const q = combineViews((await predict(model, clustering, flat)).q, inputs.length, clustering.k);
+    atTrue.push(q.indexOf(Math.max(...q)));
   }
-  const size = inputs[0]?.length ?? 0;
-  const flat = new Float32Array(size * inputs.length);
-  inputs.forEach((input, i) => flat.set(input, i * size));
-  const { clusters: atTrue } = await predict(model, clustering, flat);
   model.dispose();
   clustering.dispose();
   return evaluateClusters(labels, atTrue).acc;

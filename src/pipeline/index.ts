@@ -35,5 +35,6 @@ export {
 } from './reproduce.js';
 export { predict, type PredictOptions, type PredictResult, type Seismograms } from './predict.js';
 export { streamDetections, type StreamDetection, type StreamOptions, type StreamSource, type StreamSummary } from './stream.js';
+export { DEFAULT_VIEW_SHIFTS, type ViewShifts } from './views.js';
 export { evaluatePredictions, type EvaluateOptions, type EvaluateResult } from './evaluate.js';
 export { qc, type QcOptions, type QcResult, type FlaggedRecord } from './qc.js';

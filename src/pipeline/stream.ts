@@ -6,7 +6,8 @@
  * onset (data/stream-channel.ts), prepared exactly as `prepare` prepared the
  * checkpoint's training records (`prepareRecord` with the preparation the
  * checkpoint recorded, the onset as its pick) and classified by the
- * checkpoint's encoder and clustering layer. Detections come one at a time,
+ * checkpoint's encoder and clustering layer, from several views of the
+ * record with the pick moved a little either side (views.ts). Detections come one at a time,
  * as their records complete; memory holds a few records' worth of samples
  * per channel, whatever the length of the stream.
  *
@@ -33,6 +34,7 @@ import { host } from '../host/host.js';
 import { OptionError } from './errors.js';
 import { Stages, type OnProgress } from './progress.js';
 import { openBackend, type BackendSource } from './settings.js';
+import { DEFAULT_VIEW_SHIFTS, combineViews, cutView, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
 
 /** One P onset and how the checkpoint classifies it. */
 export interface StreamDetection {
@@ -43,9 +45,9 @@ export interface StreamDetection {
   /** Time of the P onset, seconds since 1970-01-01T00:00:00Z. */
   readonly pickTime: number;
   readonly cluster: number;
-  /** Soft assignment to each cluster. */
+  /** Soft assignment to each cluster: the geometric mean of the views', normalised. */
   readonly q: readonly number[];
-  /** SNR of the prepared record (signal/snr.ts), null where its windows do not fit. */
+  /** SNR of the record cut at the pick (signal/snr.ts), null where its windows do not fit. */
   readonly snr: number | null;
 }
 
@@ -61,6 +63,8 @@ export interface StreamOptions {
   /** The record cut around each onset (default: synthetic task A's, 5 s before and 8 s after). */
   readonly span?: RecordSpan;
   readonly picker?: Partial<StreamPickerParams>;
+  /** The views each detection is classified from (default: 4 s either side of the pick in 0.5 s steps; `shiftSeconds` 0: the record at the pick alone). */
+  readonly views?: ViewShifts;
   readonly backend: BackendSource;
   readonly onProgress?: OnProgress;
 }
@@ -99,6 +103,8 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
   const preparation = recordedPreparation(checkpoint.preprocessing, options.checkpoint);
   const span = options.span ?? DEFAULT_RECORD_SPAN;
   checkSpan(span, preparation, task);
+  const views = options.views ?? DEFAULT_VIEW_SHIFTS;
+  const cut = widenedSpan(span, views);
   const inputs = await resolveInputs(options, stages);
   const choices: RecordChoices = { task, preparation, picks: 'given' };
 
@@ -113,31 +119,45 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
   let detections = 0;
   let unprepared = 0;
   const classify = async (channel: Channel, window: StreamWindow): Promise<StreamDetection | undefined> => {
-    let prepared: ReturnType<typeof prepareRecord>;
-    try {
-      prepared = prepareRecord(window.record, choices);
-    } catch (error) {
-      if (!(error instanceof RecordProblem)) throw error;
-      unprepared++;
-      stages.message(`passed over the onset of ${window.record.id}: ${error.reason} (${error.message})`);
-      return undefined;
+    const { samplingRate } = window.record;
+    const before = Math.round(span.beforeSeconds * samplingRate);
+    const after = Math.round(span.afterSeconds * samplingRate);
+    const inputs: Float32Array[] = [];
+    let snr: number | null = null;
+    // The view at the pick first: if it cannot be prepared the onset is passed over; another view that cannot is left out.
+    for (const offset of viewOffsets(views, samplingRate)) {
+      try {
+        const prepared = prepareRecord(cutView(window.record, before, after, offset), choices);
+        if (offset === 0) snr = prepared.snr ?? null;
+        inputs.push(prepared.input);
+      } catch (error) {
+        if (!(error instanceof RecordProblem)) throw error;
+        if (offset !== 0) continue;
+        unprepared++;
+        stages.message(`passed over the onset of ${window.record.id}: ${error.reason} (${error.message})`);
+        return undefined;
+      }
     }
-    const p = await predict(model, clustering, prepared.input);
+    const size = inputs[0]!.length;
+    const batch = new Float32Array(size * inputs.length);
+    inputs.forEach((input, i) => batch.set(input, i * size));
+    const p = await predict(model, clustering, batch);
+    const q = combineViews(p.q, inputs.length, clustering.k);
     detections++;
     return {
       station: channel.station,
       channel: channel.channel,
       pickTime: window.pickTime,
-      cluster: p.clusters[0]!,
-      q: Array.from(p.q),
-      snr: prepared.snr ?? null,
+      cluster: q.indexOf(Math.max(...q)),
+      q,
+      snr,
     };
   };
   try {
     stages.start('streaming', 0, 's of data');
     for (const input of inputs) {
       for await (const block of readSampleBlocks(input.bytes(), input.name)) {
-        const channel = channelOf(channels, block, input.name, span, options, stages);
+        const channel = channelOf(channels, block, input.name, cut, options, stages);
         if (channel === null) continue;
         for (const window of channel.stream.push(block)) {
           const detection = await classify(channel, window);

@@ -12,15 +12,18 @@ import { createReadStream } from 'node:fs';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureCheckpoint, saveCheckpoint } from '../../src/cluster/checkpoint.js';
+import { captureCheckpoint, readCheckpoint, restoreModel, saveCheckpoint } from '../../src/cluster/checkpoint.js';
 import { ClusteringLayer } from '../../src/cluster/clustering.js';
+import { predict } from '../../src/cluster/predict.js';
 import { continuousDay } from '../../src/data/continuous.js';
-import { encodeMiniSeed } from '../../src/data/readers/miniseed.js';
+import { recordedPreparation } from '../../src/data/preparation.js';
+import { prepareRecord } from '../../src/data/prepare-record.js';
+import { encodeMiniSeed, readMiniSeed } from '../../src/data/readers/miniseed.js';
 import { encodeSac } from '../../src/data/readers/sac.js';
 import { cpu } from '../../src/kernels/cpu.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import { networkA } from '../../src/model/networks.js';
-import { isoTime, streamDetections } from '../../src/pipeline/stream.js';
+import { isoTime, type StreamDetection, streamDetections } from '../../src/pipeline/stream.js';
 import { scratch } from '../data/helpers.js';
 import { run } from './run.js';
 
@@ -163,6 +166,50 @@ describe('seiscluster stream', () => {
     expect(picked.filter((t) => t >= 895 && t <= 975)).toEqual([]);
   });
 
+  it("classifies each detection from its views: q the normalised geometric mean of the views' q, the SNR that of the record at the pick", async () => {
+    const views = { shiftSeconds: 1, stepSeconds: 0.5 };
+    const found: StreamDetection[] = [];
+    for await (const d of streamDetections({ checkpoint, sources: [mseed], views, backend: { backend: cpu, description: 'cpu' } })) found.push(d);
+    expect(found.length).toBeGreaterThan(5);
+    const saved = await readCheckpoint(checkpoint);
+    const preparation = recordedPreparation(saved.preprocessing, checkpoint);
+    const { model, clustering } = restoreModel(saved);
+    const [trace] = await readMiniSeed(mseed);
+    const { startTime, samples } = trace!.segments[0]!;
+    const rate = trace!.samplingRate;
+    for (const d of found) {
+      const at = Math.round((d.pickTime - startTime) * rate);
+      const records = [0, -50, 50, -100, 100].map((offset) => ({
+        id: `at ${offset}`,
+        file: mseed,
+        samples: samples.slice(at + offset - 500, at + offset + 800),
+        samplingRate: rate,
+        pick: { sample: 500, source: 'pick' as const, field: 'stream P onset' },
+      }));
+      const prepared = records.map((r) => prepareRecord(r, { task: 'A', preparation, picks: 'given' }));
+      const batch = new Float32Array(prepared.length * prepared[0]!.input.length);
+      prepared.forEach((p, i) => batch.set(p.input, i * p.input.length));
+      const { q } = await predict(model, clustering!, batch);
+      // The fifth root of the product of each cluster's five q, over their sum.
+      const roots = [0, 1].map((j) => [0, 1, 2, 3, 4].reduce((product, v) => product * q[2 * v + j]!, 1) ** (1 / 5));
+      expect(d.q[0]).toBeCloseTo(roots[0]! / (roots[0]! + roots[1]!), 5);
+      expect(d.cluster).toBe(d.q[0]! >= d.q[1]! ? 0 : 1);
+      expect(d.snr).toBe(prepared[0]!.snr ?? null);
+    }
+    model.dispose();
+    clustering!.dispose();
+    // With one view the same onsets are classified, and more: the widened record no longer reaches past the file's ends.
+    const single: number[] = [];
+    for await (const d of streamDetections({
+      checkpoint,
+      sources: [mseed],
+      views: { shiftSeconds: 0, stepSeconds: 0.5 },
+      backend: { backend: cpu, description: 'cpu' },
+    }))
+      single.push(d.pickTime);
+    expect(single).toEqual(expect.arrayContaining(found.map((d) => d.pickTime)));
+  });
+
   it('a followed file that grows gives what the whole file gives, until the signal stops it', async () => {
     const whole = await readFile(mseed);
     const growing = files.path('growing.mseed');
@@ -214,5 +261,7 @@ describe('seiscluster stream refuses bad input with one line naming the file and
     await refused(['--follow', '-'], '--follow follows a file');
     await refused(['--trigger-on', '2', '--trigger-off', '3', mseed], '--trigger-off (3) must be below --trigger-on (2)');
     await refused([], 'name a file, a folder or - (standard input)');
+    await refused(['--view-step', '0', mseed], '--view-step');
+    await refused(['--view-shift', '30', '--view-step', '0.1', mseed], '601 views a detection; at most 201');
   });
 });

@@ -2,6 +2,7 @@ import { STREAM_PICKER_DEFAULTS } from '../../data/stream-picker.js';
 import { DEFAULT_RECORD_SPAN } from '../../data/stream-channel.js';
 import { isoTime, streamDetections, type StreamDetection, type StreamSource } from '../../pipeline/stream.js';
 import { DetectionTally, writeStreamReport } from '../../pipeline/stream-report.js';
+import { DEFAULT_VIEW_SHIFTS } from '../../pipeline/views.js';
 import { commonOptions, flag, num, str, UsageError, type CommandSpec, type ParsedArgs } from '../args.js';
 import { printable } from '../terminal.js';
 import { note, openBackend } from '../context.js';
@@ -37,6 +38,23 @@ export const streamSpec: CommandSpec = {
       min: 0,
       max: 600,
       help: 'seconds of data after each onset in that record (the synthetic task A records have 8)',
+    },
+    {
+      name: 'view-shift',
+      type: 'number',
+      default: DEFAULT_VIEW_SHIFTS.shiftSeconds,
+      min: 0,
+      max: 60,
+      help: 'each detection is classified from records cut with the pick moved up to this many seconds either side, their q combined by geometric mean; 0: the record at the pick alone',
+    },
+    {
+      name: 'view-step',
+      type: 'number',
+      default: DEFAULT_VIEW_SHIFTS.stepSeconds,
+      min: 0,
+      aboveMin: true,
+      max: 60,
+      help: "seconds between the views' picks",
     },
     {
       name: 'trigger-on',
@@ -108,6 +126,7 @@ export async function stream(args: ParsedArgs): Promise<void> {
       ...(follow && { follow: { pollSeconds: num(args, 'poll')!, signal: interrupt.signal } }),
       span: { beforeSeconds: num(args, 'record-before')!, afterSeconds: num(args, 'record-after')! },
       picker: { triggerOn, triggerOff, deadTimeSeconds: num(args, 'dead-time')! },
+      views: { shiftSeconds: num(args, 'view-shift')!, stepSeconds: num(args, 'view-step')! },
       backend: () => openBackend(args),
       onProgress: renderProgress(),
     });
@@ -134,6 +153,8 @@ export async function stream(args: ParsedArgs): Promise<void> {
           follow,
           'record before P (s)': num(args, 'record-before')!,
           'record after P (s)': num(args, 'record-after')!,
+          'views: pick moved up to (s)': num(args, 'view-shift')!,
+          'views: step (s)': num(args, 'view-step')!,
           'trigger on': triggerOn,
           'trigger off': triggerOff,
           'dead time (s)': num(args, 'dead-time')!,
