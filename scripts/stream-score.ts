@@ -25,7 +25,7 @@ import { prepareRecord } from '../src/data/prepare-record.js';
 import { parseCsv } from '../src/data/readers/manifest.js';
 import { readMiniSeed } from '../src/data/readers/miniseed.js';
 import { DEFAULT_RECORD_SPAN } from '../src/data/stream-channel.js';
-import { combineViews, cutView, DEFAULT_VIEW_SHIFTS, type ViewShifts, viewOffsets, widenedSpan } from '../src/pipeline/views.js';
+import { combineViews, cutViews, DEFAULT_VIEW_SHIFTS, type ViewShifts, viewOffsets, widenedSpan } from '../src/pipeline/views.js';
 
 const { values } = parseArgs({
   options: {
@@ -110,24 +110,22 @@ async function accuracyAtTrueP(checkpointPath: string, day: string): Promise<num
       trace = { start: segment.startTime, rate: read[0]!.samplingRate, samples: segment.samples };
       traces.set(event.trace, trace);
     }
-    const before = Math.round(span.beforeSeconds * trace.rate);
+    const widened = Math.round(span.beforeSeconds * trace.rate);
     const at = Math.round((event.time - trace.start) * trace.rate);
     const end = at + Math.round(span.afterSeconds * trace.rate);
-    if (at - before < 0 || end > trace.samples.length)
+    if (at - widened < 0 || end > trace.samples.length)
       throw new Error(`${day}: the event of ${event.trace} at ${event.time} s is too near its trace's start or end for the record and its views`);
     const record = {
       id: `${event.trace} ${event.time}`,
       file: day,
-      samples: trace.samples.slice(at - before, end),
+      samples: trace.samples.slice(at - widened, end),
       samplingRate: trace.rate,
-      pick: { sample: before, source: 'pick' as const, field: 'true P' },
+      pick: { sample: widened, source: 'pick' as const, field: 'true P' },
     };
-    const inputs = viewOffsets(views, trace.rate).map(
-      (offset) =>
-        prepareRecord(
-          cutView(record, Math.round(DEFAULT_RECORD_SPAN.beforeSeconds * trace.rate), Math.round(DEFAULT_RECORD_SPAN.afterSeconds * trace.rate), offset),
-          { task: 'A', preparation, picks: 'given' },
-        ).input,
+    const before = Math.round(DEFAULT_RECORD_SPAN.beforeSeconds * trace.rate);
+    const after = Math.round(DEFAULT_RECORD_SPAN.afterSeconds * trace.rate);
+    const inputs = cutViews(record, before, after, viewOffsets(views, trace.rate)).map(
+      (view) => prepareRecord(view, { task: 'A', preparation, picks: 'given' }).input,
     );
     const size = inputs[0]!.length;
     const flat = new Float32Array(size * inputs.length);

@@ -34,7 +34,7 @@ import { host } from '../host/host.js';
 import { OptionError } from './errors.js';
 import { Stages, type OnProgress } from './progress.js';
 import { openBackend, type BackendSource } from './settings.js';
-import { DEFAULT_VIEW_SHIFTS, combineViews, cutView, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
+import { DEFAULT_VIEW_SHIFTS, combineViews, cutViews, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
 
 /** One P onset and how the checkpoint classifies it. */
 export interface StreamDetection {
@@ -122,27 +122,27 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
     const { samplingRate } = window.record;
     const before = Math.round(span.beforeSeconds * samplingRate);
     const after = Math.round(span.afterSeconds * samplingRate);
-    const inputs: Float32Array[] = [];
+    const viewInputs: Float32Array[] = [];
     let snr: number | null = null;
     // The view at the pick first: if it cannot be prepared the onset is passed over; another view that cannot is left out.
-    for (const offset of viewOffsets(views, samplingRate)) {
+    for (const [i, view] of cutViews(window.record, before, after, viewOffsets(views, samplingRate)).entries()) {
       try {
-        const prepared = prepareRecord(cutView(window.record, before, after, offset), choices);
-        if (offset === 0) snr = prepared.snr ?? null;
-        inputs.push(prepared.input);
+        const prepared = prepareRecord(view, choices);
+        if (i === 0) snr = prepared.snr ?? null;
+        viewInputs.push(prepared.input);
       } catch (error) {
         if (!(error instanceof RecordProblem)) throw error;
-        if (offset !== 0) continue;
+        if (i !== 0) continue;
         unprepared++;
         stages.message(`passed over the onset of ${window.record.id}: ${error.reason} (${error.message})`);
         return undefined;
       }
     }
-    const size = inputs[0]!.length;
-    const batch = new Float32Array(size * inputs.length);
-    inputs.forEach((input, i) => batch.set(input, i * size));
+    const size = viewInputs[0]!.length;
+    const batch = new Float32Array(size * viewInputs.length);
+    viewInputs.forEach((input, i) => batch.set(input, i * size));
     const p = await predict(model, clustering, batch);
-    const q = combineViews(p.q, inputs.length, clustering.k);
+    const q = combineViews(p.q, viewInputs.length, clustering.k);
     detections++;
     return {
       station: channel.station,

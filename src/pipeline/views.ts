@@ -10,9 +10,9 @@
  * before P, or mostly coda after it, is less sure of its cluster and weighs
  * less in the geometric mean; the views that agree decide. On synthetic days
  * (seeds 1 and 7, two checkpoints) views 4 s either side in 0.5 s steps
- * raised the accuracy of the detected events by 0.7 to 1.2 points; wider
- * spans (8 s) lost it again, one-sided ones lost it (README, "A live
- * stream").
+ * raised the accuracy of the detected events by 0.7 to 1.2 points; 8 s
+ * either side lost it again, views on one side only gained less or lost
+ * (README, "A live stream").
  */
 import type { RawRecord } from '../data/prepare-record.js';
 import type { RecordSpan } from '../data/stream-channel.js';
@@ -62,6 +62,18 @@ export function cutView(record: RawRecord, before: number, after: number, offset
   if (from < 0 || to > record.samples.length)
     throw new Error(`${record.id}: the view ${offset} samples from the pick reaches past the record (${from}..${to} of ${record.samples.length})`);
   return { ...record, samples: record.samples.slice(from, to), pick: { ...pick, sample: before } };
+}
+
+/**
+ * The views of a widened record that fit in it, in the order of `offsets` (the view at the pick first). The channel
+ * rounds the widened span's seconds to samples once and each view rounds its own, so at some rates the outermost
+ * view can fall a sample past the record's end; such a view is left out, and the one at the pick always fits.
+ */
+export function cutViews(record: RawRecord, before: number, after: number, offsets: readonly number[]): RawRecord[] {
+  const pick = record.pick?.sample ?? 0;
+  return offsets
+    .filter((offset) => pick + offset - before >= 0 && pick + offset + after <= record.samples.length)
+    .map((offset) => cutView(record, before, after, offset));
 }
 
 /** The geometric mean of the views' soft assignments (`q` holds `views` rows of `k`), normalised to sum to 1. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../src/data/prepare-record.js';
 import { OptionError } from '../../src/pipeline/errors.js';
-import { combineViews, cutView, DEFAULT_VIEW_SHIFTS, viewOffsets, widenedSpan } from '../../src/pipeline/views.js';
+import { combineViews, cutView, cutViews, DEFAULT_VIEW_SHIFTS, viewOffsets, widenedSpan } from '../../src/pipeline/views.js';
 
 describe('views of a detection', () => {
   it('by default, 17 picks: the pick itself first, then 0.5 s steps out to 4 s either side', () => {
@@ -41,6 +41,18 @@ describe('views of a detection', () => {
     expect(view.pick).toEqual({ sample: 5, source: 'pick', field: 'stream P onset' });
     expect(Array.from(cutView(record, 5, 8, 10).samples)).toEqual([17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
     expect(() => cutView(record, 5, 8, 11)).toThrow(/SY.ST01 onset: the view 11 samples from the pick reaches past the record/);
+  });
+
+  it('leaves out a view that falls past the record (a sample short, by rounding), never the view at the pick', () => {
+    const record: RawRecord = {
+      id: 'SY.ST01 onset',
+      file: 'day.mseed',
+      samples: Float64Array.from({ length: 30 }, (_, i) => i),
+      samplingRate: 10,
+      pick: { sample: 12, source: 'pick', field: 'stream P onset' },
+    };
+    const views = cutViews(record, 5, 8, [0, -4, 4, -8, 8, 10, 11]);
+    expect(views.map((v) => v.samples[5])).toEqual([12, 8, 16, 20, 22]);
   });
 
   it('combines the views by the geometric mean of their q, normalised', () => {
