@@ -3,6 +3,15 @@ import type { RawRecord } from '../../src/data/prepare-record.js';
 import { OptionError } from '../../src/pipeline/errors.js';
 import { combineViews, cutView, cutViews, DEFAULT_VIEW_SHIFTS, viewOffsets, widenedSpan } from '../../src/pipeline/views.js';
 
+/** A widened record of 3 s at 10 Hz, each sample its own index, picked at sample 12. */
+const record: RawRecord = {
+  id: 'SY.ST01 onset',
+  file: 'day.mseed',
+  samples: Float64Array.from({ length: 30 }, (_, i) => i),
+  samplingRate: 10,
+  pick: { sample: 12, source: 'pick', field: 'stream P onset' },
+};
+
 describe('views of a detection', () => {
   it('by default, 17 picks: the pick itself first, then 0.5 s steps out to 4 s either side', () => {
     const offsets = viewOffsets(DEFAULT_VIEW_SHIFTS, 100);
@@ -29,13 +38,6 @@ describe('views of a detection', () => {
   });
 
   it('a view is the span around the moved pick, with the moved pick as its pick', () => {
-    const record: RawRecord = {
-      id: 'SY.ST01 onset',
-      file: 'day.mseed',
-      samples: Float64Array.from({ length: 30 }, (_, i) => i),
-      samplingRate: 10,
-      pick: { sample: 12, source: 'pick', field: 'stream P onset' },
-    };
     const view = cutView(record, 5, 8, -4);
     expect(Array.from(view.samples)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(view.pick).toEqual({ sample: 5, source: 'pick', field: 'stream P onset' });
@@ -44,13 +46,6 @@ describe('views of a detection', () => {
   });
 
   it('leaves out a view that falls past the record (a sample short, by rounding), never the view at the pick', () => {
-    const record: RawRecord = {
-      id: 'SY.ST01 onset',
-      file: 'day.mseed',
-      samples: Float64Array.from({ length: 30 }, (_, i) => i),
-      samplingRate: 10,
-      pick: { sample: 12, source: 'pick', field: 'stream P onset' },
-    };
     const views = cutViews(record, 5, 8, [0, -4, 4, -8, 8, 10, 11]);
     expect(views.map((v) => v.samples[5])).toEqual([12, 8, 16, 20, 22]);
   });
