@@ -34,7 +34,7 @@ import { host } from '../host/host.js';
 import { OptionError } from './errors.js';
 import { Stages, type OnProgress } from './progress.js';
 import { openBackend, type BackendSource } from './settings.js';
-import { DEFAULT_VIEW_SHIFTS, combineViews, cutViews, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
+import { combineViews, cutViews, defaultViewShifts, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
 
 /** One P onset and how the checkpoint classifies it. */
 export interface StreamDetection {
@@ -63,8 +63,8 @@ export interface StreamOptions {
   /** The record cut around each onset (default: synthetic task A's, 5 s before and 8 s after). */
   readonly span?: RecordSpan;
   readonly picker?: Partial<StreamPickerParams>;
-  /** The views each detection is classified from (default: 4 s either side of the pick in 0.5 s steps; `shiftSeconds` 0: the record at the pick alone). */
-  readonly views?: ViewShifts;
+  /** The views each detection is classified from, over the task's defaults (task A: 4 s either side of the pick in 0.5 s steps; task B: the record at the pick alone; `shiftSeconds` 0: the record at the pick alone). */
+  readonly views?: Partial<ViewShifts>;
   readonly backend: BackendSource;
   readonly onProgress?: OnProgress;
 }
@@ -82,6 +82,8 @@ export interface StreamSummary {
   readonly unprepared: number;
   /** How the checkpoint's training records were prepared, as it records it (and so every detection's record). */
   readonly preprocessing: JsonObject;
+  /** The views each detection was classified from. */
+  readonly views: ViewShifts;
 }
 
 interface Input {
@@ -103,7 +105,7 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
   const preparation = recordedPreparation(checkpoint.preprocessing, options.checkpoint);
   const span = options.span ?? DEFAULT_RECORD_SPAN;
   checkSpan(span, preparation, task);
-  const views = options.views ?? DEFAULT_VIEW_SHIFTS;
+  const views: ViewShifts = { ...defaultViewShifts(task), ...options.views };
   const cut = widenedSpan(span, views);
   const inputs = await resolveInputs(options, stages);
   const choices: RecordChoices = { task, preparation, picks: 'given' };
@@ -186,7 +188,7 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
     picked++;
     dropped += channel.stream.dropped;
   }
-  return { seconds, channels: picked, detections, dropped, unprepared, preprocessing: checkpoint.preprocessing ?? {} };
+  return { seconds, channels: picked, detections, dropped, unprepared, preprocessing: checkpoint.preprocessing ?? {}, views };
 }
 
 /** The channel a block belongs to, made on its first block; null for a channel passed over (not vertical). */

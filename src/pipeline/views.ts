@@ -14,6 +14,7 @@
  * either side lost it again, views on one side only gained less or lost
  * (README, "A live stream").
  */
+import type { Task } from '../data/dataset.js';
 import type { RawRecord } from '../data/prepare-record.js';
 import type { RecordSpan } from '../data/stream-channel.js';
 import { OptionError } from './errors.js';
@@ -24,7 +25,17 @@ export interface ViewShifts {
   readonly stepSeconds: number;
 }
 
+/** Task A's views: 4 s either side of the pick in 0.5 s steps (measured on synthetic days, README "A live stream"). */
 export const DEFAULT_VIEW_SHIFTS: ViewShifts = Object.freeze({ shiftSeconds: 4, stepSeconds: 0.5 });
+
+/**
+ * The views a checkpoint's task gets unless told otherwise. Task B's input is a P window a fraction of a
+ * second long: moved by one 0.5 s step it no longer holds the first motion, and no views were measured for it,
+ * so a polarity checkpoint classifies the record at the pick alone.
+ */
+export function defaultViewShifts(task: Task): ViewShifts {
+  return task === 'A' ? DEFAULT_VIEW_SHIFTS : { shiftSeconds: 0, stepSeconds: DEFAULT_VIEW_SHIFTS.stepSeconds };
+}
 
 /** The least q a view gives a cluster in the mean of logs: float32 can round a far cluster's q to 0, whose log would make every mean -Infinity. */
 const Q_FLOOR = 1e-12;

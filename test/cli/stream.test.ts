@@ -22,7 +22,8 @@ import { encodeMiniSeed, readMiniSeed } from '../../src/data/readers/miniseed.js
 import { encodeSac } from '../../src/data/readers/sac.js';
 import { cpu } from '../../src/kernels/cpu.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
-import { networkA } from '../../src/model/networks.js';
+import type { ModelDescription } from '../../src/model/description.js';
+import { networkA, networkB } from '../../src/model/networks.js';
 import { isoTime, type StreamDetection, streamDetections } from '../../src/pipeline/stream.js';
 import { scratch } from '../data/helpers.js';
 import { run } from './run.js';
@@ -34,15 +35,20 @@ let day: string;
 let mseed: string;
 let events: string[];
 
-beforeAll(async () => {
-  files = await scratch();
-  checkpoint = files.path('model.ckpt');
-  const model = new Autoencoder(networkA(), { seed: 1 });
+/** A checkpoint of random weights and two fixed centroids, saved at `path`. */
+async function untrainedCheckpoint(path: string, description: ModelDescription): Promise<string> {
+  const model = new Autoencoder(description, { seed: 1 });
   const centroids = Float32Array.from({ length: 2 * model.codeSize }, (_, i) => Math.sin(i + 1) * 0.5);
   const clustering = new ClusteringLayer(centroids, 2, model.codeSize, { backend: model.backend });
-  await saveCheckpoint(checkpoint, await captureCheckpoint({ model, clustering }));
+  await saveCheckpoint(path, await captureCheckpoint({ model, clustering }));
   model.dispose();
   clustering.dispose();
+  return path;
+}
+
+beforeAll(async () => {
+  files = await scratch();
+  checkpoint = await untrainedCheckpoint(files.path('model.ckpt'), networkA());
   day = files.path('day');
   const made = await run('synthesize', '--task', 'A', '--continuous', '--hours', '0.5', '--stations', '1', '--mean-gap', '120', '--seed', '4', '--out', day);
   expect(made.code, made.stderr).toBe(0);
@@ -208,6 +214,27 @@ describe('seiscluster stream', () => {
     }))
       single.push(d.pickTime);
     expect(single).toEqual(expect.arrayContaining(found.map((d) => d.pickTime)));
+  });
+
+  it('by default classifies from 17 views with a task A checkpoint, and from the record at the pick alone with a polarity one', async () => {
+    const backend = { backend: cpu, description: 'cpu' };
+    const summaryOf = async (options: Parameters<typeof streamDetections>[0]): Promise<{ detections: StreamDetection[]; views: unknown }> => {
+      const detections: StreamDetection[] = [];
+      const stream = streamDetections(options);
+      let next = await stream.next();
+      for (; next.done !== true; next = await stream.next()) detections.push(next.value);
+      return { detections, views: next.value.views };
+    };
+    expect((await summaryOf({ checkpoint, sources: [mseed], backend })).views).toEqual({ shiftSeconds: 4, stepSeconds: 0.5 });
+    const polarity = await untrainedCheckpoint(files.path('polarity.ckpt'), networkB());
+    const byDefault = await summaryOf({ checkpoint: polarity, sources: [mseed], backend });
+    expect(byDefault.views).toEqual({ shiftSeconds: 0, stepSeconds: 0.5 });
+    expect(byDefault.detections.length).toBeGreaterThan(5);
+    const single = await summaryOf({ checkpoint: polarity, sources: [mseed], views: { shiftSeconds: 0 }, backend });
+    expect(single.detections).toEqual(byDefault.detections);
+    const asked = await summaryOf({ checkpoint: polarity, sources: [mseed], views: { shiftSeconds: 1 }, backend });
+    expect(asked.views).toEqual({ shiftSeconds: 1, stepSeconds: 0.5 });
+    expect(asked.detections.map((d) => d.q)).not.toEqual(byDefault.detections.map((d) => d.q));
   });
 
   it('a followed file that grows gives what the whole file gives, until the signal stops it', async () => {

@@ -45,7 +45,7 @@ describe('the stream report tally', () => {
   });
 
   it('makes a page with a table per channel, and no figures without detections', () => {
-    const summary = { seconds: 7200, channels: 2, detections: 0, dropped: 0, unprepared: 0, preprocessing: {} };
+    const summary = { seconds: 7200, channels: 2, detections: 0, dropped: 0, unprepared: 0, preprocessing: {}, views: { shiftSeconds: 4, stepSeconds: 0.5 } };
     const context = { command: 'seiscluster stream', checkpointPath: 'model.ckpt', inputs: ['day'], settings: {} };
     const empty = streamReport(new DetectionTally(0), summary, context);
     expect(empty.sections.flatMap((s) => s.figures ?? [])).toEqual([]);

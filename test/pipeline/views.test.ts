@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../src/data/prepare-record.js';
 import { OptionError } from '../../src/pipeline/errors.js';
-import { combineViews, cutView, cutViews, DEFAULT_VIEW_SHIFTS, viewOffsets, widenedSpan } from '../../src/pipeline/views.js';
+import { combineViews, cutView, cutViews, DEFAULT_VIEW_SHIFTS, defaultViewShifts, viewOffsets, widenedSpan } from '../../src/pipeline/views.js';
 
 /** A widened record of 3 s at 10 Hz, each sample its own index, picked at sample 12. */
 const record: RawRecord = {
@@ -19,6 +19,11 @@ describe('views of a detection', () => {
     expect(offsets.slice(0, 5)).toEqual([0, -50, 50, -100, 100]);
     expect(Math.min(...offsets)).toBe(-400);
     expect(Math.max(...offsets)).toBe(400);
+  });
+
+  it('a polarity (task B) checkpoint gets one view by default: a moved P window loses the first motion', () => {
+    expect(defaultViewShifts('A')).toEqual(DEFAULT_VIEW_SHIFTS);
+    expect(viewOffsets(defaultViewShifts('B'), 100)).toEqual([0]);
   });
 
   it('a shift of 0 is the record at the pick alone; a shift between steps stops at the last whole step', () => {

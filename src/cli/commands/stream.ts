@@ -42,10 +42,9 @@ export const streamSpec: CommandSpec = {
     {
       name: 'view-shift',
       type: 'number',
-      default: DEFAULT_VIEW_SHIFTS.shiftSeconds,
       min: 0,
       max: 60,
-      help: 'each detection is classified from records cut with the pick moved up to this many seconds either side, their q combined by geometric mean; 0: the record at the pick alone',
+      help: `each detection is classified from records cut with the pick moved up to this many seconds either side, their q combined by geometric mean; 0: the record at the pick alone (default ${DEFAULT_VIEW_SHIFTS.shiftSeconds} with a task A checkpoint, 0 with task B: a moved polarity window loses the first motion)`,
     },
     {
       name: 'view-step',
@@ -126,7 +125,7 @@ export async function stream(args: ParsedArgs): Promise<void> {
       ...(follow && { follow: { pollSeconds: num(args, 'poll')!, signal: interrupt.signal } }),
       span: { beforeSeconds: num(args, 'record-before')!, afterSeconds: num(args, 'record-after')! },
       picker: { triggerOn, triggerOff, deadTimeSeconds: num(args, 'dead-time')! },
-      views: { shiftSeconds: num(args, 'view-shift')!, stepSeconds: num(args, 'view-step')! },
+      views: { ...(args.given.has('view-shift') && { shiftSeconds: num(args, 'view-shift')! }), stepSeconds: num(args, 'view-step')! },
       backend: () => openBackend(args),
       onProgress: renderProgress(),
     });
@@ -153,8 +152,8 @@ export async function stream(args: ParsedArgs): Promise<void> {
           follow,
           'record before P (s)': num(args, 'record-before')!,
           'record after P (s)': num(args, 'record-after')!,
-          'views: pick moved up to (s)': num(args, 'view-shift')!,
-          'views: step (s)': num(args, 'view-step')!,
+          'views: pick moved up to (s)': s.views.shiftSeconds,
+          'views: step (s)': s.views.stepSeconds,
           'trigger on': triggerOn,
           'trigger off': triggerOff,
           'dead time (s)': num(args, 'dead-time')!,
