@@ -7,9 +7,9 @@
  * checkpoint's training records (`prepareRecord` with the preparation the
  * checkpoint recorded, the onset as its pick) and classified by the
  * checkpoint's encoder and clustering layer, from several views of the
- * record with the pick moved a little either side (views.ts). Detections come one at a time,
- * as their records complete; memory holds a few records' worth of samples
- * per channel, whatever the length of the stream.
+ * record with the pick moved a little either side (views.ts). Detections
+ * come one at a time, as their records complete; memory holds a few records'
+ * worth of samples per channel, whatever the length of the stream.
  *
  * Channels: those whose code ends in Z (the vertical, as `prepare` takes
  * it), or that have no code (a SAC file without `kcmpnm`), sampled fast

@@ -46,6 +46,7 @@ const MAX_VIEWS = 201;
 /** The views' moves of the pick, in samples at `samplingRate`: 0 first, then -1, +1, -2, +2 steps, and so on. */
 export function viewOffsets(views: ViewShifts, samplingRate: number): number[] {
   checkViews(views);
+  // The tolerance keeps a shift that is a whole number of steps whole in floating point (0.3 / 0.1 is 2.9999999999999996).
   const steps = Math.floor(views.shiftSeconds / views.stepSeconds + 1e-9);
   const offsets = [0];
   for (let i = 1; i <= steps; i++) {
