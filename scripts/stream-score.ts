@@ -18,14 +18,13 @@ import { parseArgs } from 'node:util';
 import '../src/node/install.js';
 import { readCheckpoint, restoreModel } from '../src/cluster/checkpoint.js';
 import { evaluateClusters } from '../src/cluster/evaluation.js';
-import { predict } from '../src/cluster/predict.js';
 import { scoreDetections, type TimedPick } from '../src/data/detection-score.js';
 import { recordedPreparation } from '../src/data/preparation.js';
 import { prepareRecord } from '../src/data/prepare-record.js';
 import { parseCsv } from '../src/data/readers/manifest.js';
 import { readMiniSeed } from '../src/data/readers/miniseed.js';
 import { DEFAULT_RECORD_SPAN } from '../src/data/stream-channel.js';
-import { combineViews, cutViews, DEFAULT_VIEW_SHIFTS, type ViewShifts, viewOffsets, widenedSpan } from '../src/pipeline/views.js';
+import { classifyViews, cutViews, DEFAULT_VIEW_SHIFTS, type ViewShifts, viewOffsets, widenedSpan } from '../src/pipeline/views.js';
 
 const { values } = parseArgs({
   options: {
@@ -127,11 +126,7 @@ async function accuracyAtTrueP(checkpointPath: string, day: string): Promise<num
     const inputs = cutViews(record, before, after, viewOffsets(views, trace.rate)).map(
       (view) => prepareRecord(view, { task: 'A', preparation, picks: 'given' }).input,
     );
-    const size = inputs[0]!.length;
-    const flat = new Float32Array(size * inputs.length);
-    inputs.forEach((input, i) => flat.set(input, i * size));
-    const q = combineViews((await predict(model, clustering, flat)).q, inputs.length, clustering.k);
-    atTrue.push(q.indexOf(Math.max(...q)));
+    atTrue.push((await classifyViews(model, clustering, inputs)).cluster);
   }
   model.dispose();
   clustering.dispose();

@@ -18,7 +18,6 @@
  * trace.
  */
 import { readCheckpoint, restoreModel } from '../cluster/checkpoint.js';
-import { predict } from '../cluster/predict.js';
 import type { JsonObject } from '../cluster/training.js';
 import { DataError } from '../common/errors.js';
 import { readFileBlocks, type FollowOptions } from '../data/files.js';
@@ -34,7 +33,7 @@ import { host } from '../host/host.js';
 import { OptionError } from './errors.js';
 import { Stages, type OnProgress } from './progress.js';
 import { openBackend, type BackendSource } from './settings.js';
-import { combineViews, cutViews, defaultViewShifts, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
+import { classifyViews, cutViews, defaultViewShifts, type ViewShifts, viewOffsets, widenedSpan } from './views.js';
 
 /** One P onset and how the checkpoint classifies it. */
 export interface StreamDetection {
@@ -140,20 +139,9 @@ export async function* streamDetections(options: StreamOptions): AsyncGenerator<
         return undefined;
       }
     }
-    const size = viewInputs[0]!.length;
-    const batch = new Float32Array(size * viewInputs.length);
-    viewInputs.forEach((input, i) => batch.set(input, i * size));
-    const p = await predict(model, clustering, batch);
-    const q = combineViews(p.q, viewInputs.length, clustering.k);
+    const { q, cluster } = await classifyViews(model, clustering, viewInputs);
     detections++;
-    return {
-      station: channel.station,
-      channel: channel.channel,
-      pickTime: window.pickTime,
-      cluster: q.indexOf(Math.max(...q)),
-      q,
-      snr,
-    };
+    return { station: channel.station, channel: channel.channel, pickTime: window.pickTime, cluster, q, snr };
   };
   try {
     stages.start('streaming', 0, 's of data');

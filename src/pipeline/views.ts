@@ -14,9 +14,12 @@
  * either side lost it again, views on one side only gained less or lost
  * (README, "A live stream").
  */
+import type { ClusteringLayer } from '../cluster/clustering.js';
+import { predict } from '../cluster/predict.js';
 import type { Task } from '../data/dataset.js';
 import type { RawRecord } from '../data/prepare-record.js';
 import type { RecordSpan } from '../data/stream-channel.js';
+import type { Autoencoder } from '../model/autoencoder.js';
 import { OptionError } from './errors.js';
 
 /** Views at the pick and at every multiple of `stepSeconds` up to `shiftSeconds` before and after it; `shiftSeconds` 0 is the record at the pick alone. */
@@ -99,6 +102,19 @@ export function combineViews(q: ArrayLike<number>, views: number, k: number): nu
   const weights = logMean.map((l) => Math.exp(l - top));
   const total = weights.reduce((a, b) => a + b, 0);
   return weights.map((w) => w / total);
+}
+
+/** The views' prepared inputs through the encoder and the clustering layer in one batch: the combined q and its largest cluster. */
+export async function classifyViews(
+  model: Autoencoder,
+  clustering: ClusteringLayer,
+  inputs: readonly Float32Array[],
+): Promise<{ q: number[]; cluster: number }> {
+  const size = inputs[0]!.length;
+  const batch = new Float32Array(size * inputs.length);
+  inputs.forEach((input, i) => batch.set(input, i * size));
+  const q = combineViews((await predict(model, clustering, batch)).q, inputs.length, clustering.k);
+  return { q, cluster: q.indexOf(Math.max(...q)) };
 }
 
 function checkViews(views: ViewShifts): void {
