@@ -106,6 +106,7 @@ const CANDIDATES: readonly Candidate[] = [
   { name: 'default, network A 4-2-1', preset: 'default', network: networkA },
   { name: 'default, network A 8-4-1', preset: 'default', network: () => networkAWith([8, 4, 1]) },
   { name: 'default, network A 4-2-2', preset: 'default', network: () => networkAWith([4, 2, 2]) },
+  { name: 'default, network A 16-8-4', preset: 'default', network: () => networkAWith([16, 8, 4]) },
   // Measured with fine-tuning's end always kept, the default of the time (README, "Pre-training steps").
   { name: 'default, 1000 epochs', preset: 'default', epochs: 1000, keepFineTuning: 'always' },
   { name: 'default, 7200 steps', preset: 'default', steps: 7200, keepFineTuning: 'always' },
