@@ -37,5 +37,10 @@ if [ "$software" != true ]; then
 fi
 
 [ -d node_modules ] || npm ci --no-audit --no-fund >&2
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
-exec npx tsx bench/gpu.ts "$@"
+# Chromium and Dawn want a runtime folder; one made here is removed when the run ends.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR=$(mktemp -d)
+  export XDG_RUNTIME_DIR
+  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+fi
+npx tsx bench/gpu.ts "$@"

@@ -17,5 +17,10 @@ if [ -z "${VK_ICD_FILENAMES:-}" ]; then
     exit 1
   fi
 fi
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
-exec npx vitest run "$@"
+# Chromium and Dawn want a runtime folder; one made here is removed when the run ends.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR=$(mktemp -d)
+  export XDG_RUNTIME_DIR
+  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+fi
+npx vitest run "$@"
