@@ -49,8 +49,7 @@ const MAX_VIEWS = 201;
 /** The views' moves of the pick, in samples at `samplingRate`: 0 first, then -1, +1, -2, +2 steps, and so on. */
 export function viewOffsets(views: ViewShifts, samplingRate: number): number[] {
   checkViews(views);
-  // The tolerance keeps a shift that is a whole number of steps whole in floating point (0.3 / 0.1 is 2.9999999999999996).
-  const steps = Math.floor(views.shiftSeconds / views.stepSeconds + 1e-9);
+  const steps = stepsEachSide(views);
   const offsets = [0];
   for (let i = 1; i <= steps; i++) {
     const samples = Math.round(i * views.stepSeconds * samplingRate);
@@ -122,7 +121,12 @@ function checkViews(views: ViewShifts): void {
     throw new OptionError(`the views' shift must be 0 or more seconds, got ${views.shiftSeconds}`);
   if (!(Number.isFinite(views.stepSeconds) && views.stepSeconds > 0))
     throw new OptionError(`the views' step must be above 0 seconds, got ${views.stepSeconds}`);
-  const count = 2 * Math.floor(views.shiftSeconds / views.stepSeconds + 1e-9) + 1;
+  const count = 2 * stepsEachSide(views) + 1;
   if (count > MAX_VIEWS)
     throw new OptionError(`a shift of ${views.shiftSeconds} s in steps of ${views.stepSeconds} s makes ${count} views a detection; at most ${MAX_VIEWS}`);
+}
+
+/** Whole steps that fit in the shift; the tolerance keeps a shift that is a whole number of steps whole in floating point (0.3 / 0.1 is 2.9999999999999996). */
+function stepsEachSide(views: ViewShifts): number {
+  return Math.floor(views.shiftSeconds / views.stepSeconds + 1e-9);
 }

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CheckpointError,
   captureCheckpoint,
@@ -16,20 +15,10 @@ import { ClusteringLayer } from '../../src/cluster/clustering.js';
 import { predict } from '../../src/cluster/predict.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
 import { networkA } from '../../src/model/networks.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 import { tinyData, tinyDescription } from './fixtures.js';
 
-const tempDirs: string[] = [];
-
-/** A fresh folder for one test's files, removed when the file's tests end. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'seiscluster-checkpoint-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('seiscluster-checkpoint-');
 
 async function sample(): Promise<{ model: Autoencoder; clustering: ClusteringLayer; checkpoint: Checkpoint }> {
   const model = new Autoencoder(tinyDescription(), { seed: 9 });

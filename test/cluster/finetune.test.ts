@@ -1,7 +1,6 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cpu } from '../../src/index.js';
 import { readCheckpoint } from '../../src/cluster/checkpoint.js';
 import { ClusteringLayer } from '../../src/cluster/clustering.js';
@@ -11,6 +10,7 @@ import { encodeRecords } from '../../src/cluster/predict.js';
 import { pretrain } from '../../src/cluster/pretrain.js';
 import { NonFiniteLossError, batchRange } from '../../src/cluster/training.js';
 import { Autoencoder } from '../../src/model/autoencoder.js';
+import { tempDirs } from '../helpers/temp-dirs.js';
 import { tinyData, tinyDescription } from './fixtures.js';
 
 /** A tiny model, its k-means centroids on the codes, and the data. */
@@ -35,18 +35,7 @@ function numbers(history: readonly UpdateRecord[]): unknown[] {
   return history.map(({ elapsedSeconds: _, ...rest }) => rest);
 }
 
-const tempDirs: string[] = [];
-
-/** A fresh folder for one test's files, removed when the file's tests end. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'seiscluster-finetune-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs('seiscluster-finetune-');
 
 describe('batchRange (in order, wrap-around)', () => {
   it('takes batches of B, a short last batch, then wraps to 0', () => {
